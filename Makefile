@@ -1,0 +1,45 @@
+# coopfleet: `make demo` runs the whole thing, `make test` checks it. Both work on a fresh Debian
+# machine: they install what is missing (Python packages, PostGIS, Mosquitto) and start services.
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: demo test install services migrate seed api lint check-imports clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+services:
+	bash scripts/services.sh
+
+migrate: install services
+	$(BIN)/coopfleet migrate
+
+seed: migrate
+	$(BIN)/coopfleet seed --demo
+
+demo: seed
+	bash scripts/demo.sh
+
+api: migrate
+	$(BIN)/coopfleet api
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install services lint
+	$(BIN)/pytest
+
+clean:
+	bash scripts/services.sh stop
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The HTTP service: one FastAPI app for dispatchers, drivers, directors and admins."""

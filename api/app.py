@@ -1,0 +1,88 @@
+"""The FastAPI application factory. The engine is built in the lifespan, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.errors import install_error_handlers
+from api.routers import accounts, assignments, auth, registry
+from core.config import Settings, get_settings
+from core.db import create_engine_from_settings, session_factory
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+coopfleet serves a transport cooperative's dispatchers, drivers and directors.
+
+Sign in with `POST /api/v1/auth/token` (OAuth2 password flow) and send the access token as
+`Authorization: Bearer …`. Every answer is scoped to the caller's cooperative; another
+cooperative's ids answer 404. Errors are JSON: `{"error", "message", "field", "errors"}`.
+Times are UTC (ISO 8601), distances metres, speeds km/h, money VND (integers).
+"""
+
+
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings and engine."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app_engine = engine or create_engine_from_settings(settings)
+        app.state.engine = app_engine
+        app.state.session_factory = session_factory(app_engine)
+        try:
+            yield
+        finally:
+            if own_engine:
+                await app_engine.dispose()
+
+    app = FastAPI(
+        title="coopfleet",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    install_error_handlers(app)
+
+    v1 = APIRouter(prefix=API_PREFIX)
+    v1.include_router(auth.router)
+    v1.include_router(accounts.router)
+    v1.include_router(registry.geojson)
+    for router in (
+        registry.members,
+        registry.drivers,
+        registry.vehicles,
+        registry.depots,
+        registry.zones,
+    ):
+        v1.include_router(router)
+    v1.include_router(assignments.router)
+    app.include_router(v1)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
+    async def healthz() -> dict[str, str]:
+        """``ok`` when the API answers and its database does."""
+        async with app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,96 @@
+"""Request dependencies: the session (which owns the transaction), the caller, their tenant."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.config import Settings
+from core.errors import Forbidden
+from core.listing import PageRequest
+from core.tenancy import Tenant
+from fleet.auth import Principal, authenticate
+from fleet.enums import Role
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: committed when the handler succeeds, rolled back otherwise."""
+    async with request.app.state.session_factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": commit before the response is sent, so a failed commit is never a 200.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_principal(
+    token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
+) -> Principal:
+    return await authenticate(session, token, settings)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Tenant]]:
+    """A dependency giving the caller's tenant, refusing callers outside ``roles`` with 403."""
+    allowed = frozenset(roles)
+
+    async def dependency(principal: PrincipalDep) -> Tenant:
+        tenant = principal.tenant
+        if principal.role not in allowed or tenant is None:
+            names = ", ".join(sorted(role.value for role in allowed))
+            raise Forbidden(f"this needs one of the roles: {names}")
+        return tenant
+
+    return dependency
+
+
+async def require_platform_admin(principal: PrincipalDep) -> Principal:
+    if principal.role is not Role.PLATFORM_ADMIN:
+        raise Forbidden("this needs the platform_admin role")
+    return principal
+
+
+OFFICE = (Role.ADMIN, Role.DISPATCHER, Role.DIRECTOR)
+"""Everyone at the cooperative's office: may read the registry."""
+EDITORS = (Role.ADMIN, Role.DISPATCHER)
+"""May change the registry."""
+ANY_MEMBER_ROLE = (*OFFICE, Role.DRIVER)
+
+OfficeTenant = Annotated[Tenant, Depends(require(*OFFICE))]
+EditorTenant = Annotated[Tenant, Depends(require(*EDITORS))]
+AdminTenant = Annotated[Tenant, Depends(require(Role.ADMIN))]
+AnyTenant = Annotated[Tenant, Depends(require(*ANY_MEMBER_ROLE))]
+PlatformAdmin = Annotated[Principal, Depends(require_platform_admin)]
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=500, description="rows per page")] = 50,
+    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    sort: Annotated[
+        str | None,
+        Query(pattern=r"^-?[a-z_]+$", description="column to sort by; '-' for descending"),
+    ] = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, offset=offset, sort=sort)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]

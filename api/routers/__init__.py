@@ -1,0 +1,1 @@
+"""Routers grouped by audience and resource."""

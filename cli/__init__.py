@@ -1,0 +1,1 @@
+"""The ``coopfleet`` console command: one entry point per process kind."""

@@ -1,0 +1,102 @@
+"""``coopfleet <subcommand>``: each process kind builds what it needs when it starts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+
+from core.config import get_settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host or settings.api_host,
+        port=args.port or settings.api_port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from migrations import upgrade
+
+    upgrade(get_settings().database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from fleet.seed import seed_demo
+
+    if not args.demo:
+        print("nothing to seed: pass --demo for the demo cooperative", file=sys.stderr)
+        return 2
+    summary = asyncio.run(seed_demo(get_settings(), size=args.size, seed=args.seed))
+    print(summary)
+    return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    from fleet.seed import create_platform_admin
+
+    asyncio.run(create_platform_admin(get_settings(), login=args.login, password=args.password))
+    print(f"platform admin {args.login} ready")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coopfleet", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    api = commands.add_parser("api", help="serve the HTTP API")
+    api.add_argument("--host")
+    api.add_argument("--port", type=int)
+    api.add_argument("--workers", type=int, default=1)
+    api.add_argument("--log-level", default="info")
+    api.set_defaults(handler=_api)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(handler=_migrate)
+
+    seed = commands.add_parser("seed", help="load data")
+    seed.add_argument("--demo", action="store_true", help="the demo cooperative (idempotent)")
+    seed.add_argument("--size", type=int, default=3000, help="members, drivers and vehicles")
+    seed.add_argument("--seed", type=int, default=20261124, help="random seed (deterministic)")
+    seed.set_defaults(handler=_seed)
+
+    admin = commands.add_parser("create-admin", help="create or reset a platform admin")
+    admin.add_argument("--login", required=True)
+    admin.add_argument("--password", required=True)
+    admin.set_defaults(handler=_create_admin)
+    return parser
+
+
+def subcommand_names() -> set[str]:
+    """Names of the subcommands, for checks such as the docker-compose test."""
+    parser = build_parser()
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""One settings object for every process, read from the environment (prefix ``COOPFLEET_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"
+PLACEHOLDER_SECRETS = frozenset({DEV_SECRET, "", "changeme", "change-me", "secret"})
+
+
+class Settings(BaseSettings):
+    """Configuration of a coopfleet installation; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="COOPFLEET_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/coopfleet"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = Field(default=1884, ge=1, le=65535)
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: str = DEV_SECRET
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    default_time_zone: str = "Asia/Ho_Chi_Minh"
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        weak = self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32
+        if self.environment == "production" and weak:
+            raise ValueError(
+                "COOPFLEET_SECRET_KEY must be a random value of at least 32 characters in "
+                "production: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return self
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database for tools that take a libpq URL (psycopg COPY, pg_dump)."""
+        return self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once on first use (never at import)."""
+    return Settings()

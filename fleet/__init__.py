@@ -1,0 +1,1 @@
+"""The cooperative registry: cooperatives, members, drivers, vehicles, places and accounts."""

@@ -1,0 +1,39 @@
+"""Alembic environment: runs migrations online against the configured URL."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+import fleet.models  # noqa: F401  (registers the registry tables on the metadata)
+from core.db import Base
+
+target_metadata = Base.metadata
+
+# Tables PostGIS owns; autogenerate must leave them alone.
+_FOREIGN_TABLES = {"spatial_ref_sys"}
+
+
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (type_ == "table" and name in _FOREIGN_TABLES)
+
+
+def run_migrations_online() -> None:
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url, "sqlalchemy.url must be set by migrations.alembic_config()"
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            include_object=_include_object,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()

@@ -1,0 +1,166 @@
+"""Test harness: a throwaway PostGIS database built by ``alembic upgrade head``; every test runs
+in an outer transaction that is rolled back, and talks to the real app through httpx."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import psycopg
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from api.app import create_app
+from core.config import Settings
+from core.tenancy import Tenant
+from fleet.auth import open_session
+from fleet.models import Cooperative, User
+from migrations import upgrade
+from tests import factories
+
+BASE_URL = os.environ.get(
+    "COOPFLEET_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/coopfleet"
+)
+
+
+def _admin_dsn(url: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql", database="postgres")
+    return parsed.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database for this test run, migrated from empty."""
+    name = f"coopfleet_test_{uuid.uuid4().hex[:8]}"
+    url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(_admin_dsn(BASE_URL), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(_admin_dsn(BASE_URL), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+    )
+
+
+@pytest_asyncio.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(settings.database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """The test's connection, inside an outer transaction rolled back at the end."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await outer.rollback()
+
+
+@pytest.fixture
+def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the test connection; their commits only release savepoints."""
+    return async_sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+
+@pytest_asyncio.fixture
+async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session:
+        yield session
+
+
+@pytest_asyncio.fixture
+async def client(
+    settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, engine)
+    app.state.engine = engine
+    app.state.session_factory = sessions
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@dataclass
+class Actor:
+    """A signed-in user of a cooperative, with the headers to call the API as them."""
+
+    user: User
+    headers: dict[str, str]
+
+    @property
+    def tenant(self) -> Tenant:
+        assert self.user.cooperative_id is not None
+        return Tenant(self.user.cooperative_id, self.user.id, self.user.role, self.user.driver_id)
+
+
+async def sign_in_as(session: AsyncSession, settings: Settings, user: User) -> Actor:
+    tokens = await open_session(session, user, None, settings)
+    await session.commit()
+    return Actor(user, {"Authorization": f"Bearer {tokens.access_token}"})
+
+
+@dataclass
+class CoopWorld:
+    """One cooperative with a user of each role (the driver has a driver record)."""
+
+    coop: Cooperative
+    admin: Actor
+    dispatcher: Actor
+    director: Actor
+    driver: Actor
+
+    def by_role(self, role: str) -> Actor:
+        actor: Actor = getattr(self, role)
+        return actor
+
+
+async def make_world(session: AsyncSession, settings: Settings, name: str) -> CoopWorld:
+    coop = await factories.make_coop(session, name=name)
+    driver_record = await factories.make_driver(session, coop)
+    actors = {}
+    for role in ("admin", "dispatcher", "director", "driver"):
+        user = await factories.make_user(
+            session, coop, role=role, driver=driver_record if role == "driver" else None
+        )
+        actors[role] = await sign_in_as(session, settings, user)
+    return CoopWorld(coop=coop, **actors)
+
+
+@pytest_asyncio.fixture
+async def coop_a(session: AsyncSession, settings: Settings) -> CoopWorld:
+    return await make_world(session, settings, "HTX Vận tải Biên Hòa")
+
+
+@pytest_asyncio.fixture
+async def coop_b(session: AsyncSession, settings: Settings) -> CoopWorld:
+    return await make_world(session, settings, "HTX Vận tải Long Thành")
