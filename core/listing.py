@@ -47,14 +47,15 @@ def order_by_key(
     sortable: Mapping[str, SortKey],
     tiebreak: SortKey,
 ) -> Select[Any]:
-    """Apply ``sort`` (e.g. ``-created_at``), always ending with a unique tiebreak column."""
+    """Apply ``sort`` (e.g. ``-created_at``; empty values last), then a unique tiebreak column."""
     if sort:
         key = sort.removeprefix("-")
         column = sortable.get(key)
         if column is None:
             allowed = ", ".join(sorted(sortable))
             raise BadQuery(f"cannot sort by '{key}'; allowed: {allowed}", field="sort")
-        statement = statement.order_by(column.desc() if sort.startswith("-") else column.asc())
+        direction = column.desc() if sort.startswith("-") else column.asc()
+        statement = statement.order_by(direction.nulls_last())
     return statement.order_by(tiebreak)
 
 

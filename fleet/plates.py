@@ -3,6 +3,7 @@
 Car plates read ``51B-123.45`` (five digits) or ``60C-1234`` (older four-digit plates): a two-digit
 province code, a series of one or two letters optionally followed by a digit, then the number.
 Canonical form: ``51B-123.45`` / ``60C-1234``; the search key drops punctuation (``51B12345``).
+Typed without separators, the modern five-digit reading wins: ``29A12345`` is ``29A-123.45``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 _PLATE = re.compile(
-    r"^(?P<province>\d{2})\s*-?\s*(?P<series>[A-Z]{1,2}\d?)\s*-?\s*"
+    r"^(?P<province>\d{2})\s*-?\s*(?P<series>[A-Z]{1,2}\d??)\s*-?\s*"
     r"(?P<number>\d{3}\.?\d{2}|\d{4})$"
 )
 

@@ -1,0 +1,1 @@
+"""Dispatch: orders, travel-time matrices, the OR-Tools planner and driver assignment."""

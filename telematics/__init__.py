@@ -1,0 +1,1 @@
+"""Tracking: device decoders, the MQTT ingestion pipeline, storage and derived journey facts."""
