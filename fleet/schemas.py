@@ -41,6 +41,11 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def examples(*items: dict[str, Any]) -> ConfigDict:
+    """Request-body examples for the OpenAPI docs (merged into the schema's config)."""
+    return ConfigDict(json_schema_extra={"examples": list(items)})
+
+
 class ReadSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -65,6 +70,16 @@ class CooperativeCreate(Schema):
     phone: Phone | None = None
     management_fee_vnd: Annotated[int, Field(ge=0)] = 0
 
+    model_config = examples(
+        {
+            "name": "HTX Vận tải Trảng Bom",
+            "tax_code": "3603456789",
+            "address": "Thị trấn Trảng Bom, Đồng Nai",
+            "phone": "02513861234",
+            "management_fee_vnd": 300000,
+        }
+    )
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -76,6 +91,10 @@ class CooperativeCreate(Schema):
 
 
 class CooperativeUpdate(Schema):
+    model_config = examples(
+        {"address": "Số 1 Phạm Văn Thuận, Biên Hòa", "management_fee_vnd": 350000}
+    )
+
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     address: LongText | None = None
     phone: Phone | None = None
@@ -107,24 +126,22 @@ class MemberCreate(Schema):
     status: PersonStatus = PersonStatus.ACTIVE
     capital_contribution_vnd: Annotated[int, Field(ge=0)] = 0
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "member_no": "TV-0001",
-                    "full_name": "Nguyễn Văn An",
-                    "phone": "0912345678",
-                    "national_id": "075089001234",
-                    "address": "Phường Tân Phong, Biên Hòa, Đồng Nai",
-                    "join_date": "2021-03-15",
-                    "capital_contribution_vnd": 20000000,
-                }
-            ]
+    model_config = examples(
+        {
+            "member_no": "TV-0001",
+            "full_name": "Nguyễn Văn An",
+            "phone": "0912345678",
+            "national_id": "075089001234",
+            "address": "Phường Tân Phong, Biên Hòa, Đồng Nai",
+            "join_date": "2021-03-15",
+            "capital_contribution_vnd": 20000000,
         }
     )
 
 
 class MemberUpdate(Schema):
+    model_config = examples({"phone": "0903123456", "status": "suspended"})
+
     member_no: Code | None = None
     full_name: Name | None = None
     phone: Phone | None = None
@@ -165,25 +182,23 @@ class DriverCreate(Schema):
     member_id: int | None = None
     status: PersonStatus = PersonStatus.ACTIVE
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "full_name": "Trần Thị Bích",
-                    "phone": "0987654321",
-                    "national_id": "075190004321",
-                    "licence_number": "750123456789",
-                    "licence_class": "C",
-                    "licence_expiry": "2029-06-30",
-                    "driver_card_id": "DC-75-000123",
-                    "member_id": 1,
-                }
-            ]
+    model_config = examples(
+        {
+            "full_name": "Trần Thị Bích",
+            "phone": "0987654321",
+            "national_id": "075190004321",
+            "licence_number": "750123456789",
+            "licence_class": "C",
+            "licence_expiry": "2029-06-30",
+            "driver_card_id": "DC-75-000123",
+            "member_id": 1,
         }
     )
 
 
 class DriverUpdate(Schema):
+    model_config = examples({"licence_class": "CE", "licence_expiry": "2031-12-31"})
+
     full_name: Name | None = None
     phone: Phone | None = None
     national_id: NationalId | None = None
@@ -242,26 +257,22 @@ class VehicleCreate(VehicleFields):
     kind: VehicleKind
     status: VehicleStatus = VehicleStatus.ACTIVE
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "plate": "60C-123.45",
-                    "kind": "truck",
-                    "payload_kg": 8000,
-                    "volume_m3": 36.5,
-                    "make": "Hino",
-                    "model": "FG8JP7A",
-                    "year": 2021,
-                    "owner_member_id": 1,
-                    "badge_number": "PH-60-012345",
-                    "badge_type": "freight",
-                    "badge_expiry": "2027-05-31",
-                    "inspection_expiry": "2027-01-15",
-                    "insurance_expiry": "2027-03-01",
-                    "tracking_device_id": "GT06-865432100012345",
-                }
-            ]
+    model_config = examples(
+        {
+            "plate": "60C-123.45",
+            "kind": "truck",
+            "payload_kg": 8000,
+            "volume_m3": 36.5,
+            "make": "Hino",
+            "model": "FG8JP7A",
+            "year": 2021,
+            "owner_member_id": 1,
+            "badge_number": "PH-60-012345",
+            "badge_type": "freight",
+            "badge_expiry": "2027-05-31",
+            "inspection_expiry": "2027-01-15",
+            "insurance_expiry": "2027-03-01",
+            "tracking_device_id": "GT06-865432100012345",
         }
     )
 
@@ -275,6 +286,8 @@ class VehicleCreate(VehicleFields):
 
 
 class VehicleUpdate(VehicleFields):
+    model_config = examples({"status": "maintenance", "inspection_expiry": "2027-06-30"})
+
     plate: PlateText | None = None
     kind: VehicleKind | None = None
     status: VehicleStatus | None = None
@@ -309,6 +322,8 @@ class AssignmentCreate(Schema):
     driver_id: int
     note: LongText | None = None
 
+    model_config = examples({"driver_id": 12, "note": "Thay tài xế nghỉ phép"})
+
 
 class AssignmentRead(ReadSchema):
     id: int
@@ -328,21 +343,19 @@ class DepotCreate(Schema):
     location: GeoJSONPoint
     radius_m: Annotated[int, Field(ge=10, le=20_000)] = 200
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Bãi xe Amata",
-                    "address": "KCN Amata, Long Bình, Biên Hòa, Đồng Nai",
-                    "location": {"type": "Point", "coordinates": [106.8833, 10.9530]},
-                    "radius_m": 300,
-                }
-            ]
+    model_config = examples(
+        {
+            "name": "Bãi xe Amata",
+            "address": "KCN Amata, Long Bình, Biên Hòa, Đồng Nai",
+            "location": {"type": "Point", "coordinates": [106.8833, 10.9530]},
+            "radius_m": 300,
         }
     )
 
 
 class DepotUpdate(Schema):
+    model_config = examples({"radius_m": 400})
+
     name: Name | None = None
     address: LongText | None = None
     location: GeoJSONPoint | None = None
@@ -363,8 +376,30 @@ class ZoneCreate(Schema):
     speed_limit_kmh: Annotated[int, Field(ge=5, le=150)] | None = None
     area: GeoJSONArea
 
+    model_config = examples(
+        {
+            "name": "Nội thành Biên Hòa",
+            "kind": "city",
+            "speed_limit_kmh": 50,
+            "area": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [106.80, 10.93],
+                        [106.87, 10.93],
+                        [106.87, 10.98],
+                        [106.80, 10.98],
+                        [106.80, 10.93],
+                    ]
+                ],
+            },
+        }
+    )
+
 
 class ZoneUpdate(Schema):
+    model_config = examples({"speed_limit_kmh": 40})
+
     name: Name | None = None
     kind: ZoneKind | None = None
     speed_limit_kmh: Annotated[int, Field(ge=5, le=150)] | None = None
@@ -417,8 +452,19 @@ class UserCreate(Schema):
     driver_id: int | None = None
     language: Literal["vi", "en"] = "vi"
 
+    model_config = examples(
+        {
+            "login": "dieuphoi2@htxbienhoa.vn",
+            "full_name": "Lý Thu Hà",
+            "role": "dispatcher",
+            "password": "mat-khau-du-dai",
+        }
+    )
+
 
 class UserUpdate(Schema):
+    model_config = examples({"is_active": False}, {"password": "mat-khau-moi-123"})
+
     full_name: Name | None = None
     role: Role | None = None
     password: Password | None = None
@@ -445,9 +491,13 @@ class TokenPair(BaseModel):
 
 
 class RefreshRequest(Schema):
+    model_config = examples({"refresh_token": "3f2a9c…e1.Qm9ndXMtZXhhbXBsZS1zZWNyZXQ"})
+
     refresh_token: Annotated[str, Field(min_length=10, max_length=200)]
 
 
 class PasswordChange(Schema):
+    model_config = examples({"current_password": "demo1234", "new_password": "mat-khau-moi-123"})
+
     current_password: Annotated[str, Field(max_length=128)]
     new_password: Password

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The demo's last step (after `make seed`): print where to look and how to sign in, then serve
+# the API in the foreground until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+HOST=${COOPFLEET_API_HOST:-127.0.0.1}
+PORT=${COOPFLEET_API_PORT:-8000}
+
+cat <<TXT
+
+coopfleet demo is starting on http://${HOST}:${PORT}
+  API docs (OpenAPI):  http://${HOST}:${PORT}/api/v1/docs
+  Health:              http://${HOST}:${PORT}/healthz
+  MQTT broker:         ${COOPFLEET_MQTT_HOST:-127.0.0.1}:${COOPFLEET_MQTT_PORT:-1884}
+
+Demo logins (password demo1234):
+  admin@bienhoa.demo        admin of HTX Vận tải Biên Hòa (3,000 members, drivers, vehicles)
+  dispatcher@bienhoa.demo   dispatcher
+  director@bienhoa.demo     director
+  <any driver's phone>      driver (e.g. the first driver listed by GET /api/v1/drivers)
+  admin@longthanh.demo      admin of a second, smaller cooperative (tenancy)
+  platform@coopfleet.demo   platform admin (manages cooperatives)
+
+Try:
+  TOKEN=\$(curl -s -d 'username=dispatcher@bienhoa.demo&password=demo1234' \\
+          http://${HOST}:${PORT}/api/v1/auth/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  curl -s -H "Authorization: Bearer \$TOKEN" 'http://${HOST}:${PORT}/api/v1/vehicles?limit=3'
+
+Press Ctrl-C to stop.
+TXT
+exec "$BIN/coopfleet" api --host "$HOST" --port "$PORT"
