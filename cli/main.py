@@ -55,6 +55,29 @@ def _create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    import logging
+    import multiprocessing
+
+    from telematics.worker import run_worker
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    if args.workers == 1:
+        run_worker(settings, args.worker_id)
+        return 0
+    base = args.worker_id or "ingest"
+    processes = [
+        multiprocessing.Process(target=run_worker, args=(settings, f"{base}-{n}"), daemon=False)
+        for n in range(1, args.workers + 1)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    return max((process.exitcode or 0) for process in processes)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coopfleet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -75,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--size", type=int, default=3000, help="members, drivers and vehicles")
     seed.add_argument("--seed", type=int, default=20261124, help="random seed (deterministic)")
     seed.set_defaults(handler=_seed)
+
+    ingest = commands.add_parser("ingest", help="store MQTT telemetry in PostGIS")
+    ingest.add_argument("--workers", type=int, default=1, help="processes sharing the load")
+    ingest.add_argument("--worker-id", help="MQTT client id (keeps the session across restarts)")
+    ingest.add_argument("--log-level", default="info")
+    ingest.set_defaults(handler=_ingest)
 
     admin = commands.add_parser("create-admin", help="create or reset a platform admin")
     admin.add_argument("--login", required=True)
