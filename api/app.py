@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import install_error_handlers
-from api.routers import accounts, assignments, auth, registry
+from api.routers import accounts, assignments, auth, registry, tracking
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
 
@@ -76,7 +76,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     ):
         v1.include_router(router)
     v1.include_router(assignments.router)
+    v1.include_router(tracking.router)
     app.include_router(v1)
+    app.include_router(tracking.metrics_router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")
     async def healthz() -> dict[str, str]:

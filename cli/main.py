@@ -78,6 +78,20 @@ def _ingest(args: argparse.Namespace) -> int:
     return max((process.exitcode or 0) for process in processes)
 
 
+def _mqtt_passwords(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from telematics.credentials import sync_password_file
+
+    settings = get_settings()
+    pid_file = Path(args.reload_pid) if args.reload_pid else None
+    count = sync_password_file(
+        settings.sync_database_url, settings.secret_key, Path(args.file), pid_file
+    )
+    print(f"{count} MQTT accounts written to {args.file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coopfleet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -104,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--worker-id", help="MQTT client id (keeps the session across restarts)")
     ingest.add_argument("--log-level", default="info")
     ingest.set_defaults(handler=_ingest)
+
+    passwords = commands.add_parser(
+        "mqtt-passwords", help="write the broker's password file (one account per vehicle)"
+    )
+    passwords.add_argument("--file", default="var/mosquitto/passwd")
+    passwords.add_argument("--reload-pid", help="SIGHUP the broker with this pid file")
+    passwords.set_defaults(handler=_mqtt_passwords)
 
     admin = commands.add_parser("create-admin", help="create or reset a platform admin")
     admin.add_argument("--login", required=True)

@@ -22,8 +22,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = Field(default=1884, ge=1, le=65535)
-    mqtt_ingest_username: str | None = None
-    mqtt_ingest_password: str | None = None
+    mqtt_ingest_username: str = "ingest"
+    mqtt_ingest_password: str | None = None  # None: derived from the secret key
     ingest_batch_max_messages: int = Field(default=5000, ge=1, le=100_000)
     ingest_batch_max_ms: int = Field(default=200, ge=1, le=10_000)
     positions_retention_days: int = Field(default=400, ge=366)

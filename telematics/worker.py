@@ -29,6 +29,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from core.config import Settings
 from telematics.checks import Checker, RawMessage, Rules, VehicleInfo
 from telematics.contract import SHARED_TELEMETRY_FILTER
+from telematics.credentials import service_password
 from telematics.store import PositionStore, connect, maintain_partitions
 
 log = logging.getLogger("coopfleet.ingest")
@@ -353,7 +354,8 @@ def config_from_settings(settings: Settings, worker_id: str | None = None) -> In
         mqtt_host=settings.mqtt_host,
         mqtt_port=settings.mqtt_port,
         mqtt_username=settings.mqtt_ingest_username,
-        mqtt_password=settings.mqtt_ingest_password,
+        mqtt_password=settings.mqtt_ingest_password
+        or service_password(settings.secret_key, settings.mqtt_ingest_username),
         batch_max_messages=settings.ingest_batch_max_messages,
         batch_max_seconds=settings.ingest_batch_max_ms / 1000,
         partitions_ahead_days=settings.positions_partitions_ahead_days,

@@ -127,6 +127,14 @@ MATRIX: list[tuple[Call, dict[str, int]]] = [
     (Call("POST", "/api/v1/vehicles/{vehicle}/assignments", None), CREATE),
     (Call("GET", "/api/v1/vehicles/{vehicle}/assignments"), OFFICE_READ),
     (Call("GET", "/api/v1/drivers/{driver}/assignments"), OFFICE_READ),
+    (Call("GET", "/api/v1/positions/latest"), OFFICE_READ),
+    (
+        Call(
+            "GET",
+            "/api/v1/vehicles/{vehicle}/track?start=2026-11-20T00:00:00Z&end=2026-11-20T06:00:00Z",
+        ),
+        OFFICE_READ,
+    ),
 ]
 for resource, body in [
     ("members", _member),

@@ -1,0 +1,69 @@
+"""Where the vehicles are: latest positions, tracks, and the ingestion metrics."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from api.deps import OfficeTenant, SessionDep
+from core.errors import InvalidInput
+from telematics import read
+
+router = APIRouter(tags=["tracking"])
+metrics_router = APIRouter(tags=["health"])
+
+
+def _floats(text: str, count: int, field: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != count:
+        raise InvalidInput(f"{field} needs {count} comma-separated numbers", field=field)
+    return values
+
+
+@router.get("/positions/latest", summary="Latest position of every vehicle (GeoJSON)")
+async def latest_positions(
+    tenant: OfficeTenant,
+    session: SessionDep,
+    bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
+    near: Annotated[str | None, Query(description="lon,lat of a centre")] = None,
+    radius_m: Annotated[float, Query(gt=0, le=500_000)] = 5_000,
+    limit: Annotated[int, Query(ge=1, le=20_000)] = 10_000,
+) -> dict[str, Any]:
+    """Each vehicle's newest fix as a FeatureCollection; ``bbox`` or ``near`` narrow it."""
+    area = read.Area(radius_m=radius_m if near else None)
+    if bbox:
+        min_lon, min_lat, max_lon, max_lat = _floats(bbox, 4, "bbox")
+        area = replace(area, bbox=(min_lon, min_lat, max_lon, max_lat))
+    if near:
+        lon, lat = _floats(near, 2, "near")
+        area = replace(area, centre=(lon, lat))
+    features = await read.latest_positions(session, tenant, area, limit=limit)
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/vehicles/{vehicle_id}/track", summary="A vehicle's path over a period (GeoJSON)")
+async def vehicle_track(
+    vehicle_id: int,
+    tenant: OfficeTenant,
+    session: SessionDep,
+    start: datetime,
+    end: datetime,
+    simplify_m: Annotated[float, Query(ge=0, le=1000)] = 5,
+) -> dict[str, Any]:
+    """The positions between ``start`` and ``end`` (at most 31 days) as a simplified line."""
+    return await read.track(session, tenant, vehicle_id, start, end, simplify_m=simplify_m)
+
+
+@metrics_router.get(
+    "/metrics", response_class=PlainTextResponse, summary="Prometheus metrics of the ingestion"
+)
+async def metrics(session: SessionDep) -> str:
+    """Counters of the ingest workers and dead letters by reason (no tenant data)."""
+    return await read.ingest_metrics(session)

@@ -1,0 +1,85 @@
+"""MQTT credentials: one account per vehicle, plus the service accounts, in Mosquitto's format.
+
+Passwords are derived from the installation's secret key (HMAC), so nothing extra is stored: the
+API can show a device's password to the admin who provisions it, and the simulator can sign in
+as every vehicle. The broker checks them against a password file that ``coopfleet
+mqtt-passwords`` writes (PBKDF2-SHA512, Mosquitto 2's ``$7$`` format) and reloads on SIGHUP.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import signal
+from collections.abc import Iterable
+from pathlib import Path
+
+SERVICE_ACCOUNTS = ("ingest", "api")
+_ITERATIONS = 101  # what mosquitto_passwd uses
+
+
+def _derive(secret_key: str, label: str) -> str:
+    digest = hmac.new(secret_key.encode(), f"coopfleet-mqtt:{label}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
+
+
+def device_username(vehicle_id: int) -> str:
+    """A device signs in as its vehicle id: the broker's ACL pattern ``%u`` is the topic's id."""
+    return str(vehicle_id)
+
+
+def device_password(secret_key: str, vehicle_id: int) -> str:
+    return _derive(secret_key, f"vehicle:{vehicle_id}")
+
+
+def service_password(secret_key: str, account: str) -> str:
+    return _derive(secret_key, f"service:{account}")
+
+
+def hashed_entry(username: str, password: str) -> str:
+    """One line of a Mosquitto 2 password file."""
+    salt = secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, _ITERATIONS)
+    encoded_salt = base64.b64encode(salt).decode()
+    encoded_digest = base64.b64encode(digest).decode()
+    return f"{username}:$7${_ITERATIONS}${encoded_salt}${encoded_digest}"
+
+
+def write_password_file(path: Path, secret_key: str, vehicle_ids: Iterable[int]) -> int:
+    """Write every account atomically (the broker may read it at any moment); returns the count."""
+    lines = [hashed_entry(name, service_password(secret_key, name)) for name in SERVICE_ACCOUNTS]
+    lines += [
+        hashed_entry(device_username(vid), device_password(secret_key, vid))
+        for vid in sorted(set(vehicle_ids))
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("\n".join(lines) + "\n")
+    os.chmod(temporary, 0o600)
+    temporary.replace(path)
+    return len(lines)
+
+
+def reload_broker(pid_file: Path) -> bool:
+    """Ask a running Mosquitto to re-read its password file; False if it is not running."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return False
+    return True
+
+
+def sync_password_file(dsn: str, secret_key: str, path: Path, pid_file: Path | None) -> int:
+    """Write accounts for every vehicle not retired, and reload the broker if it runs."""
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM vehicles WHERE status <> 'retired'")]
+    count = write_password_file(path, secret_key, ids)
+    if pid_file is not None:
+        reload_broker(pid_file)
+    return count
