@@ -59,16 +59,20 @@ def _ingest(args: argparse.Namespace) -> int:
     import logging
     import multiprocessing
 
+    from telematics.contract import telemetry_subscriptions
     from telematics.worker import run_worker
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
+    subscriptions = telemetry_subscriptions(args.group, args.cooperative)
     if args.workers == 1:
-        run_worker(settings, args.worker_id)
+        run_worker(settings, args.worker_id, subscriptions)
         return 0
     base = args.worker_id or "ingest"
     processes = [
-        multiprocessing.Process(target=run_worker, args=(settings, f"{base}-{n}"), daemon=False)
+        multiprocessing.Process(
+            target=run_worker, args=(settings, f"{base}-{n}", subscriptions), daemon=False
+        )
         for n in range(1, args.workers + 1)
     ]
     for process in processes:
@@ -116,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="store MQTT telemetry in PostGIS")
     ingest.add_argument("--workers", type=int, default=1, help="processes sharing the load")
     ingest.add_argument("--worker-id", help="MQTT client id (keeps the session across restarts)")
+    ingest.add_argument("--group", default="ingest", help="shared-subscription group")
+    ingest.add_argument(
+        "--cooperative",
+        type=int,
+        action="append",
+        help="only this cooperative's vehicles (repeatable; default: all)",
+    )
     ingest.add_argument("--log-level", default="info")
     ingest.set_defaults(handler=_ingest)
 

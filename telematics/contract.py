@@ -24,8 +24,14 @@ def status_topic(cooperative_id: int, vehicle_id: int) -> str:
     return f"{TOPIC_ROOT}/{cooperative_id}/vehicles/{vehicle_id}/status"
 
 
-TELEMETRY_FILTER = f"{TOPIC_ROOT}/+/vehicles/+/{TELEMETRY_SUFFIX}"
-SHARED_TELEMETRY_FILTER = f"$share/{SHARED_GROUP}/{TELEMETRY_FILTER}"
+def telemetry_subscriptions(
+    group: str = SHARED_GROUP, cooperatives: list[int] | None = None
+) -> tuple[str, ...]:
+    """Shared-subscription filters for ingest workers: every cooperative, or the ones named."""
+    scopes = [str(c) for c in cooperatives] if cooperatives else ["+"]
+    return tuple(
+        f"$share/{group}/{TOPIC_ROOT}/{scope}/vehicles/+/{TELEMETRY_SUFFIX}" for scope in scopes
+    )
 
 
 def parse_topic(topic: str) -> tuple[int, int] | None:

@@ -28,7 +28,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from core.config import Settings
 from telematics.checks import Checker, RawMessage, Rules, VehicleInfo
-from telematics.contract import SHARED_TELEMETRY_FILTER
+from telematics.contract import telemetry_subscriptions
 from telematics.credentials import service_password
 from telematics.store import PositionStore, connect, maintain_partitions
 
@@ -45,7 +45,7 @@ class IngestConfig:
     worker_id: str = field(default_factory=lambda: f"ingest-{socket.gethostname()}")
     batch_max_messages: int = 5000
     batch_max_seconds: float = 0.2
-    subscriptions: tuple[str, ...] = (SHARED_TELEMETRY_FILTER,)
+    subscriptions: tuple[str, ...] = field(default_factory=telemetry_subscriptions)
     stats_every_seconds: float = 5.0
     maintenance_every_seconds: float = 3600.0
     partitions_ahead_days: int = 7
@@ -348,7 +348,11 @@ class IngestWorker:
         self.stopping.set()
 
 
-def config_from_settings(settings: Settings, worker_id: str | None = None) -> IngestConfig:
+def config_from_settings(
+    settings: Settings,
+    worker_id: str | None = None,
+    subscriptions: tuple[str, ...] | None = None,
+) -> IngestConfig:
     config = IngestConfig(
         dsn=settings.sync_database_url,
         mqtt_host=settings.mqtt_host,
@@ -362,12 +366,18 @@ def config_from_settings(settings: Settings, worker_id: str | None = None) -> In
         retention_days=settings.positions_retention_days,
         rules=Rules(retention=timedelta(days=settings.positions_retention_days)),
     )
+    if subscriptions:
+        config = replace(config, subscriptions=subscriptions)
     return replace(config, worker_id=worker_id) if worker_id else config
 
 
-def run_worker(settings: Settings, worker_id: str | None = None) -> None:
+def run_worker(
+    settings: Settings,
+    worker_id: str | None = None,
+    subscriptions: tuple[str, ...] | None = None,
+) -> None:
     """Run one worker until SIGTERM or SIGINT, then drain and exit."""
-    worker = IngestWorker(config_from_settings(settings, worker_id))
+    worker = IngestWorker(config_from_settings(settings, worker_id, subscriptions))
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())
     worker.run()

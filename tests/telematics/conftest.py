@@ -15,7 +15,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.config import Settings
-from telematics.contract import TELEMETRY_SUFFIX, TOPIC_ROOT, telemetry_topic
+from telematics.contract import telemetry_subscriptions, telemetry_topic
 from telematics.worker import IngestConfig, IngestWorker, config_from_settings
 
 
@@ -73,10 +73,7 @@ def private_config(settings: Settings, fleet: Fleet, **overrides: object) -> Ing
     made-up cooperative ``fleet.foreign_coop_id`` that the topic-mismatch case publishes to)."""
     group = f"test{uuid.uuid4().hex[:8]}"
     base = config_from_settings(settings, worker_id=f"ingest-{group}")
-    filters = tuple(
-        f"$share/{group}/{TOPIC_ROOT}/{coop}/vehicles/+/{TELEMETRY_SUFFIX}"
-        for coop in (fleet.coop_id, fleet.foreign_coop_id)
-    )
+    filters = telemetry_subscriptions(group, [fleet.coop_id, fleet.foreign_coop_id])
     config = replace(base, subscriptions=filters, batch_max_seconds=0.05, stats_every_seconds=0.5)
     return replace(config, **overrides)  # type: ignore[arg-type]
 

@@ -1,0 +1,154 @@
+"""Nothing acknowledged is lost: a worker killed with SIGKILL, or PostgreSQL restarting mid-stream."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from core.config import Settings
+from tests.telematics.conftest import Fleet, count, private_config, start_worker, wait_for
+from tests.telematics.test_ingest import encode, fix, stored
+
+
+def _publish_stream(
+    settings: Settings, fleet: Fleet, total: int, per_second: int
+) -> threading.Thread:
+    """Publish ``total`` distinct fixes at about ``per_second``, QoS 1, in a thread."""
+
+    def run() -> None:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
+        client.connect(settings.mqtt_host, settings.mqtt_port)
+        client.loop_start()
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+        infos = []
+        began = time.monotonic()
+        for k in range(total):
+            vehicle = k % len(fleet.vehicle_ids)
+            when = start + timedelta(seconds=k)
+            infos.append(client.publish(fleet.topic(vehicle), encode(fix(when)), qos=1))
+            ahead = k / per_second - (time.monotonic() - began)
+            if ahead > 0:
+                time.sleep(ahead)
+        for info in infos:
+            info.wait_for_publish(timeout=30)
+        client.disconnect()
+        client.loop_stop()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def _worker_process(
+    settings: Settings, fleet: Fleet, worker_id: str, group: str
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "COOPFLEET_DATABASE_URL": settings.database_url,
+        "COOPFLEET_MQTT_HOST": settings.mqtt_host,
+        "COOPFLEET_MQTT_PORT": str(settings.mqtt_port),
+        "COOPFLEET_SECRET_KEY": settings.secret_key,
+        "COOPFLEET_INGEST_BATCH_MAX_MS": "50",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "ingest",
+        "--worker-id",
+        worker_id,
+        "--group",
+        group,
+        "--cooperative",
+        str(fleet.coop_id),
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(command, env=env)
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_sigkill_mid_stream_loses_nothing(
+    settings: Settings, fleet: Fleet, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    worker_id, group = f"ingest-kill-{uuid.uuid4().hex[:6]}", f"kill{uuid.uuid4().hex[:6]}"
+    total = 3000
+    first = _worker_process(settings, fleet, worker_id, group)
+    processes.append(first)
+    time.sleep(1.5)  # connected and subscribed
+    publisher = _publish_stream(settings, fleet, total, per_second=1500)
+    wait_for(lambda: stored(settings, fleet) >= 600, timeout=20)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    killed_at = stored(settings, fleet)
+    assert killed_at < total, "the stream ended before the kill: the test proves nothing"
+    second = _worker_process(settings, fleet, worker_id, group)  # same session id
+    processes.append(second)
+    publisher.join(timeout=60)
+    wait_for(lambda: stored(settings, fleet) == total, timeout=60)
+    time.sleep(1.0)
+    assert stored(settings, fleet) == total
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("pg_ctlcluster") is None,
+    reason="restarting PostgreSQL needs root and pg_ctlcluster (Debian)",
+)
+def test_postgresql_restart_mid_stream_loses_nothing(settings: Settings, fleet: Fleet) -> None:
+    running = start_worker(private_config(settings, fleet))
+    try:
+        total = 2000
+        publisher = _publish_stream(settings, fleet, total, per_second=1000)
+        wait_for(lambda: stored(settings, fleet) >= 300, timeout=20)
+        version = subprocess.run(
+            ["ls", "/etc/postgresql"], capture_output=True, text=True, check=True
+        ).stdout.split()[0]
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "stop", "-m", "fast"],
+            check=True,
+        )
+        try:
+            time.sleep(3)  # the worker retries and acknowledges nothing meanwhile
+            assert running.worker.stats.messages < total
+        finally:
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"], check=True
+            )
+        publisher.join(timeout=60)
+        wait_for(lambda: _safe_stored(settings, fleet) == total, timeout=60)
+        assert (
+            count(
+                settings, "SELECT count(*) FROM positions WHERE cooperative_id = %s", fleet.coop_id
+            )
+            == total
+        )
+    finally:
+        running.stop()
+
+
+def _safe_stored(settings: Settings, fleet: Fleet) -> int:
+    try:
+        return stored(settings, fleet)
+    except Exception:  # the server is still starting
+        return -1
