@@ -96,6 +96,34 @@ def _mqtt_passwords(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from telematics.mqtt_wire import DevicePool
+    from telematics.simulate import build_fleet, load_rows, run
+
+    settings = get_settings()
+    rows, depots = load_rows(
+        settings.sync_database_url, cooperative_id=args.cooperative, limit=args.vehicles
+    )
+    if not rows:
+        print("no active vehicles to simulate: run `coopfleet seed --demo` first", file=sys.stderr)
+        return 2
+    fleet = build_fleet(
+        rows,
+        depots,
+        seed=args.seed,
+        interval_s=args.interval,
+        zone=settings.default_time_zone,
+        offline_share=args.offline_share,
+        offline_minutes=args.offline_minutes,
+        bad_share=args.bad_share,
+    )
+    pool = DevicePool(settings.mqtt_host, settings.mqtt_port)
+    print(f"simulating {len(rows)} vehicles, a fix every {args.interval:g} s while moving")
+    sent = run(fleet, pool, duration_s=args.duration, secret_key=settings.secret_key)
+    print(f"sent {sent} messages")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coopfleet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -129,6 +157,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--log-level", default="info")
     ingest.set_defaults(handler=_ingest)
+
+    simulate = commands.add_parser("simulate", help="drive simulated vehicles over MQTT")
+    simulate.add_argument("--vehicles", type=int, default=3000)
+    simulate.add_argument("--cooperative", type=int, help="only this cooperative's vehicles")
+    simulate.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds between fixes while moving (the law allows up to 30)",
+    )
+    simulate.add_argument("--duration", type=float, help="seconds to run (default: forever)")
+    simulate.add_argument(
+        "--offline-share",
+        type=float,
+        default=0.002,
+        help="share of vehicles losing signal each minute",
+    )
+    simulate.add_argument("--offline-minutes", type=float, default=5.0)
+    simulate.add_argument(
+        "--bad-share",
+        type=float,
+        default=0.0,
+        help="share of messages spoiled on purpose (dead-letter demo)",
+    )
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.set_defaults(handler=_simulate)
 
     passwords = commands.add_parser(
         "mqtt-passwords", help="write the broker's password file (one account per vehicle)"

@@ -1,4 +1,4 @@
-"""Nothing acknowledged is lost: a worker killed with SIGKILL, or PostgreSQL restarting mid-stream."""
+"""Nothing acknowledged is lost: a worker killed by SIGKILL, or PostgreSQL restarted mid-stream."""
 
 from __future__ import annotations
 
