@@ -3,11 +3,14 @@ Mosquitto, and a worker running in a thread on a subscription private to the tes
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import psycopg
@@ -15,7 +18,9 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.config import Settings
+from telematics.broker import LocalBroker
 from telematics.contract import telemetry_subscriptions, telemetry_topic
+from telematics.credentials import device_password, device_username, write_password_file
 from telematics.worker import IngestConfig, IngestWorker, config_from_settings
 
 
@@ -36,12 +41,36 @@ class Fleet:
         return telemetry_topic(self.coop_id, self.vehicle_ids[index])
 
 
+UNKNOWN_VEHICLE_ID = 999_999_999
+
+
 def _dsn(settings: Settings) -> str:
     return settings.sync_database_url
 
 
+@pytest.fixture(scope="session")
+def broker() -> Iterator[LocalBroker]:
+    """A private Mosquitto running the project's own configuration (auth, ACL, persistence).
+
+    Its directory is not under pytest's tmp_path: Mosquitto drops root privileges and could
+    not reach a directory inside pytest's private (0700) one.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="coopfleet-mqtt-"))
+    running = LocalBroker(directory)
+    running.start()
+    yield running
+    running.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(settings: Settings, broker: LocalBroker) -> Settings:
+    """The suite's settings, pointed at the private broker."""
+    return settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker.port})
+
+
 @pytest.fixture
-def fleet(settings: Settings) -> Iterator[Fleet]:
+def fleet(settings: Settings, broker: LocalBroker) -> Iterator[Fleet]:
     tag = uuid.uuid4().hex[:8]
     with psycopg.connect(_dsn(settings), autocommit=True) as conn:
         coop_id = conn.execute(
@@ -58,6 +87,11 @@ def fleet(settings: Settings) -> Iterator[Fleet]:
             ).fetchone()[0]  # type: ignore[index]
             vehicle_ids.append(vid)
             devices[vid] = device
+    # accounts for the fleet, plus a vehicle id that exists only at the broker
+    write_password_file(
+        broker.password_file, settings.secret_key, [*vehicle_ids, UNKNOWN_VEHICLE_ID]
+    )
+    broker.reload()
     yield Fleet(coop_id, vehicle_ids, devices)
     with psycopg.connect(_dsn(settings), autocommit=True) as conn:
         conn.execute("DELETE FROM positions WHERE cooperative_id = %s", (coop_id,))
@@ -105,21 +139,34 @@ def worker(settings: Settings, fleet: Fleet) -> Iterator[RunningWorker]:
     running.stop()
 
 
-@pytest.fixture
-def publisher(settings: Settings) -> Iterator[Callable[[str, bytes], None]]:
-    """Publish with QoS 1 and wait for the broker's PUBACK."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
+def device_client(settings: Settings, vehicle_id: int, password: str | None = None) -> mqtt.Client:
+    """A connected MQTT client signed in as a vehicle, as a device would be."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"dev-{uuid.uuid4().hex[:8]}")
+    client.username_pw_set(
+        device_username(vehicle_id), password or device_password(settings.secret_key, vehicle_id)
+    )
     client.connect(settings.mqtt_host, settings.mqtt_port)
     client.loop_start()
+    return client
+
+
+@pytest.fixture
+def publisher(settings: Settings) -> Iterator[Callable[[str, bytes], None]]:
+    """Publish with QoS 1 as the vehicle the topic names, and wait for the broker's PUBACK."""
+    clients: dict[int, mqtt.Client] = {}
 
     def publish(topic: str, payload: bytes) -> None:
-        info = client.publish(topic, payload, qos=1)
+        vehicle_id = int(topic.split("/")[3])
+        if vehicle_id not in clients:
+            clients[vehicle_id] = device_client(settings, vehicle_id)
+        info = clients[vehicle_id].publish(topic, payload, qos=1)
         info.wait_for_publish(timeout=10)
         assert info.is_published()
 
     yield publish
-    client.disconnect()
-    client.loop_stop()
+    for client in clients.values():
+        client.disconnect()
+        client.loop_stop()
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.config import Settings
-from tests.telematics.conftest import Fleet, RunningWorker, count, wait_for
+from tests.telematics.conftest import (
+    UNKNOWN_VEHICLE_ID,
+    Fleet,
+    RunningWorker,
+    count,
+    wait_for,
+)
 
 Publish = Callable[[str, bytes], None]
 
@@ -127,7 +133,7 @@ def test_each_kind_of_bad_input_is_dead_lettered_and_good_neighbours_land(
     now = datetime.now(UTC).replace(microsecond=0)
     t0 = fleet.topic(0)
     foreign_topic = f"coopfleet/{fleet.foreign_coop_id}/vehicles/{fleet.vehicle_ids[0]}/telemetry"
-    unknown_topic = f"coopfleet/{fleet.coop_id}/vehicles/999999999/telemetry"
+    unknown_topic = f"coopfleet/{fleet.coop_id}/vehicles/{UNKNOWN_VEHICLE_ID}/telemetry"
     cases: list[tuple[str, bytes, str]] = [
         (t0, b"{not json", "malformed_json"),
         (t0, encode({"time": fix(now)["time"], "lat": "north", "lon": 106.8}), "invalid_field"),

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
 from core.config import Settings
+from telematics.credentials import device_password, device_username
+from telematics.mqtt_wire import DevicePool
 from tests.telematics.conftest import Fleet, count, private_config, start_worker, wait_for
 from tests.telematics.test_ingest import encode, fix, stored
 
@@ -25,26 +25,28 @@ from tests.telematics.test_ingest import encode, fix, stored
 def _publish_stream(
     settings: Settings, fleet: Fleet, total: int, per_second: int
 ) -> threading.Thread:
-    """Publish ``total`` distinct fixes at about ``per_second``, QoS 1, in a thread."""
+    """Publish ``total`` distinct fixes at about ``per_second``, QoS 1, as the fleet's devices."""
 
     def run() -> None:
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
-        client.connect(settings.mqtt_host, settings.mqtt_port)
-        client.loop_start()
+        pool = DevicePool(settings.mqtt_host, settings.mqtt_port)
+        for vid in fleet.vehicle_ids:
+            pool.open(
+                str(vid),
+                f"pub-{vid}-{uuid.uuid4().hex[:6]}",
+                device_username(vid),
+                device_password(settings.secret_key, vid),
+            )
+        pool.wait_connected()
         start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
-        infos = []
         began = time.monotonic()
         for k in range(total):
-            vehicle = k % len(fleet.vehicle_ids)
+            index = k % len(fleet.vehicle_ids)
             when = start + timedelta(seconds=k)
-            infos.append(client.publish(fleet.topic(vehicle), encode(fix(when)), qos=1))
+            pool.publish(str(fleet.vehicle_ids[index]), fleet.topic(index), encode(fix(when)))
             ahead = k / per_second - (time.monotonic() - began)
-            if ahead > 0:
-                time.sleep(ahead)
-        for info in infos:
-            info.wait_for_publish(timeout=30)
-        client.disconnect()
-        client.loop_stop()
+            pool.pump(max(0.0, ahead))
+        pool.flush(timeout=120)
+        pool.close()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

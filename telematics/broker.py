@@ -1,0 +1,111 @@
+"""Run a private Mosquitto from the project's broker configuration (tests and benchmarks).
+
+``deploy/mosquitto/mosquitto.conf`` is a template (``@PORT@``, ``@BIND@``, ``@VAR@``): the same
+file ``scripts/services.sh`` starts the local broker with, so tests exercise the configuration
+that ships. A private instance lets a test restart the broker or load accounts without
+disturbing anyone else's.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE = REPO / "deploy" / "mosquitto" / "mosquitto.conf"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def render(template: Path, *, port: int, var_dir: Path, bind: str = "127.0.0.1") -> str:
+    return (
+        template.read_text()
+        .replace("@PORT@", str(port))
+        .replace("@BIND@", bind)
+        .replace("@VAR@", str(var_dir))
+        .replace("@DEPLOY@", str(template.parent))
+    )
+
+
+BROKER_USER = "mosquitto"
+
+
+def hand_to_broker_user(*paths: Path) -> None:
+    """Started as root, Mosquitto drops to its own user: it must still read and write these."""
+    if os.geteuid() != 0:
+        return
+    try:
+        pwd.getpwnam(BROKER_USER)
+    except KeyError:
+        return
+    for path in paths:
+        if path.exists():
+            shutil.chown(path, BROKER_USER, None)
+
+
+class LocalBroker:
+    """A Mosquitto process in the foreground of its own directory."""
+
+    def __init__(self, var_dir: Path, port: int | None = None, template: Path = TEMPLATE) -> None:
+        self.var_dir = var_dir
+        self.port = port or free_port()
+        self.template = template
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def password_file(self) -> Path:
+        return self.var_dir / "passwd"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.var_dir / "mosquitto.pid"
+
+    def start(self) -> None:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        if not self.password_file.exists():
+            self.password_file.write_text("")
+        config = self.var_dir / "mosquitto.runtime.conf"
+        config.write_text(render(self.template, port=self.port, var_dir=self.var_dir))
+        hand_to_broker_user(self.var_dir, self.password_file, config)
+        self.process = subprocess.Popen(  # noqa: S603
+            [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                error = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise RuntimeError(f"mosquitto exited: {error}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"mosquitto did not listen on {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def reload(self) -> None:
+        """Re-read the password and ACL files (SIGHUP)."""
+        hand_to_broker_user(self.password_file)
+        if self.process is not None:
+            self.process.send_signal(1)
+            time.sleep(0.3)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
