@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -103,9 +104,75 @@ class LocalBroker:
         """Re-read the password and ACL files (SIGHUP)."""
         hand_to_broker_user(self.password_file)
         if self.process is not None:
-            self.process.send_signal(1)
+            self.process.send_signal(signal.SIGHUP)
             time.sleep(0.3)
 
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
+
+
+def pid_alive(pid_file: Path) -> bool:
+    try:
+        os.kill(int(pid_file.read_text().strip()), 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def ensure_daemon(var_dir: Path, port: int, bind: str = "127.0.0.1") -> bool:
+    """Start the project's broker in the background unless it already runs; True if started."""
+    broker = LocalBroker(var_dir, port)
+    if pid_alive(broker.pid_file):
+        return False
+    var_dir.mkdir(parents=True, exist_ok=True)
+    if not broker.password_file.exists():
+        broker.password_file.write_text("")
+    config = var_dir / "mosquitto.runtime.conf"
+    config.write_text(render(broker.template, port=port, var_dir=var_dir, bind=bind))
+    hand_to_broker_user(var_dir, broker.password_file, config)
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    subprocess.run([binary, "-d", "-c", str(config)], check=True)  # noqa: S603
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    log = (
+        (var_dir / "mosquitto.log").read_text()[-2000:]
+        if (var_dir / "mosquitto.log").exists()
+        else ""
+    )
+    raise RuntimeError(f"mosquitto did not listen on port {port}:\n{log}")
+
+
+def stop_daemon(var_dir: Path) -> bool:
+    pid_file = var_dir / "mosquitto.pid"
+    if not pid_alive(pid_file):
+        return False
+    os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m telematics.broker ensure|stop`` for scripts/services.sh."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m telematics.broker")
+    parser.add_argument("action", choices=["ensure", "stop"])
+    parser.add_argument("--dir", type=Path, default=REPO / "var" / "mosquitto")
+    parser.add_argument("--port", type=int, default=1884)
+    parser.add_argument("--bind", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    if args.action == "ensure":
+        if ensure_daemon(args.dir.resolve(), args.port, args.bind):
+            print(f"started the project's Mosquitto on port {args.port}")
+    elif stop_daemon(args.dir.resolve()):
+        print("stopped the project's Mosquitto")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

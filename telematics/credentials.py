@@ -80,6 +80,9 @@ def sync_password_file(dsn: str, secret_key: str, path: Path, pid_file: Path | N
     with psycopg.connect(dsn) as conn:
         ids = [row[0] for row in conn.execute("SELECT id FROM vehicles WHERE status <> 'retired'")]
     count = write_password_file(path, secret_key, ids)
+    from telematics.broker import hand_to_broker_user
+
+    hand_to_broker_user(path)
     if pid_file is not None:
         reload_broker(pid_file)
     return count

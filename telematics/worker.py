@@ -300,8 +300,8 @@ class IngestWorker:
         try:
             while not self.stopping.is_set():
                 if time.monotonic() >= next_maintenance:
-                    self._maintain()
-                    next_maintenance = time.monotonic() + self.config.maintenance_every_seconds
+                    pause = self.config.maintenance_every_seconds if self._maintain() else 30.0
+                    next_maintenance = time.monotonic() + pause
                 batch = self._take_batch()
                 if batch:
                     self._store_batch(batch)
@@ -315,7 +315,7 @@ class IngestWorker:
             self.client.loop_stop()
             self._drop_store()
 
-    def _maintain(self) -> None:
+    def _maintain(self) -> bool:
         """Partitions for the days ahead exist; days past the retention are dropped whole."""
         try:
             store = self._open_store()
@@ -330,8 +330,10 @@ class IngestWorker:
             if created or dropped:
                 log.info("partitions: created %s, dropped %s", created, dropped)
         except psycopg.Error as exc:
-            log.warning("partition maintenance failed (%s); will retry", exc)
+            log.warning("partition maintenance failed (%s); retrying in 30 s", exc)
             self._drop_store()
+            return False
+        return True
 
     def _drain(self) -> None:
         """At stop, store what already arrived, one attempt: what is not stored is not acked."""
