@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo's last step (after `make seed`): print where to look and how to sign in, then serve
-# the API in the foreground until Ctrl-C.
+# The demo's last step (after `make seed`): give every vehicle its MQTT account, start the ingest
+# workers and the simulated fleet (3,000 vehicles, a fix every 5 s while moving) in the
+# background, print where to look and how to sign in, then serve the API until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -12,6 +13,8 @@ cat <<TXT
 coopfleet demo is starting on http://${HOST}:${PORT}
   API docs (OpenAPI):  http://${HOST}:${PORT}/api/v1/docs
   Health:              http://${HOST}:${PORT}/healthz
+  Metrics:             http://${HOST}:${PORT}/metrics
+  Live positions:      GET /api/v1/positions/latest (GeoJSON, signed in)
   MQTT broker:         ${COOPFLEET_MQTT_HOST:-127.0.0.1}:${COOPFLEET_MQTT_PORT:-1884}
 
 Demo logins (password demo1234):
@@ -29,4 +32,13 @@ Try:
 
 Press Ctrl-C to stop.
 TXT
-exec "$BIN/coopfleet" api --host "$HOST" --port "$PORT"
+mkdir -p var/log
+"$BIN/coopfleet" mqtt-passwords --file var/mosquitto/passwd --reload-pid var/mosquitto/mosquitto.pid
+"$BIN/coopfleet" ingest --workers 2 --log-level warning >var/log/ingest.log 2>&1 &
+INGEST=$!
+"$BIN/coopfleet" simulate --interval "${COOPFLEET_DEMO_INTERVAL:-5}" --bad-share 0.001 \
+  >var/log/simulate.log 2>&1 &
+SIMULATE=$!
+trap 'kill $SIMULATE $INGEST 2>/dev/null; wait' EXIT INT TERM
+echo "ingest workers (pid $INGEST) and the simulated fleet (pid $SIMULATE) log to var/log/"
+"$BIN/coopfleet" api --host "$HOST" --port "$PORT"

@@ -34,7 +34,7 @@ BASE_URL = os.environ.get(
 )
 
 
-def _admin_dsn(url: str) -> str:
+def admin_dsn(url: str) -> str:
     parsed = make_url(url).set(drivername="postgresql", database="postgres")
     return parsed.render_as_string(hide_password=False)
 
@@ -44,13 +44,13 @@ def database_url() -> Iterator[str]:
     """A fresh database for this test run, migrated from empty."""
     name = f"coopfleet_test_{uuid.uuid4().hex[:8]}"
     url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(_admin_dsn(BASE_URL), autocommit=True) as admin:
+    with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         upgrade(url)
         yield url
     finally:
-        with psycopg.connect(_admin_dsn(BASE_URL), autocommit=True) as admin:
+        with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
