@@ -41,17 +41,21 @@ def render(template: Path, *, port: int, var_dir: Path, bind: str = "127.0.0.1")
 BROKER_USER = "mosquitto"
 
 
-def hand_to_broker_user(*paths: Path) -> None:
-    """Started as root, Mosquitto drops to its own user: it must still read and write these."""
+def hand_to_broker_user(*paths: Path) -> bool:
+    """Started as root, Mosquitto drops to its own user: it must still read and write these.
+
+    Returns False when there is no such user here (e.g. the broker runs in another container).
+    """
     if os.geteuid() != 0:
-        return
+        return False
     try:
         pwd.getpwnam(BROKER_USER)
     except KeyError:
-        return
+        return False
     for path in paths:
         if path.exists():
             shutil.chown(path, BROKER_USER, None)
+    return True
 
 
 class LocalBroker:

@@ -82,7 +82,8 @@ def sync_password_file(dsn: str, secret_key: str, path: Path, pid_file: Path | N
     count = write_password_file(path, secret_key, ids)
     from telematics.broker import hand_to_broker_user
 
-    hand_to_broker_user(path)
+    if not hand_to_broker_user(path):
+        os.chmod(path, 0o644)  # a broker in another container reads it as another user
     if pid_file is not None:
         reload_broker(pid_file)
     return count

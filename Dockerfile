@@ -1,0 +1,16 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY core core
+COPY fleet fleet
+COPY routing routing
+COPY telematics telematics
+COPY api api
+COPY cli cli
+COPY migrations migrations
+COPY deploy deploy
+RUN pip install --no-cache-dir . && useradd --system --uid 10001 coopfleet
+USER coopfleet
+EXPOSE 8000
+CMD ["coopfleet", "api", "--host", "0.0.0.0", "--port", "8000"]

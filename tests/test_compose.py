@@ -1,0 +1,82 @@
+"""docker-compose.yml cannot run here (no Docker engine), so check what it names exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cli.main import subcommand_names
+from core.config import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+ONE_SHOT = {"migrate", "seed", "mqtt-accounts"}
+
+
+def _compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    return data
+
+
+def test_every_service_is_healthchecked_or_one_shot() -> None:
+    services = _compose()["services"]
+    for name, service in services.items():
+        assert name in ONE_SHOT or "healthcheck" in service, name
+        if name in ONE_SHOT:
+            assert service.get("restart") == "no", name
+
+
+def test_commands_are_subcommands_of_the_cli() -> None:
+    known = subcommand_names()
+    for name, service in _compose()["services"].items():
+        command = service.get("command")
+        if command and command[0] == "coopfleet":
+            assert command[1] in known, f"{name}: coopfleet {command[1]}"
+
+
+def test_mounted_files_and_build_context_exist() -> None:
+    compose = _compose()
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (REPO / source).exists(), f"{name}: {source}"
+            else:
+                assert source in compose["volumes"], f"{name}: volume {source}"
+        if "build" in service:
+            assert (REPO / service["build"] / "Dockerfile").exists()
+
+
+def test_environment_names_real_settings() -> None:
+    fields = {f"COOPFLEET_{name.upper()}" for name in Settings.model_fields}
+    for name, service in _compose()["services"].items():
+        for variable in service.get("environment", {}):
+            if variable.startswith("COOPFLEET_"):
+                assert variable in fields, f"{name}: {variable}"
+
+
+def test_dependencies_name_existing_services() -> None:
+    services = _compose()["services"]
+    for name, service in services.items():
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+
+
+def test_docker_broker_config_matches_the_local_one() -> None:
+    """The two broker files differ only in paths: the limits that keep messages are the same."""
+    local = (REPO / "deploy/mosquitto/mosquitto.conf").read_text().splitlines()
+    docker = (REPO / "deploy/mosquitto/mosquitto.docker.conf").read_text().splitlines()
+    keys = (
+        "persistence ",
+        "max_inflight_messages",
+        "max_queued_messages",
+        "max_queued_bytes",
+        "max_packet_size",
+        "allow_anonymous",
+        "persistent_client_expiration",
+    )
+    for key in keys:
+        assert [line for line in local if line.startswith(key)] == [
+            line for line in docker if line.startswith(key)
+        ], key
