@@ -116,6 +116,14 @@ class LocalBroker:
         return self.process.pid if self.process else None
 
 
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
 def pid_alive(pid_file: Path) -> bool:
     try:
         os.kill(int(pid_file.read_text().strip()), 0)
@@ -128,6 +136,9 @@ def ensure_daemon(var_dir: Path, port: int, bind: str = "127.0.0.1") -> bool:
     """Start the project's broker in the background unless it already runs; True if started."""
     broker = LocalBroker(var_dir, port)
     if pid_alive(broker.pid_file):
+        return False
+    if port_open(port):
+        print(f"port {port} is taken by another broker (another checkout's?): using it")
         return False
     var_dir.mkdir(parents=True, exist_ok=True)
     if not broker.password_file.exists():
