@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import install_error_handlers
-from api.routers import accounts, assignments, auth, registry, tracking
+from api.routers import accounts, assignments, auth, csv_io, registry, tracking
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
 
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(auth.router)
     v1.include_router(accounts.router)
     v1.include_router(registry.geojson)
+    v1.include_router(csv_io.router)  # before the CRUD routes: /vehicles/export.csv is no id
     for router in (
         registry.members,
         registry.drivers,

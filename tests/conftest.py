@@ -65,7 +65,8 @@ def settings(database_url: str) -> Settings:
 
 @pytest_asyncio.fixture(scope="session")
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(settings.database_url, pool_size=5)
+    # pre-ping: the resilience tests restart PostgreSQL under this pool
+    engine = create_async_engine(settings.database_url, pool_size=5, pool_pre_ping=True)
     yield engine
     await engine.dispose()
 
