@@ -58,6 +58,8 @@ def _create_admin(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     import logging
     import multiprocessing
+    import os
+    import signal
 
     from telematics.contract import telemetry_subscriptions
     from telematics.worker import run_worker
@@ -77,6 +79,14 @@ def _ingest(args: argparse.Namespace) -> int:
     ]
     for process in processes:
         process.start()
+
+    def forward(signum: int, frame: object) -> None:  # stop the workers with the parent
+        for process in processes:
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
     for process in processes:
         process.join()
     return max((process.exitcode or 0) for process in processes)
