@@ -139,6 +139,7 @@ def loadgen(args: argparse.Namespace) -> None:
                 "published": pool.counters.published,
                 "acked": pool.counters.acked,
                 "seconds": time.time() - started,
+                "cpu": time.process_time(),
             }
         ),
         flush=True,
