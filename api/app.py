@@ -11,9 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import install_error_handlers
-from api.routers import accounts, assignments, auth, csv_io, registry, tracking
+from api.routers import accounts, assignments, auth, csv_io, phone, registry, tracking
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
+from telematics.relay import Relay
 
 API_PREFIX = "/api/v1"
 
@@ -37,9 +38,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app_engine = engine or create_engine_from_settings(settings)
         app.state.engine = app_engine
         app.state.session_factory = session_factory(app_engine)
+        app.state.relay = Relay(settings.mqtt_host, settings.mqtt_port, settings.secret_key)
         try:
             yield
         finally:
+            app.state.relay.close()
             if own_engine:
                 await app_engine.dispose()
 
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         v1.include_router(router)
     v1.include_router(assignments.router)
     v1.include_router(tracking.router)
+    v1.include_router(phone.router)
     app.include_router(v1)
     app.include_router(tracking.metrics_router)
 
