@@ -12,6 +12,7 @@ process, bytes per stored position, and the raw COPY ceiling of the same rows wi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -49,6 +50,24 @@ def _with_database(url: str, name: str) -> str:
 
 
 # --- processes ------------------------------------------------------------------------------
+
+
+def postgresql(action: str) -> None:
+    """Stop or start the local cluster (Debian's pg_ctlcluster; needs root)."""
+    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+    subprocess.run(
+        [
+            "pg_ctlcluster",
+            "--skip-systemctl-redirect",
+            version,
+            "main",
+            action,
+            *(["-m", "fast"] if action == "stop" else []),
+        ],
+        check=True,
+    )
+    if action == "start":
+        time.sleep(2)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -111,21 +130,23 @@ def loadgen(args: argparse.Namespace) -> None:
     started = time.time()
     sent = 0
     tick = 0.01
+    last_ms = [0] * len(topics)  # device times stay unique per vehicle even if the loop lags
     while True:
         now = time.time()
         elapsed = now - started
         if elapsed >= args.seconds:
             break
         due = int(elapsed * args.rate) - sent
-        stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+        now_ms = int(now * 1000)
         for k in range(due):
             index = (sent + k) % len(topics)
             name, topic = topics[index]
+            stamp = last_ms[index] = max(now_ms, last_ms[index] + 1)
             # each vehicle on its own spot, creeping north about a metre a fix
             lat = 10.8 + (index % 100) * 0.003 + (sent + k) // len(topics) * 1e-5
             lon = 106.7 + (index // 100) * 0.003
             payload = (
-                f'{{"time":"{stamp}","lat":{lat:.6f},"lon":{lon:.6f},"speed":42.5,"heading":0,'
+                f'{{"time":{stamp},"lat":{lat:.6f},"lon":{lon:.6f},"speed":42.5,"heading":0,'
                 f'"sats":10,"hdop":0.9,"ign":true,"odo":{12345678 + sent + k}}}'
             ).encode()
             pool.publish(name, topic, payload)
@@ -162,6 +183,8 @@ class RunResult:
     p50_ms: float
     p99_ms: float
     worker_rss_max_mb: float
+    worker_rss_first_mb: float  # after the first minute (or at the start of a shorter run)
+    worker_rss_last_mb: float
     cpu_broker_s: float
     cpu_ingest_s: float
     cpu_postgres_s: float
@@ -218,7 +241,7 @@ class Bench:
         with psycopg.connect(_libpq(self.url)) as conn:
             return int(conn.execute("SELECT count(*) FROM positions").fetchone()[0])  # type: ignore[index]
 
-    def run(self, rate: int, seconds: float) -> RunResult:
+    def run(self, rate: int, seconds: float, outage: float = 0.0) -> RunResult:
         with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
             conn.execute("TRUNCATE positions, vehicle_state, dead_letters, ingest_workers")
         group = f"bench{uuid.uuid4().hex[:6]}"
@@ -269,13 +292,26 @@ class Bench:
             "postgres": sum(cpu_seconds(p) for p in pg),
             "publisher": cpu_seconds(publisher.pid),
         }
-        rss_max = 0.0
+        rss_samples: list[float] = []
         windows: list[tuple[float, float]] = []
         start_count, started = self.count(), time.monotonic()
+        outage_at = started + seconds / 3 if outage else None
         while publisher.poll() is None:
             time.sleep(1.0)
-            rss_max = max(rss_max, *(rss_mb(p) for p in ingest_pids))
-            windows.extend(self._latency_windows())
+            rss_samples.append(
+                sum(rss_mb(p) for p in ingest_pids[1:]) / max(1, len(ingest_pids) - 1)
+            )
+            if outage_at is not None and time.monotonic() >= outage_at:
+                outage_at = None
+                print(f"  stopping PostgreSQL for {outage:g} s", flush=True)
+                postgresql("stop")
+                time.sleep(outage)
+                postgresql("start")
+                pg = postgres_pids()
+                cpu0["postgres"] = 0.0
+                continue
+            with contextlib.suppress(psycopg.OperationalError):
+                windows.extend(self._latency_windows())
         summary = json.loads(publisher.stdout.read().strip().splitlines()[-1])
         cpu1 = {
             "broker": cpu_seconds(broker_pid),
@@ -308,7 +344,11 @@ class Bench:
             sustained_per_s=round((stored - start_count) / max(drained, 1e-9)),
             p50_ms=round(statistics.median(p50s), 1) if p50s else 0.0,
             p99_ms=round(max(p99s), 1) if p99s else 0.0,
-            worker_rss_max_mb=round(rss_max, 1),
+            worker_rss_max_mb=round(max(rss_samples, default=0.0), 1),
+            worker_rss_first_mb=round(rss_samples[min(59, len(rss_samples) - 1)], 1)
+            if rss_samples
+            else 0.0,
+            worker_rss_last_mb=round(rss_samples[-1], 1) if rss_samples else 0.0,
             cpu_broker_s=round(cpu1["broker"] - cpu0["broker"], 1),
             cpu_ingest_s=round(cpu1["ingest"] - cpu0["ingest"], 1),
             cpu_postgres_s=round(cpu1["postgres"] - cpu0["postgres"], 1),
@@ -394,6 +434,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="ingest worker processes")
     parser.add_argument("--find-max", action="store_true")
+    parser.add_argument(
+        "--outage",
+        type=float,
+        default=0.0,
+        help="stop PostgreSQL this many seconds, a third into each run",
+    )
     args = parser.parse_args()
     if args.loadgen:
         loadgen(args)
@@ -416,7 +462,7 @@ def main() -> None:
             return
         results = []
         for n in range(args.runs):
-            result = bench.run(args.rate, args.seconds)
+            result = bench.run(args.rate, args.seconds, args.outage)
             print(f"run {n + 1}:")
             _print(result)
             results.append(result)
