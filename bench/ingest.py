@@ -201,6 +201,7 @@ class Bench:
         self.broker_dir = Path(tempfile.mkdtemp(prefix="coopfleet-bench-mqtt-"))
         self.broker = LocalBroker(self.broker_dir)
         self.fleet: list[tuple[int, int]] = []
+        self.group = f"bench{uuid.uuid4().hex[:6]}"
 
     def __enter__(self) -> Bench:
         with psycopg.connect(_libpq(_with_database(BASE_URL, "postgres")), autocommit=True) as c:
@@ -244,7 +245,9 @@ class Bench:
     def run(self, rate: int, seconds: float, outage: float = 0.0) -> RunResult:
         with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
             conn.execute("TRUNCATE positions, vehicle_state, dead_letters, ingest_workers")
-        group = f"bench{uuid.uuid4().hex[:6]}"
+        # One group and worker id for every run of this bench: a new persistent session per run
+        # would leave the old ones queueing every later message at the broker.
+        group = self.group
         ingest = subprocess.Popen(
             [
                 sys.executable,
