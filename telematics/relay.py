@@ -16,6 +16,7 @@ from datetime import datetime
 import msgspec
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
 
 from core.errors import DomainError
 from telematics.checks import Checker, DeadLetter, RawMessage, Rules, VehicleInfo
@@ -38,9 +39,23 @@ class Relay:
         )
         self.client.username_pw_set("api", service_password(secret_key, "api"))
         self.client.reconnect_delay_set(1, 10)
+        self.connected = threading.Event()
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda *args: self.connected.clear()
         self._lock = threading.Lock()
         self.client.connect_async(host, port, keepalive=30)
         self.client.loop_start()
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: object,
+        reason: ReasonCode,
+        properties: object,
+    ) -> None:
+        if not reason.is_failure:
+            self.connected.set()
 
     def close(self) -> None:
         self.client.disconnect()
@@ -48,7 +63,7 @@ class Relay:
 
     def publish(self, topic: str, payload: bytes) -> None:
         """Publish with QoS 1 and wait for the PUBACK (blocking: call it from a thread)."""
-        if not self.client.is_connected():
+        if not self.connected.is_set():
             raise BrokerUnavailable("the message broker is not reachable; retry later")
         with self._lock:
             info = self.client.publish(topic, payload, qos=1)

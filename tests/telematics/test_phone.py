@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -56,9 +54,7 @@ async def phone(
     app = create_app(settings, engine)
     app.state.engine, app.state.session_factory = engine, sessions
     app.state.relay = Relay(settings.mqtt_host, settings.mqtt_port, settings.secret_key)
-    deadline = time.monotonic() + 10
-    while not app.state.relay.client.is_connected() and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    assert app.state.relay.connected.wait(10), "the API could not reach the broker"
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://phone") as client:
         yield client, {"Authorization": f"Bearer {tokens.access_token}"}
