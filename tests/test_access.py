@@ -128,6 +128,7 @@ MATRIX: list[tuple[Call, dict[str, int]]] = [
     (Call("GET", "/api/v1/vehicles/{vehicle}/assignments"), OFFICE_READ),
     (Call("GET", "/api/v1/drivers/{driver}/assignments"), OFFICE_READ),
     (Call("GET", "/api/v1/positions/latest"), OFFICE_READ),
+    (Call("GET", "/api/v1/vehicles/{vehicle}/device-credentials"), ADMIN_ONLY),
     # a driver without a vehicle assigned is told so (409); office roles do not send positions
     (
         Call("POST", "/api/v1/driver/positions", lambda: {"positions": []}),

@@ -8,10 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
 
-from api.deps import OfficeTenant, SessionDep
+from api.deps import AdminTenant, OfficeTenant, SessionDep, SettingsDep
 from core.errors import InvalidInput
+from core.tenancy import get_scoped
+from fleet.models import Vehicle
 from telematics import read
+from telematics.contract import telemetry_topic
+from telematics.credentials import device_password, device_username
 
 router = APIRouter(tags=["tracking"])
 metrics_router = APIRouter(tags=["health"])
@@ -67,3 +72,39 @@ async def vehicle_track(
 async def metrics(session: SessionDep) -> str:
     """Counters of the ingest workers and dead letters by reason (no tenant data)."""
     return await read.ingest_metrics(session)
+
+
+class DeviceCredentials(BaseModel):
+    """What a tracking device (or the installer) needs to publish for a vehicle."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    client_id: str
+    topic: str
+    qos: int = 1
+
+
+@router.get(
+    "/vehicles/{vehicle_id}/device-credentials",
+    response_model=DeviceCredentials,
+    summary="MQTT settings for a vehicle's tracking device",
+)
+async def device_credentials(
+    vehicle_id: int, tenant: AdminTenant, session: SessionDep, settings: SettingsDep
+) -> DeviceCredentials:
+    """The broker account of one vehicle (admins only): it may publish only to its own topic.
+
+    The password is derived from the installation secret; the broker accepts it after
+    ``coopfleet mqtt-passwords`` has run since the vehicle was added.
+    """
+    vehicle = await get_scoped(session, Vehicle, vehicle_id, tenant)
+    return DeviceCredentials(
+        host=settings.mqtt_host,
+        port=settings.mqtt_port,
+        username=device_username(vehicle.id),
+        password=device_password(settings.secret_key, vehicle.id),
+        client_id=vehicle.tracking_device_id or f"vehicle-{vehicle.id}",
+        topic=telemetry_topic(vehicle.cooperative_id, vehicle.id),
+    )

@@ -5,10 +5,16 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.app import create_app
 from core.config import Settings
+from core.db import session_factory
+from fleet.auth import open_session
+from fleet.models import User
 from telematics.broker import LocalBroker
 from telematics.credentials import service_password
 from tests.telematics.conftest import (
@@ -110,3 +116,43 @@ def test_messages_published_while_no_worker_runs_are_kept(settings: Settings, fl
         wait_for(lambda: stored(settings, fleet) == outage_messages, timeout=20)
     finally:
         second.stop()
+
+
+async def test_the_credentials_an_admin_reads_let_the_device_publish(
+    settings: Settings, fleet: Fleet, engine: AsyncEngine
+) -> None:
+    """What GET /vehicles/{id}/device-credentials returns is accepted by the shipped broker."""
+    async with session_factory(engine)() as session:
+        admin = User(
+            cooperative_id=fleet.coop_id,
+            login=f"admin-{fleet.coop_id}@x.vn",
+            full_name="Admin",
+            role="admin",
+            password_hash="x",
+        )
+        session.add(admin)
+        await session.flush()
+        tokens = await open_session(session, admin, None, settings)
+        await session.commit()
+    app = create_app(settings, engine)
+    app.state.engine, app.state.session_factory = engine, session_factory(engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        response = await c.get(
+            f"/api/v1/vehicles/{fleet.vehicle_ids[2]}/device-credentials",
+            headers={"Authorization": f"Bearer {tokens.access_token}"},
+        )
+    assert response.status_code == 200, response.text
+    creds = response.json()
+    assert creds["topic"] == fleet.topic(2)
+    listener, received = _listener(settings, f"coopfleet/{fleet.coop_id}/#")
+    device = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=creds["client_id"])
+    device.username_pw_set(creds["username"], creds["password"])
+    device.connect(creds["host"], creds["port"])
+    device.loop_start()
+    try:
+        device.publish(creds["topic"], b"hello", qos=1).wait_for_publish(5)
+        wait_for(lambda: creds["topic"] in received)
+    finally:
+        device.disconnect()
+        device.loop_stop()
+        listener.disconnect()
