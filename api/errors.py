@@ -1,4 +1,8 @@
-"""One JSON shape for every error: ``{"error", "message", "field", "errors"}``."""
+"""One JSON shape for every error: ``{"error", "message", "field", "errors"}``.
+
+``message`` follows the caller's Accept-Language (Vietnamese or English); with Vietnamese the
+precise English text stays in ``detail``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.i18n import vietnamese, wants_vietnamese
 from core.errors import DomainError
 
 _SOURCES = {"body", "query", "path", "header", "cookie"}
@@ -21,18 +26,27 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-def error_body(
+def respond(
+    request: Request,
+    status: int,
     code: str,
     message: str,
     field: str | None = None,
+    *,
     errors: list[dict[str, Any]] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The error JSON, its ``message`` in Vietnamese when the caller prefers it."""
     body: dict[str, Any] = {"error": code, "message": message, "field": field}
+    if wants_vietnamese(request.headers.get("accept-language")):
+        body["message"] = vietnamese(code, field)
+        body["detail"] = message
     if errors is not None:
         body["errors"] = errors
-    body.update(extra)
-    return body
+    if details:
+        body["details"] = details
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
@@ -43,11 +57,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(retry_after)
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    extra = {k: v for k, v in exc.details.items() if k != "retry_after"}
-    return JSONResponse(
-        error_body(exc.code, exc.message, exc.field, details=extra),
-        status_code=exc.status,
-        headers=headers,
+    details = {k: v for k, v in exc.details.items() if k != "retry_after"}
+    return respond(
+        request, exc.status, exc.code, exc.message, exc.field, details=details, headers=headers
     )
 
 
@@ -63,7 +75,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     ]
     field = errors[0]["field"] if errors else None
     message = f"{field}: {errors[0]['message']}" if errors else "invalid request"
-    return JSONResponse(error_body("validation_error", message, field, errors), status_code=422)
+    return respond(request, 422, "validation_error", message, field, errors=errors)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -71,8 +83,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
         exc.status_code, "http_error"
     )
-    return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    return respond(
+        request,
+        exc.status_code,
+        code,
+        str(exc.detail),
+        headers=dict(exc.headers) if exc.headers else None,
     )
 
 

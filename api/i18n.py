@@ -1,0 +1,48 @@
+"""Error texts in Vietnamese and English, chosen by the request's Accept-Language.
+
+Domain code writes precise English messages; a Vietnamese-speaking caller gets a Vietnamese
+sentence for the error's code (naming the field) with the precise English kept in ``detail``.
+"""
+
+from __future__ import annotations
+
+VIETNAMESE = {
+    "validation_error": "Dữ liệu không hợp lệ ở trường «{field}».",
+    "invalid": "Dữ liệu không phù hợp ở trường «{field}».",
+    "not_found": "Không tìm thấy dữ liệu yêu cầu.",
+    "conflict": "Giá trị của trường «{field}» đã được dùng cho một bản ghi khác.",
+    "forbidden": "Vai trò của bạn không được phép thực hiện thao tác này.",
+    "not_authenticated": "Bạn chưa đăng nhập hoặc phiên đăng nhập đã hết hạn.",
+    "too_many_requests": "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau.",
+    "broker_unavailable": "Máy chủ nhận dữ liệu đang không truy cập được; vui lòng gửi lại sau.",
+    "method_not_allowed": "Thao tác này không được hỗ trợ.",
+    "http_error": "Yêu cầu không thực hiện được.",
+    "bad_request": "Yêu cầu không hợp lệ.",
+}
+
+
+def wants_vietnamese(accept_language: str | None) -> bool:
+    """True when Vietnamese comes before English in Accept-Language (e.g. ``vi-VN,vi;q=0.9``)."""
+    if not accept_language:
+        return False
+    ranked = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("vi"):
+            return True
+        if tag.startswith("en"):
+            return False
+    return False
+
+
+def vietnamese(code: str, field: str | None) -> str:
+    text = VIETNAMESE.get(code, VIETNAMESE["bad_request"])
+    return text.format(field=field or "?")
