@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import AdminTenant, AnyTenant, PageDep, PlatformAdmin, SessionDep
 from core.errors import NotFound
@@ -87,7 +88,7 @@ async def create_cooperative_admin(
 @router.get("/cooperative", response_model=CooperativeRead, tags=["cooperative"])
 async def my_cooperative(tenant: AnyTenant, session: SessionDep) -> Cooperative:
     """The caller's cooperative."""
-    return await get_scoped_coop(session, tenant.cooperative_id)
+    return await _own_cooperative(session, tenant.cooperative_id)
 
 
 @router.patch("/cooperative", response_model=CooperativeRead, tags=["cooperative"])
@@ -95,14 +96,14 @@ async def update_my_cooperative(
     data: CooperativeUpdate, tenant: AdminTenant, session: SessionDep
 ) -> Cooperative:
     """Change the caller's cooperative (its admins only)."""
-    coop = await get_scoped_coop(session, tenant.cooperative_id)
+    coop = await _own_cooperative(session, tenant.cooperative_id)
     for name, value in data.model_dump(exclude_unset=True).items():
         setattr(coop, name, value)
     await flush_or_raise(session, "cooperative")
     return coop
 
 
-async def get_scoped_coop(session: SessionDep, coop_id: int) -> Cooperative:
+async def _own_cooperative(session: AsyncSession, coop_id: int) -> Cooperative:
     coop = await session.get(Cooperative, coop_id)
     if coop is None:
         raise NotFound("cooperative not found")
