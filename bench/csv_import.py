@@ -16,13 +16,10 @@ import httpx
 import psycopg
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from api.app import create_app
 from core.config import Settings
-from core.db import session_factory
-from fleet.auth import open_session
-from fleet.models import Cooperative, User
+from fleet.models import Cooperative
 from migrations import upgrade
-from tests.conftest import BASE_URL, admin_dsn
+from tests.conftest import BASE_URL, admin_dsn, committed_app, committed_bearer
 
 ROWS = 3000
 
@@ -40,8 +37,7 @@ def vehicles_csv(rows: int) -> str:
 async def run(url: str) -> None:
     settings = Settings(database_url=url, secret_key="bench-" * 8)
     engine = create_async_engine(url)
-    app = create_app(settings, engine)
-    app.state.engine, app.state.session_factory = engine, session_factory(engine)
+    app = committed_app(settings, engine)
     text = vehicles_csv(ROWS).encode()
     timings = []
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as c:
@@ -49,23 +45,15 @@ async def run(url: str) -> None:
             async with app.state.session_factory() as session:
                 coop = Cooperative(name=f"HTX {n}", tax_code=f"39{n:08d}")
                 session.add(coop)
-                await session.flush()
-                user = User(
-                    cooperative_id=coop.id,
-                    login=f"d{n}@bench",
-                    full_name="D",
-                    role="dispatcher",
-                    password_hash="x",
-                )
-                session.add(user)
-                await session.flush()
-                tokens = await open_session(session, user, None, settings)
                 await session.commit()
+            headers = await committed_bearer(
+                engine, settings, cooperative_id=coop.id, role="dispatcher", login=f"d{n}@bench"
+            )
             started = time.perf_counter()
             response = await c.post(
                 "/api/v1/vehicles/import",
                 files={"file": ("v.csv", text, "text/csv")},
-                headers={"Authorization": f"Bearer {tokens.access_token}"},
+                headers=headers,
             )
             timings.append(time.perf_counter() - started)
             assert response.status_code == 200 and response.json()["imported"] == ROWS, (

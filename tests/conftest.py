@@ -12,6 +12,7 @@ import httpx
 import psycopg
 import pytest
 import pytest_asyncio
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 
 from api.app import create_app
 from core.config import Settings
+from core.db import session_factory
 from core.tenancy import Tenant
 from fleet.auth import open_session
 from fleet.models import Cooperative, User
@@ -165,3 +167,37 @@ async def coop_a(session: AsyncSession, settings: Settings) -> CoopWorld:
 @pytest_asyncio.fixture
 async def coop_b(session: AsyncSession, settings: Settings) -> CoopWorld:
     return await make_world(session, settings, "HTX Vận tải Long Thành")
+
+
+def committed_app(settings: Settings, engine: AsyncEngine) -> FastAPI:
+    """The app on committed data (for tests whose workers use their own connections)."""
+    app = create_app(settings, engine)
+    app.state.engine, app.state.session_factory = engine, session_factory(engine)
+    return app
+
+
+async def committed_bearer(
+    engine: AsyncEngine,
+    settings: Settings,
+    *,
+    cooperative_id: int,
+    role: str,
+    login: str,
+    driver_id: int | None = None,
+    device_id: str | None = None,
+) -> dict[str, str]:
+    """A user committed outside any test transaction, and the headers to call the API as them."""
+    async with session_factory(engine)() as session:
+        user = User(
+            cooperative_id=cooperative_id,
+            login=login,
+            full_name=login,
+            role=role,
+            password_hash="x",
+            driver_id=driver_id,
+        )
+        session.add(user)
+        await session.flush()
+        tokens = await open_session(session, user, device_id, settings)
+        await session.commit()
+    return {"Authorization": f"Bearer {tokens.access_token}"}

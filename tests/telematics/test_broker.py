@@ -10,13 +10,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.app import create_app
 from core.config import Settings
-from core.db import session_factory
-from fleet.auth import open_session
-from fleet.models import User
 from telematics.broker import LocalBroker
 from telematics.credentials import service_password
+from tests.conftest import committed_app, committed_bearer
 from tests.telematics.conftest import (
     Fleet,
     RunningWorker,
@@ -122,24 +119,18 @@ async def test_the_credentials_an_admin_reads_let_the_device_publish(
     settings: Settings, fleet: Fleet, engine: AsyncEngine
 ) -> None:
     """What GET /vehicles/{id}/device-credentials returns is accepted by the shipped broker."""
-    async with session_factory(engine)() as session:
-        admin = User(
-            cooperative_id=fleet.coop_id,
-            login=f"admin-{fleet.coop_id}@x.vn",
-            full_name="Admin",
-            role="admin",
-            password_hash="x",
-        )
-        session.add(admin)
-        await session.flush()
-        tokens = await open_session(session, admin, None, settings)
-        await session.commit()
-    app = create_app(settings, engine)
-    app.state.engine, app.state.session_factory = engine, session_factory(engine)
+    headers = await committed_bearer(
+        engine,
+        settings,
+        cooperative_id=fleet.coop_id,
+        role="admin",
+        login=f"admin-{fleet.coop_id}@x.vn",
+    )
+    app = committed_app(settings, engine)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.get(
             f"/api/v1/vehicles/{fleet.vehicle_ids[2]}/device-credentials",
-            headers={"Authorization": f"Bearer {tokens.access_token}"},
+            headers=headers,
         )
     assert response.status_code == 200, response.text
     creds = response.json()

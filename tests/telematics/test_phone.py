@@ -10,12 +10,9 @@ import psycopg
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.app import create_app
 from core.config import Settings
-from core.db import session_factory
-from fleet.auth import open_session
-from fleet.models import User
 from telematics.relay import Relay
+from tests.conftest import committed_app, committed_bearer
 from tests.telematics.conftest import Fleet, RunningWorker, count, wait_for
 from tests.telematics.test_ingest import fix, stored
 
@@ -37,27 +34,21 @@ async def phone(
             " VALUES (%s, %s, %s)",
             (fleet.coop_id, fleet.vehicle_ids[0], driver_id),
         )
-    sessions = session_factory(engine)
-    async with sessions() as session:
-        user = User(
-            cooperative_id=fleet.coop_id,
-            login=f"phone-{fleet.coop_id}",
-            full_name="Lê Văn Tài",
-            role="driver",
-            password_hash="x",
-            driver_id=driver_id,
-        )
-        session.add(user)
-        await session.flush()
-        tokens = await open_session(session, user, "phone-1", settings)
-        await session.commit()
-    app = create_app(settings, engine)
-    app.state.engine, app.state.session_factory = engine, sessions
+    headers = await committed_bearer(
+        engine,
+        settings,
+        cooperative_id=fleet.coop_id,
+        role="driver",
+        login=f"phone-{fleet.coop_id}",
+        driver_id=driver_id,
+        device_id="phone-1",
+    )
+    app = committed_app(settings, engine)
     app.state.relay = Relay(settings.mqtt_host, settings.mqtt_port, settings.secret_key)
     assert app.state.relay.connected.wait(10), "the API could not reach the broker"
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://phone") as client:
-        yield client, {"Authorization": f"Bearer {tokens.access_token}"}
+        yield client, headers
     app.state.relay.close()
 
 
