@@ -1,10 +1,11 @@
 """CSV import and export of members, drivers and vehicles.
 
-Import validates every row with the same schemas as the API, resolves references by business key
+Import checks every row with the API's Create schemas, resolves references by business key
 (``member_no``) in one query per file, finds duplicates inside the file and against the
-cooperative in one query per unique column, and then either imports nothing and reports every bad
-row (row = line in the file, the header being line 1) or, when asked, imports the valid rows.
-Excel habits are accepted: a UTF-8 BOM, semicolons, Vietnamese headers, dates as DD/MM/YYYY.
+cooperative in one query per unique column, then either imports nothing and reports every bad row
+(``row`` = line in the file, the header being line 1) or, when asked, imports the valid rows in one
+bulk INSERT. Excel habits are accepted: a UTF-8 BOM, semicolons, Vietnamese headers, DD/MM/YYYY
+dates. Export writes the same columns, so an exported file imports back.
 """
 
 from __future__ import annotations
@@ -12,405 +13,434 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert, select
+from pydantic_core import ErrorDetails
+from sqlalchemy import UniqueConstraint, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidInput
+from core.errors import DomainError
+from core.integrity import domain_error_from
 from core.tenancy import Tenant, scoped
 from core.text import fold
 from fleet.entities import DRIVERS, MEMBERS, VEHICLES
-from fleet.models import Member
 from fleet.registry import Entity, column_values, list_statement
 from fleet.schemas import DriverCreate, MemberCreate, VehicleCreate
 
+if TYPE_CHECKING:
+    from _csv import Reader
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+HEADER_LINE = 1
+LIST_SEPARATOR = ";"  # inside one cell, e.g. features "crane;tail_lift"
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_UNIT = re.compile(r"\s*\([^)]*\)$")  # "Tải trọng (kg)" names the column "Tải trọng"
+# Excel runs a cell starting with these as a formula: export quotes them with "'", import unquotes.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# Vietnamese headers people type, folded like every header (no accents, lower case).
+ALIASES = {
+    fold(header): column
+    for header, column in {
+        "Mã thành viên": "member_no",
+        "Họ tên": "full_name",
+        "Họ và tên": "full_name",
+        "Số điện thoại": "phone",
+        "Số CCCD": "national_id",
+        "Địa chỉ": "address",
+        "Ngày vào": "join_date",
+        "Vốn góp": "capital_contribution_vnd",
+        "Trạng thái": "status",
+        "Ngày sinh": "date_of_birth",
+        "Số GPLX": "licence_number",
+        "Hạng GPLX": "licence_class",
+        "Hạn GPLX": "licence_expiry",
+        "Số thẻ lái xe": "driver_card_id",
+        "Biển số": "plate",
+        "Loại xe": "kind",
+        "Tải trọng": "payload_kg",
+        "Thể tích": "volume_m3",
+        "Số ghế": "seats",
+        "Hãng xe": "make",
+        "Dòng xe": "model",
+        "Năm sản xuất": "year",
+        "Trang bị": "features",
+        "Chủ xe": "owner_member_no",
+        "Số phù hiệu": "badge_number",
+        "Loại phù hiệu": "badge_type",
+        "Hạn phù hiệu": "badge_expiry",
+        "Hạn đăng kiểm": "inspection_expiry",
+        "Hạn bảo hiểm": "insurance_expiry",
+        "Mã thiết bị": "tracking_device_id",
+    }.items()
+}
+
+
+class FileTooLarge(DomainError):
+    """Over the limits that keep one request's memory and time bounded."""
+
+    status = 413
+    code = "too_large"
+
+
+class UnreadableFile(DomainError):
+    """Not CSV text at all (empty, not UTF-8): there are no rows to report on."""
+
+    status = 422
+    code = "validation_error"
 
 
 @dataclass(frozen=True)
 class Reference:
-    """A CSV column naming another row by business key, e.g. ``owner_member_no``."""
+    """An id field that the file gives as the referenced row's business key."""
 
-    field: str  # the schema field it fills, e.g. ``owner_member_id``
-    model: type[Any]
-    key: str  # the business-key column of ``model``
+    column: str  # the CSV column, e.g. ``owner_member_no``
+    key: str  # the referenced model's business key, e.g. ``member_no``
 
 
-@dataclass(frozen=True)
+def _accepts(annotation: Any, kind: type) -> bool:
+    """Whether a field's type is ``kind`` (or ``kind[...]``), optionally ``| None``."""
+    union = get_origin(annotation) in (Union, UnionType)
+    options = get_args(annotation) if union else (annotation,)
+    return any(kind in (option, get_origin(option)) for option in options)
+
+
 class CsvSpec:
-    entity: Entity[Any]
-    schema: type[BaseModel]
-    columns: tuple[str, ...]
-    unique: tuple[str, ...]
-    references: dict[str, Reference] = field(default_factory=dict)
-    list_columns: tuple[str, ...] = ()
-    aliases: dict[str, str] = field(default_factory=dict)
+    """One entity's CSV columns, derived from its Create schema and its table so they cannot drift.
 
-    def column_of(self, schema_field: str) -> str:
-        for column, reference in self.references.items():
-            if reference.field == schema_field:
-                return column
-        return schema_field
+    The columns are the schema's fields, required ones first, references named by business key.
+    """
+
+    def __init__(
+        self,
+        entity: Entity[Any],
+        schema: type[BaseModel],
+        references: Mapping[str, Reference] | None = None,
+    ) -> None:
+        self.entity = entity
+        self.schema = schema
+        self.references = dict(references or {})
+        fields = schema.model_fields
+        names = sorted(fields, key=lambda name: not fields[name].is_required())
+        self.field_of = {self._column(name): name for name in names}
+        self.columns = tuple(self.field_of)
+        self.required = [c for c, name in self.field_of.items() if fields[name].is_required()]
+        self.dates = {
+            c for c, name in self.field_of.items() if _accepts(fields[name].annotation, date)
+        }
+        self.lists = {
+            c for c, name in self.field_of.items() if _accepts(fields[name].annotation, list)
+        }
+        unique = {
+            column.name
+            for constraint in entity.model.__table__.constraints
+            if isinstance(constraint, UniqueConstraint)
+            for column in constraint.columns
+        }
+        self.unique = [column for column in self.columns if column in unique]
+
+    def _column(self, name: str) -> str:
+        reference = self.references.get(name)
+        return reference.column if reference else name
+
+    def column_named(self, header: str) -> str | None:
+        """The column a header cell names: trimmed, any case, accents optional, or an alias."""
+        key = _UNIT.sub("", fold(header))
+        column = key.replace(" ", "_")
+        if column in self.field_of:
+            return column
+        alias = ALIASES.get(key)
+        return alias if alias in self.field_of else None
+
+    def column_at(self, error: ErrorDetails) -> str | None:
+        """The column a schema error is about; a rule across fields names it first in its text."""
+        if error["loc"]:
+            return self._column(str(error["loc"][0]))
+        first = _message(error).split(" ", 1)[0]
+        return first if first in self.field_of else None
 
 
-COMMON_ALIASES = {
-    "ho ten": "full_name",
-    "ho va ten": "full_name",
-    "so dien thoai": "phone",
-    "dien thoai": "phone",
-    "sdt": "phone",
-    "cccd": "national_id",
-    "so cccd": "national_id",
-    "dia chi": "address",
-    "trang thai": "status",
-    "email": "email",
-}
-MEMBERS_CSV = CsvSpec(
-    MEMBERS,
-    MemberCreate,
-    (
-        "member_no",
-        "full_name",
-        "phone",
-        "email",
-        "national_id",
-        "address",
-        "join_date",
-        "status",
-        "capital_contribution_vnd",
-    ),
-    unique=("member_no", "national_id"),
-    aliases={
-        **COMMON_ALIASES,
-        "ma thanh vien": "member_no",
-        "ngay vao": "join_date",
-        "ngay gia nhap": "join_date",
-        "von gop": "capital_contribution_vnd",
-    },
-)
-DRIVERS_CSV = CsvSpec(
-    DRIVERS,
-    DriverCreate,
-    (
-        "full_name",
-        "phone",
-        "national_id",
-        "date_of_birth",
-        "licence_number",
-        "licence_class",
-        "licence_expiry",
-        "driver_card_id",
-        "member_no",
-        "status",
-    ),
-    unique=("phone", "national_id", "licence_number", "driver_card_id"),
-    references={"member_no": Reference("member_id", Member, "member_no")},
-    aliases={
-        **COMMON_ALIASES,
-        "ngay sinh": "date_of_birth",
-        "so gplx": "licence_number",
-        "hang gplx": "licence_class",
-        "han gplx": "licence_expiry",
-        "ma the lai xe": "driver_card_id",
-        "ma thanh vien": "member_no",
-    },
-)
+MEMBERS_CSV = CsvSpec(MEMBERS, MemberCreate)
+DRIVERS_CSV = CsvSpec(DRIVERS, DriverCreate, {"member_id": Reference("member_no", "member_no")})
 VEHICLES_CSV = CsvSpec(
-    VEHICLES,
-    VehicleCreate,
-    (
-        "plate",
-        "kind",
-        "payload_kg",
-        "volume_m3",
-        "seats",
-        "make",
-        "model",
-        "year",
-        "features",
-        "owner_member_no",
-        "badge_number",
-        "badge_type",
-        "badge_expiry",
-        "inspection_expiry",
-        "insurance_expiry",
-        "tracking_device_id",
-        "status",
-    ),
-    unique=("plate", "tracking_device_id"),
-    references={"owner_member_no": Reference("owner_member_id", Member, "member_no")},
-    list_columns=("features",),
-    aliases={
-        **COMMON_ALIASES,
-        "bien so": "plate",
-        "bien kiem soat": "plate",
-        "loai xe": "kind",
-        "tai trong (kg)": "payload_kg",
-        "tai trong": "payload_kg",
-        "so ghe": "seats",
-        "hang xe": "make",
-        "nam san xuat": "year",
-        "chu xe": "owner_member_no",
-        "han dang kiem": "inspection_expiry",
-        "han bao hiem": "insurance_expiry",
-        "han phu hieu": "badge_expiry",
-        "so phu hieu": "badge_number",
-        "ma thiet bi": "tracking_device_id",
-    },
+    VEHICLES, VehicleCreate, {"owner_member_id": Reference("owner_member_no", "member_no")}
 )
 
 
 @dataclass(frozen=True)
 class RowError:
-    row: int
+    row: int  # line in the file, the header being line 1
     column: str | None
     message: str
 
 
 @dataclass
 class ImportReport:
+    """What an import did: the answer's body, with or without the file being rejected."""
+
     imported: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def header_rejected(self) -> bool:
+        """An unusable header rejects the whole file, whatever the caller asked for."""
+        return any(error.row == HEADER_LINE for error in self.errors)
 
 
 @dataclass
 class _Row:
     line: int
-    cells: dict[str, str]
-    data: BaseModel | None = None
+    cells: dict[str, str]  # column -> its text, only the cells that are not empty
+    errors: list[RowError] = field(default_factory=list)
+    data: BaseModel | None = None  # set once the row is known to be valid
+
+    def fail(self, column: str | None, message: str) -> None:
+        self.errors.append(RowError(self.line, column, message))
+        self.data = None
+
+
+def _message(error: ErrorDetails) -> str:
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _decode(content: bytes) -> str:
     if len(content) > MAX_BYTES:
-        raise InvalidInput(f"the file is over {MAX_BYTES // (1024 * 1024)} MB", field="file")
+        raise FileTooLarge(f"the file is over {MAX_BYTES // 2**20} MB", field="file")
     try:
-        return content.decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            "the file is not UTF-8 text (save it as CSV UTF-8)", field="file"
+        raise UnreadableFile(
+            "the file is not UTF-8 (save it as 'CSV UTF-8')", field="file"
         ) from exc
+    if not text.strip():
+        raise UnreadableFile("the file is empty", field="file")
+    return text
 
 
-def _cell(value: str, column: str, spec: CsvSpec) -> Any:
-    value = value.strip()
-    if column in spec.list_columns:
-        return [part.strip() for part in value.split(";") if part.strip()]
-    match = _DMY.match(value)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-        try:
-            return date(year, month, day).isoformat()
-        except ValueError:
-            return value  # let the schema say what is wrong with it
-    return value
+def _reader(text: str) -> Reader:
+    """Rows of ``text``; the delimiter is whichever of ``;`` and ``,`` the header uses more."""
+    header = text.partition("\n")[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
-def _read(text: str, spec: CsvSpec, report: ImportReport) -> list[_Row]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, None)
-    if not header:
-        raise InvalidInput("the file is empty", field="file")
-    canonical: list[str | None] = []
-    for name in header:
-        key = fold(name)
-        column = (
-            key.replace(" ", "_")
-            if key.replace(" ", "_") in spec.columns
-            else (spec.aliases.get(key))
-        )
-        if column is None:
-            report.errors.append(RowError(1, name, f"unknown column; expected {spec.columns}"))
-        canonical.append(column)
+def _header(names: Sequence[str], spec: CsvSpec) -> tuple[list[str | None], list[RowError]]:
+    """Each header cell's column (None for an empty cell), and what is wrong with the header."""
+    columns: list[str | None] = []
+    errors: list[RowError] = []
+    for name in (name.strip() for name in names):
+        column = spec.column_named(name) if name else None
+        if name and column is None:
+            expected = ", ".join(spec.columns)
+            errors.append(RowError(HEADER_LINE, name, f"unknown column (expected: {expected})"))
+        elif column is not None and column in columns:
+            errors.append(RowError(HEADER_LINE, name, f"column {column} is given twice"))
+        columns.append(column)
+    errors += [
+        RowError(HEADER_LINE, column, "this column is required")
+        for column in spec.required
+        if column not in columns
+    ]
+    return columns, errors
+
+
+def _rows(reader: Reader, columns: Sequence[str | None]) -> list[_Row]:
+    """The non-blank rows, each numbered by the line it starts on (a quoted cell may span lines)."""
     rows: list[_Row] = []
+    start = reader.line_num + 1
     for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise InvalidInput(f"the file has more than {MAX_ROWS} rows", field="file")
-        cells = {
-            column: value
-            for column, value in zip(canonical, values, strict=False)
-            if column is not None and value.strip()
-        }
-        rows.append(_Row(reader.line_num, cells))
+        if any(value.strip() for value in values):
+            if len(rows) == MAX_ROWS:
+                raise FileTooLarge(f"the file has more than {MAX_ROWS} rows", field="file")
+            rows.append(_cells(start, values, columns))
+        start = reader.line_num + 1
     return rows
 
 
-async def _reference_ids(
+def _cells(line: int, values: Sequence[str], columns: Sequence[str | None]) -> _Row:
+    row = _Row(line, {})
+    for position, value in enumerate(values):
+        text = value.strip()
+        column = columns[position] if position < len(columns) else None
+        if text and column is None:  # e.g. an unquoted comma inside an address
+            row.fail(None, f"value '{text}' in position {position + 1} is under no column")
+        elif text and column is not None:
+            unquoted = text[1:] if text[:1] == "'" and text[1:].startswith(_FORMULA_START) else text
+            row.cells[column] = unquoted
+    return row
+
+
+async def _ids_by_key(
     session: AsyncSession, tenant: Tenant, spec: CsvSpec, rows: Sequence[_Row]
-) -> dict[str, dict[str, int]]:
-    found: dict[str, dict[str, int]] = {}
-    for column, reference in spec.references.items():
-        keys = {row.cells[column].strip() for row in rows if column in row.cells}
-        key_column = getattr(reference.model, reference.key)
-        found[column] = {}
-        if keys:
-            result = await session.execute(
-                scoped(select(key_column, reference.model.id), tenant).where(key_column.in_(keys))
-            )
-            found[column] = {str(key): int(ident) for key, ident in result}
+) -> dict[str, dict[Any, int]]:
+    """For each reference field, business key -> id in the caller's cooperative (one query)."""
+    found: dict[str, dict[Any, int]] = {}
+    for name, reference in spec.references.items():
+        model = spec.entity.references[name]
+        keys = {row.cells[reference.column] for row in rows if reference.column in row.cells}
+        key = getattr(model, reference.key)
+        statement = scoped(select(key, model.id), tenant).where(key.in_(keys))
+        found[name] = dict((await session.execute(statement)).all()) if keys else {}
     return found
 
 
-def _validate(
-    row: _Row, spec: CsvSpec, refs: dict[str, dict[str, int]], errors: list[RowError]
-) -> None:
+def _value(spec: CsvSpec, column: str, text: str) -> Any:
+    if column in spec.lists:
+        return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+    match = _DMY.fullmatch(text) if column in spec.dates else None
+    if match:
+        day, month, year = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return text
+
+
+def _validate(row: _Row, spec: CsvSpec, ids: Mapping[str, Mapping[Any, int]]) -> None:
+    """Set ``row.data`` from the Create schema, or record one error per column at fault."""
     values: dict[str, Any] = {}
-    for column, raw in row.cells.items():
-        reference = spec.references.get(column)
-        if reference is None:
-            values[column] = _cell(raw, column, spec)
-            continue
-        ident = refs[column].get(raw.strip())
-        if ident is None:
-            errors.append(RowError(row.line, column, f"no member with number '{raw.strip()}'"))
-            return
-        values[reference.field] = ident
+    for column, text in row.cells.items():
+        name = spec.field_of[column]
+        if name not in spec.references:
+            values[name] = _value(spec, column, text)
+        elif text in ids[name]:
+            values[name] = ids[name][text]
+        else:
+            target = spec.entity.references[name].__name__.lower()
+            row.fail(column, f"no {target} '{text}' in this cooperative")
     try:
-        row.data = spec.schema.model_validate(values)
+        data = spec.schema.model_validate(values)
     except ValidationError as exc:
         for error in exc.errors():
-            location = [str(part) for part in error["loc"]]
-            at = spec.column_of(location[0]) if location else _named_column(error["msg"], spec)
-            errors.append(RowError(row.line, at, error["msg"]))
-
-
-def _named_column(message: str, spec: CsvSpec) -> str | None:
-    """A rule across fields ("payload_kg is required for a truck") names its column first."""
-    words = message.removeprefix("Value error, ").split()
-    return words[0] if words and words[0] in spec.columns else None
+            row.fail(spec.column_at(error), _message(error))
+        return
+    if not row.errors:
+        row.data = data
 
 
 async def _find_duplicates(
-    session: AsyncSession,
-    tenant: Tenant,
-    spec: CsvSpec,
-    rows: list[_Row],
-    errors: list[RowError],
+    session: AsyncSession, tenant: Tenant, spec: CsvSpec, rows: Sequence[_Row]
 ) -> None:
-    """Mark rows whose unique values repeat in the file or already exist in the cooperative."""
-    model = spec.entity.model
+    """Fail rows whose unique value is already in the cooperative or on an earlier line."""
     for name in spec.unique:
         values = {getattr(row.data, name) for row in rows if row.data is not None} - {None}
-        existing: set[Any] = set()
-        if values:
-            column = getattr(model, name)
-            existing = set(
-                (
-                    await session.scalars(scoped(select(column), tenant).where(column.in_(values)))
-                ).all()
-            )
-        seen: dict[Any, int] = {}
+        column = getattr(spec.entity.model, name)
+        statement = scoped(select(column), tenant).where(column.in_(values))
+        existing = set((await session.scalars(statement)).all()) if values else set()
+        first_line: dict[Any, int] = {}
         for row in rows:
-            value = getattr(row.data, name, None) if row.data is not None else None
+            value = getattr(row.data, name, None)
             if value is None:
                 continue
             if value in existing:
-                errors.append(RowError(row.line, name, f"'{value}' already exists"))
-                row.data = None
-            elif value in seen:
-                errors.append(RowError(row.line, name, f"'{value}' repeats line {seen[value]}"))
-                row.data = None
+                row.fail(name, f"'{value}' already exists")
+            elif value in first_line:
+                row.fail(name, f"'{value}' is also on line {first_line[value]}")
             else:
-                seen[value] = row.line
+                first_line[value] = row.line
+
+
+async def _insert(
+    session: AsyncSession, tenant: Tenant, spec: CsvSpec, rows: Sequence[BaseModel]
+) -> None:
+    """One bulk INSERT; derived columns come from the entity's ``derive``, as for one create."""
+    columns = spec.entity.model.__table__.columns
+    has_default = {column.key for column in columns if column.server_default or column.primary_key}
+    values = []
+    for data in rows:
+        row = spec.entity.model(
+            cooperative_id=tenant.cooperative_id, **column_values(data, only_set=False)
+        )
+        spec.entity.derive(row)
+        cells = {column.key: getattr(row, column.key) for column in columns}
+        values.append({k: v for k, v in cells.items() if v is not None or k not in has_default})
+    # The ORM sends one multi-row INSERT per run of rows with the same keys (None is rendered as
+    # NULL except where the database has a default): sorting leaves one run per set of keys.
+    values.sort(key=lambda row_values: tuple(row_values))
+    statement = insert(spec.entity.model).execution_options(render_nulls=True)
+    try:
+        await session.execute(statement, values)
+    except IntegrityError as exc:  # a concurrent write got there first: the constraints decide
+        raise domain_error_from(exc, what=spec.entity.name) from exc
 
 
 async def import_csv(
     session: AsyncSession, tenant: Tenant, spec: CsvSpec, content: bytes, *, keep_valid: bool
 ) -> ImportReport:
-    report = ImportReport()
-    rows = _read(_decode(content), spec, report)
-    if report.errors:  # unknown columns: nothing can be trusted
-        report.rejected = len(rows)
-        return report
-    refs = await _reference_ids(session, tenant, spec, rows)
+    """Import the file's rows, all or (with ``keep_valid``) the valid ones, and report the rest."""
+    reader = _reader(_decode(content))
+    columns, header_errors = _header(next(reader, []), spec)
+    rows = _rows(reader, columns)
+    if header_errors:
+        return ImportReport(rejected=len(rows), errors=header_errors)
+    ids = await _ids_by_key(session, tenant, spec, rows)
     for row in rows:
-        _validate(row, spec, refs, report.errors)
-    await _find_duplicates(session, tenant, spec, rows, report.errors)
-    bad_lines = {error.row for error in report.errors}
-    good = [row for row in rows if row.data is not None and row.line not in bad_lines]
-    report.rejected = len(rows) - len(good)
-    if report.errors and not keep_valid:
-        return report
-    if good:
-        await session.execute(
-            insert(spec.entity.model), [_values(spec, row, tenant) for row in good]
-        )
-    report.imported = len(good)
+        if not row.errors:
+            _validate(row, spec, ids)
+    await _find_duplicates(session, tenant, spec, rows)
+    valid = [row.data for row in rows if row.data is not None]
+    report = ImportReport(
+        rejected=len(rows) - len(valid), errors=[error for row in rows for error in row.errors]
+    )
+    if valid and (keep_valid or not report.errors):
+        await _insert(session, tenant, spec, valid)
+        report.imported = len(valid)
     return report
 
 
-def _values(spec: CsvSpec, row: _Row, tenant: Tenant) -> dict[str, Any]:
-    assert row.data is not None
-    instance = spec.entity.model(
-        cooperative_id=tenant.cooperative_id, **column_values(row.data, only_set=False)
-    )
-    spec.entity.derive(instance)
-    return {
-        column.key: getattr(instance, column.key)
-        for column in spec.entity.model.__table__.columns
-        if getattr(instance, column.key) is not None
-    }
+def _escape(text: str) -> str:
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
-async def export_rows(
+async def export_csv(
     session: AsyncSession,
     tenant: Tenant,
     spec: CsvSpec,
     *,
-    filters: dict[str, Any],
+    filters: Mapping[str, Any],
     q: str | None,
 ) -> Iterator[str]:
-    """The CSV text, in chunks (UTF-8 BOM first, so Excel shows Vietnamese correctly)."""
+    """The cooperative's rows as CSV text in chunks, BOM first (so Excel reads it as UTF-8).
+
+    Rows are loaded before the first chunk: the request's session is closed while the body streams.
+    """
     statement = list_statement(spec.entity, tenant, filters=filters, q=q)
     rows = (await session.scalars(statement.order_by(spec.entity.model.id))).all()
-    keys: dict[str, dict[int, str]] = {}
-    for column, reference in spec.references.items():
-        ids = {getattr(row, reference.field) for row in rows} - {None}
-        keys[column] = {}
-        if ids:
-            result = await session.execute(
-                scoped(
-                    select(reference.model.id, getattr(reference.model, reference.key)), tenant
-                ).where(reference.model.id.in_(ids))
-            )
-            keys[column] = {int(ident): str(key) for ident, key in result}
+    keys: dict[str, dict[int, Any]] = {}
+    for name, reference in spec.references.items():
+        model = spec.entity.references[name]
+        ids = {getattr(row, name) for row in rows} - {None}
+        key = getattr(model, reference.key)
+        lookup = scoped(select(model.id, key), tenant).where(model.id.in_(ids))
+        keys[name] = dict((await session.execute(lookup)).all()) if ids else {}
     return _chunks(spec, rows, keys)
 
 
-def _chunks(spec: CsvSpec, rows: Sequence[Any], keys: dict[str, dict[int, str]]) -> Iterator[str]:
+def _chunks(
+    spec: CsvSpec, rows: Sequence[Any], keys: Mapping[str, Mapping[int, Any]]
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(spec.columns)
     for n, row in enumerate(rows, 1):
         cells = []
-        for column in spec.columns:
-            reference = spec.references.get(column)
-            if reference is not None:
-                ident = getattr(row, reference.field)
-                cells.append(keys[column].get(ident, "") if ident is not None else "")
-            elif column in spec.list_columns:
-                cells.append(";".join(getattr(row, column) or []))
-            else:
-                value = getattr(row, column)
-                cells.append("" if value is None else str(value))
+        for column, name in spec.field_of.items():
+            value = getattr(row, name)
+            if name in keys:
+                value = keys[name].get(value)
+            elif column in spec.lists:
+                value = LIST_SEPARATOR.join(value)
+            cells.append("" if value is None else _escape(str(value)))
         writer.writerow(cells)
         if n % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-SPECS = {"members": MEMBERS_CSV, "drivers": DRIVERS_CSV, "vehicles": VEHICLES_CSV}

@@ -121,11 +121,11 @@ def crud_router(
     return router
 
 
-def _member_filters(status: PersonStatus | None = None) -> dict[str, Any]:
+def member_filters(status: PersonStatus | None = None) -> dict[str, Any]:
     return {"status": status}
 
 
-def _driver_filters(
+def driver_filters(
     status: PersonStatus | None = None,
     member_id: int | None = None,
     licence_class: LicenceClass | None = None,
@@ -133,7 +133,7 @@ def _driver_filters(
     return {"status": status, "member_id": member_id, "licence_class": licence_class}
 
 
-def _vehicle_filters(
+def vehicle_filters(
     status: VehicleStatus | None = None,
     kind: VehicleKind | None = None,
     owner_member_id: int | None = None,
@@ -161,7 +161,7 @@ members = crud_router(
     create=MemberCreate,
     update=MemberUpdate,
     read=MemberRead,
-    filters=_member_filters,
+    filters=member_filters,
 )
 drivers = crud_router(
     DRIVERS,
@@ -170,7 +170,7 @@ drivers = crud_router(
     create=DriverCreate,
     update=DriverUpdate,
     read=DriverRead,
-    filters=_driver_filters,
+    filters=driver_filters,
     reader_roles=(*OFFICE, Role.DRIVER),
     visible=_own_driver_record,
 )
@@ -181,7 +181,7 @@ vehicles = crud_router(
     create=VehicleCreate,
     update=VehicleUpdate,
     read=VehicleRead,
-    filters=_vehicle_filters,
+    filters=vehicle_filters,
 )
 depots = crud_router(
     DEPOTS,
