@@ -248,15 +248,15 @@ class Timeline:
                     self._end_trip(trip)
                 return
         if self.trip is None and moving:
-            departure = p if long_silence else prev
-            self._start_trip(departure, driver)
-            self.trip.last_moving = p  # type: ignore[union-attr]
-            self.trip.max_speed_kmh = speed  # type: ignore[union-attr]
+            started = self._start_trip(p if long_silence else prev, driver)
+            started.last_moving = p
+            started.max_speed_kmh = speed
 
-    def _start_trip(self, departure: Fix, driver: int | None) -> None:
+    def _start_trip(self, departure: Fix, driver: int | None) -> _OpenTrip:
         trip = _OpenTrip(first=departure, driver_id=driver, last_moving=departure)
         trip.path.extend((departure.lon, departure.lat))
         self.trip = trip
+        return trip
 
     def _confirm(self, trip: _OpenTrip) -> None:
         trip.confirmed = True
@@ -286,9 +286,7 @@ class Timeline:
         if trip.confirmed:
             trip.arrival = at
             self.closed_trips.append(trip.to_fact(is_open=False))
-            self.trip = None
-            self._start_trip(at, driver)
-            self._confirm(self.trip)  # type: ignore[arg-type]
+            self._confirm(self._start_trip(at, driver))
         else:
             trip.driver_id = driver
 
