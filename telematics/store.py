@@ -43,15 +43,23 @@ _COPY_TYPES = [
     "text",
     "float4",
 ]
+# New rows (not duplicates) also leave a mark per vehicle for the derive worker (journey facts).
 _INSERT_POSITIONS = """
-INSERT INTO positions (cooperative_id, vehicle_id, device_time, received_at, geom, speed_kmh,
-                       heading, altitude_m, satellites, hdop, ignition, odometer_m, driver_card,
-                       fuel_l)
-SELECT cooperative_id, vehicle_id, device_time, received_at,
-       ST_SetSRID(ST_MakePoint(lon, lat), 4326), speed_kmh, heading, altitude_m, satellites,
-       hdop, ignition, odometer_m, driver_card, fuel_l
-FROM positions_in
-ON CONFLICT DO NOTHING
+WITH inserted AS (
+    INSERT INTO positions (cooperative_id, vehicle_id, device_time, received_at, geom, speed_kmh,
+                           heading, altitude_m, satellites, hdop, ignition, odometer_m,
+                           driver_card, fuel_l)
+    SELECT cooperative_id, vehicle_id, device_time, received_at,
+           ST_SetSRID(ST_MakePoint(lon, lat), 4326), speed_kmh, heading, altitude_m, satellites,
+           hdop, ignition, odometer_m, driver_card, fuel_l
+    FROM positions_in
+    ON CONFLICT DO NOTHING
+    RETURNING vehicle_id, cooperative_id, device_time
+), marked AS (
+    INSERT INTO derive_marks (vehicle_id, cooperative_id, dirty_from)
+    SELECT vehicle_id, min(cooperative_id), min(device_time) FROM inserted GROUP BY vehicle_id
+)
+SELECT count(*) FROM inserted
 """
 _UPSERT_STATE = """
 INSERT INTO vehicle_state AS s (vehicle_id, cooperative_id, device_time, received_at, geom,
@@ -110,8 +118,7 @@ class PositionStore:
                     copy.set_types(_COPY_TYPES)
                     for row in rows:
                         copy.write_row(row)
-                cur.execute(_INSERT_POSITIONS)
-                inserted = cur.rowcount
+                inserted = cur.execute(_INSERT_POSITIONS).fetchone()[0]  # type: ignore[index]
                 cur.execute(_UPSERT_STATE)
             if dead:
                 with cur.copy(_COPY_DEAD) as copy:

@@ -181,7 +181,7 @@ class Timeline:
     def resume_at_stop(self, at: Fix, driver_id: int | None) -> None:
         """Start inside a stop that began at ``at`` (a stored stop's first fix)."""
         self.last = at
-        self.stop = _OpenStop(at.t, (at.lon, at.lat), driver_id)
+        self._open_stop(at, driver_id)
         self.inside = {f.key: None for f in self.ctx.fences.containing(at.lon, at.lat)}
 
     def feed_all(self, fixes: Iterable[Fix]) -> None:
