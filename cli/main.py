@@ -92,6 +92,33 @@ def _ingest(args: argparse.Namespace) -> int:
     return max((process.exitcode or 0) for process in processes)
 
 
+def _derive(args: argparse.Namespace) -> int:
+    import logging
+    import multiprocessing
+
+    from telematics.journey.worker import run_derive
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    options = {"interval_s": args.interval, "cooperatives": args.cooperative, "once": args.once}
+    if args.workers == 1:
+        run_derive(settings, **options)
+        return 0
+    processes = [
+        multiprocessing.Process(
+            target=run_derive,
+            args=(settings,),
+            kwargs={"workers": args.workers, "worker": n, **options},
+        )
+        for n in range(args.workers)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()  # each stops on SIGTERM/SIGINT, which the process group receives
+    return max((process.exitcode or 0) for process in processes)
+
+
 def _mqtt_passwords(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -167,6 +194,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--log-level", default="info")
     ingest.set_defaults(handler=_ingest)
+
+    derive = commands.add_parser(
+        "derive", help="derive trips, stops, events, driving time and rollups from positions"
+    )
+    derive.add_argument("--workers", type=int, default=1, help="processes sharing the vehicles")
+    derive.add_argument("--interval", type=float, default=1.0, help="seconds between cycles")
+    derive.add_argument(
+        "--cooperative", type=int, action="append", help="only this cooperative (repeatable)"
+    )
+    derive.add_argument("--once", action="store_true", help="derive what is pending, then exit")
+    derive.add_argument("--log-level", default="info")
+    derive.set_defaults(handler=_derive)
 
     simulate = commands.add_parser("simulate", help="drive simulated vehicles over MQTT")
     simulate.add_argument("--vehicles", type=int, default=3000)

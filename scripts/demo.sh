@@ -36,9 +36,11 @@ mkdir -p var/log
 "$BIN/coopfleet" mqtt-passwords --file var/mosquitto/passwd --reload-pid var/mosquitto/mosquitto.pid
 "$BIN/coopfleet" ingest --workers 2 --log-level warning >var/log/ingest.log 2>&1 &
 INGEST=$!
+"$BIN/coopfleet" derive --log-level warning >var/log/derive.log 2>&1 &
+DERIVE=$!
 "$BIN/coopfleet" simulate --interval "${COOPFLEET_DEMO_INTERVAL:-5}" --bad-share 0.001 \
   >var/log/simulate.log 2>&1 &
 SIMULATE=$!
-trap 'kill $SIMULATE $INGEST 2>/dev/null; wait' EXIT INT TERM
-echo "ingest workers (pid $INGEST) and the simulated fleet (pid $SIMULATE) log to var/log/"
+trap 'kill $SIMULATE $INGEST $DERIVE 2>/dev/null; wait' EXIT INT TERM
+echo "ingest (pid $INGEST), derive (pid $DERIVE) and the simulated fleet (pid $SIMULATE) log to var/log/"
 "$BIN/coopfleet" api --host "$HOST" --port "$PORT"
