@@ -1,0 +1,241 @@
+"""Journey facts: trips, stops, events (with a live feed), daily rollups, driving-time status."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from api.deps import AnyTenant, EditorTenant, OfficeTenant, SessionDep
+from core.errors import NotFound
+from core.tenancy import Tenant, get_scoped
+from fleet.enums import Role
+from fleet.models import Driver, Vehicle
+from telematics.journey import read
+from telematics.journey.facts import Kind
+
+router = APIRouter(tags=["journeys"])
+Format = Annotated[Literal["json", "geojson"], Query(description="json, or GeoJSON features")]
+
+
+def _features(rows: list[dict[str, Any]], geometry: str) -> dict[str, Any]:
+    features = []
+    for row in rows:
+        props = {k: v for k, v in row.items() if k not in ("path", "point")}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": row.get(geometry),
+                "properties": jsonable_encoder(props),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+async def _own_driver(session: SessionDep, tenant: Tenant, driver_id: int) -> None:
+    """Office roles see any driver of the cooperative; a driver only themself (else 404)."""
+    if tenant.role == Role.DRIVER and tenant.driver_id != driver_id:
+        raise NotFound(f"driver {driver_id} not found", field="id")
+    await get_scoped(session, Driver, driver_id, tenant)
+
+
+@router.get("/vehicles/{vehicle_id}/trips", summary="A vehicle's trips over a period")
+async def vehicle_trips(
+    vehicle_id: int,
+    tenant: OfficeTenant,
+    session: SessionDep,
+    start: datetime,
+    end: datetime,
+    format: Format = "json",
+) -> Any:
+    """Trips overlapping ``start``–``end`` (at most 93 days); GeoJSON carries each trip's path."""
+    await get_scoped(session, Vehicle, vehicle_id, tenant)
+    rows = await read.trips(
+        session, tenant, start, end, vehicle_id=vehicle_id, with_path=format == "geojson"
+    )
+    return _features(rows, "path") if format == "geojson" else rows
+
+
+@router.get("/drivers/{driver_id}/trips", summary="A driver's trips over a period")
+async def driver_trips(
+    driver_id: int,
+    tenant: AnyTenant,
+    session: SessionDep,
+    start: datetime,
+    end: datetime,
+    format: Format = "json",
+) -> Any:
+    """Trips the driver drove (card or assignment); a driver may read only their own."""
+    await _own_driver(session, tenant, driver_id)
+    rows = await read.trips(
+        session, tenant, start, end, driver_id=driver_id, with_path=format == "geojson"
+    )
+    return _features(rows, "path") if format == "geojson" else rows
+
+
+@router.get("/vehicles/{vehicle_id}/stops", summary="A vehicle's stops over a period")
+async def vehicle_stops(
+    vehicle_id: int,
+    tenant: OfficeTenant,
+    session: SessionDep,
+    start: datetime,
+    end: datetime,
+    format: Format = "json",
+) -> Any:
+    """Stops overlapping the period, with duration and engine-on (idling) time."""
+    await get_scoped(session, Vehicle, vehicle_id, tenant)
+    rows = await read.stops(session, tenant, start, end, vehicle_id=vehicle_id)
+    return _features(rows, "point") if format == "geojson" else rows
+
+
+@router.get("/drivers/{driver_id}/stops", summary="A driver's stops over a period")
+async def driver_stops(
+    driver_id: int,
+    tenant: AnyTenant,
+    session: SessionDep,
+    start: datetime,
+    end: datetime,
+    format: Format = "json",
+) -> Any:
+    """Stops made while the driver was at the wheel; a driver may read only their own."""
+    await _own_driver(session, tenant, driver_id)
+    rows = await read.stops(session, tenant, start, end, driver_id=driver_id)
+    return _features(rows, "point") if format == "geojson" else rows
+
+
+@router.get("/events", summary="Journey events and alerts")
+async def list_events(
+    tenant: OfficeTenant,
+    session: SessionDep,
+    kind: Annotated[list[str] | None, Query(description=f"any of {', '.join(Kind.ALL)}")] = None,
+    vehicle_id: int | None = None,
+    driver_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    acknowledged: bool | None = None,
+    after_id: Annotated[int | None, Query(description="only events newer than this id")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    format: Format = "json",
+) -> Any:
+    """Overspeed, harsh driving, geofence, not transmitting, idling and driving-time events."""
+    rows = await read.events(
+        session,
+        tenant,
+        kinds=kind,
+        vehicle_id=vehicle_id,
+        driver_id=driver_id,
+        start=start,
+        end=end,
+        acknowledged=acknowledged,
+        after_id=after_id,
+        limit=limit,
+    )
+    return _features(rows, "point") if format == "geojson" else rows
+
+
+@router.get("/events/stream", summary="Live feed of new events (Server-Sent Events)")
+async def event_stream(
+    request: Request,
+    tenant: OfficeTenant,
+    last_event_id: Annotated[str | None, Header()] = None,
+    after_id: int | None = None,
+) -> StreamingResponse:
+    """Each new event of the cooperative as an SSE message whose id is the event id; a client
+    reconnecting with ``Last-Event-ID`` resumes where it left off and misses nothing."""
+    start_after = after_id
+    if last_event_id and last_event_id.isdigit():
+        start_after = int(last_event_id)
+    factory = request.app.state.session_factory
+
+    async def feed() -> AsyncIterator[str]:
+        cursor = start_after
+        if cursor is None:
+            async with factory() as session:
+                newest = await read.events(session, tenant, limit=1)
+                cursor = newest[0]["id"] if newest else 0
+        yield "retry: 2000\n\n"
+        idle = 0
+        while not await request.is_disconnected():
+            async with factory() as session:
+                rows = await read.events(session, tenant, after_id=cursor, limit=500)
+            for row in rows:
+                cursor = row["id"]
+                data = json.dumps(jsonable_encoder(row), ensure_ascii=False)
+                yield f"id: {cursor}\nevent: {row['kind']}\ndata: {data}\n\n"
+            idle = 0 if rows else idle + 1
+            if idle and idle % 15 == 0:
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(1.0)
+
+    return StreamingResponse(
+        feed(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+class AckIn(BaseModel):
+    note: str | None = Field(default=None, max_length=500, examples=["Đã gọi tài xế"])
+
+
+class ExcuseIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=500, examples=["Tắc đường do tai nạn trên QL1A"])
+
+
+@router.post("/events/{event_id}/acknowledge", summary="Acknowledge an event")
+async def acknowledge_event(
+    event_id: int,
+    tenant: EditorTenant,
+    session: SessionDep,
+    body: Annotated[AckIn, Body(examples=[{"note": "Đã gọi tài xế"}])],
+) -> dict[str, Any]:
+    """Mark an alert as seen, with an optional note; it then leaves the unacknowledged list."""
+    return await read.acknowledge(session, tenant, event_id, body.note)
+
+
+@router.post("/events/{event_id}/excuse", summary="Record a force-majeure reason")
+async def excuse_event(
+    event_id: int,
+    tenant: EditorTenant,
+    session: SessionDep,
+    body: Annotated[ExcuseIn, Body(examples=[{"reason": "Tắc đường do tai nạn trên QL1A"}])],
+) -> dict[str, Any]:
+    """Attach a force-majeure reason to a driving-time violation (409 where the rules of the
+    violation's day allow no excuse, or for other kinds of event)."""
+    return await read.excuse(session, tenant, event_id, body.reason)
+
+
+@router.get("/rollups/daily", summary="Daily activity per vehicle or per driver")
+async def daily_rollups(
+    tenant: OfficeTenant,
+    session: SessionDep,
+    start_day: date,
+    end_day: date,
+    group: Literal["vehicle", "driver"] = "vehicle",
+    vehicle_id: int | None = None,
+    driver_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Km (metres), engine, moving, idle and no-data seconds, trips, stops, first and last
+    movement and events by kind, per local day of the cooperative."""
+    return await read.daily(
+        session,
+        tenant,
+        start_day,
+        end_day,
+        group=group,
+        vehicle_id=vehicle_id,
+        driver_id=driver_id,
+    )
+
+
+@router.get("/drivers/{driver_id}/driving-time", summary="A driver's driving time now")
+async def driving_time(driver_id: int, tenant: AnyTenant, session: SessionDep) -> dict[str, Any]:
+    """Continuous driving so far, time left before the 4-hour limit, today's and this week's
+    totals, under the rules in force today."""
+    await _own_driver(session, tenant, driver_id)
+    return await read.driving_status(session, tenant, driver_id)

@@ -1,0 +1,296 @@
+"""Reading journey facts for the API: always within the caller's cooperative, never raw positions
+(except the driving-time status, which adds the open trip)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, InvalidInput, NotFound
+from core.tenancy import Tenant
+from fleet.legal import driving_rules_on
+from telematics.journey.driving import Drive, evaluate
+from telematics.journey.facts import Kind
+
+MAX_RANGE_DAYS = 93
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise InvalidInput("end must be after start", field="end")
+    if end - start > timedelta(days=MAX_RANGE_DAYS):
+        raise InvalidInput(f"a range is at most {MAX_RANGE_DAYS} days", field="end")
+
+
+_TRIP_COLUMNS = """id, vehicle_id, driver_id, started_at, ended_at, is_open, distance_m,
+    odometer_m, duration_s, moving_s, idle_s, max_speed_kmh, avg_speed_kmh,
+    ST_AsGeoJSON(start_geom)::json AS start_point, ST_AsGeoJSON(end_geom)::json AS end_point"""
+
+
+async def trips(
+    session: AsyncSession,
+    tenant: Tenant,
+    start: datetime,
+    end: datetime,
+    *,
+    vehicle_id: int | None = None,
+    driver_id: int | None = None,
+    with_path: bool = False,
+) -> list[dict[str, Any]]:
+    check_range(start, end)
+    path = ", ST_AsGeoJSON(path)::json AS path" if with_path else ""
+    rows = await session.execute(
+        text(
+            f"SELECT {_TRIP_COLUMNS}{path} FROM trips"  # noqa: S608 (constant fragments)
+            " WHERE cooperative_id = :coop AND started_at < :end AND ended_at >= :start"
+            " AND (CAST(:vehicle AS int) IS NULL OR vehicle_id = :vehicle)"
+            " AND (CAST(:driver AS int) IS NULL OR driver_id = :driver)"
+            " ORDER BY started_at LIMIT 5000"
+        ),
+        {
+            "coop": tenant.cooperative_id,
+            "start": start,
+            "end": end,
+            "vehicle": vehicle_id,
+            "driver": driver_id,
+        },
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def stops(
+    session: AsyncSession,
+    tenant: Tenant,
+    start: datetime,
+    end: datetime,
+    *,
+    vehicle_id: int | None = None,
+    driver_id: int | None = None,
+) -> list[dict[str, Any]]:
+    check_range(start, end)
+    rows = await session.execute(
+        text(
+            "SELECT id, vehicle_id, driver_id, started_at, ended_at, is_open, duration_s,"
+            " engine_on_s, ST_AsGeoJSON(geom)::json AS point FROM stops"
+            " WHERE cooperative_id = :coop AND started_at < :end AND ended_at >= :start"
+            " AND (CAST(:vehicle AS int) IS NULL OR vehicle_id = :vehicle)"
+            " AND (CAST(:driver AS int) IS NULL OR driver_id = :driver)"
+            " ORDER BY started_at LIMIT 5000"
+        ),
+        {
+            "coop": tenant.cooperative_id,
+            "start": start,
+            "end": end,
+            "vehicle": vehicle_id,
+            "driver": driver_id,
+        },
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+_EVENT_COLUMNS = """id, kind, source, vehicle_id, driver_id, started_at, ended_at, details, live,
+    ST_AsGeoJSON(geom)::json AS point, created_at, acknowledged_at, acknowledged_by, ack_note,
+    excuse_reason, excused_by, excused_at"""
+
+
+async def events(
+    session: AsyncSession,
+    tenant: Tenant,
+    *,
+    kinds: list[str] | None = None,
+    vehicle_id: int | None = None,
+    driver_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    acknowledged: bool | None = None,
+    after_id: int | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Newest first, unless ``after_id`` asks for what came since (oldest first, for feeds)."""
+    for kind in kinds or []:
+        if kind not in Kind.ALL:
+            raise InvalidInput(f"unknown event kind {kind!r}", field="kind")
+    order = "id ASC" if after_id is not None else "started_at DESC, id DESC"
+    rows = await session.execute(
+        text(
+            f"SELECT {_EVENT_COLUMNS} FROM journey_events"  # noqa: S608 (constant fragments)
+            " WHERE cooperative_id = :coop"
+            " AND (CAST(:kinds AS text[]) IS NULL OR kind = ANY(CAST(:kinds AS text[])))"
+            " AND (CAST(:vehicle AS int) IS NULL OR vehicle_id = :vehicle)"
+            " AND (CAST(:driver AS int) IS NULL OR driver_id = :driver)"
+            " AND (CAST(:start AS timestamptz) IS NULL OR started_at >= :start)"
+            " AND (CAST(:end AS timestamptz) IS NULL OR started_at < :end)"
+            " AND (CAST(:ack AS boolean) IS NULL OR (acknowledged_at IS NOT NULL) = :ack)"
+            " AND (CAST(:after AS bigint) IS NULL OR id > :after)"
+            f" ORDER BY {order} LIMIT :limit"
+        ),
+        {
+            "coop": tenant.cooperative_id,
+            "kinds": kinds or None,
+            "vehicle": vehicle_id,
+            "driver": driver_id,
+            "start": start,
+            "end": end,
+            "ack": acknowledged,
+            "after": after_id,
+            "limit": limit,
+        },
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def _event(session: AsyncSession, tenant: Tenant, event_id: int) -> dict[str, Any]:
+    row = (
+        (
+            await session.execute(
+                text(
+                    f"SELECT {_EVENT_COLUMNS} FROM journey_events"  # noqa: S608 (constant)
+                    " WHERE id = :id AND cooperative_id = :coop"
+                ),
+                {"id": event_id, "coop": tenant.cooperative_id},
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"event {event_id} not found", field="id")
+    return dict(row)
+
+
+async def acknowledge(
+    session: AsyncSession, tenant: Tenant, event_id: int, note: str | None
+) -> dict[str, Any]:
+    await _event(session, tenant, event_id)
+    await session.execute(
+        text(
+            "UPDATE journey_events SET acknowledged_at = now(), acknowledged_by = :user,"
+            " ack_note = :note WHERE id = :id AND cooperative_id = :coop"
+        ),
+        {"id": event_id, "coop": tenant.cooperative_id, "user": tenant.user_id, "note": note},
+    )
+    return await _event(session, tenant, event_id)
+
+
+async def excuse(
+    session: AsyncSession, tenant: Tenant, event_id: int, reason: str
+) -> dict[str, Any]:
+    """Attach a force-majeure reason to a driving-time violation, where that day's rules allow."""
+    event = await _event(session, tenant, event_id)
+    if event["kind"] not in Kind.VIOLATIONS:
+        raise Conflict("only driving-time violations can be excused", field="id")
+    rules = driving_rules_on(event["started_at"].date())
+    if not rules.force_majeure_excuses:
+        raise Conflict(
+            f"the rules in force on {event['started_at'].date().isoformat()}"
+            f" ({rules.source}) allow no force-majeure excuse",
+            field="id",
+        )
+    await session.execute(
+        text(
+            "UPDATE journey_events SET excuse_reason = :reason, excused_by = :user,"
+            " excused_at = now() WHERE id = :id AND cooperative_id = :coop"
+        ),
+        {"id": event_id, "coop": tenant.cooperative_id, "user": tenant.user_id, "reason": reason},
+    )
+    return await _event(session, tenant, event_id)
+
+
+async def daily(
+    session: AsyncSession,
+    tenant: Tenant,
+    first: date,
+    last: date,
+    *,
+    group: str,
+    vehicle_id: int | None = None,
+    driver_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Daily rollups per vehicle or per driver, with events by kind for the same day."""
+    if last < first:
+        raise InvalidInput("end_day must not be before start_day", field="end_day")
+    if (last - first).days > 366:
+        raise InvalidInput("a range is at most 366 days", field="end_day")
+    key = {"vehicle": "vehicle_id", "driver": "driver_id"}[group]
+    rows = await session.execute(
+        text(
+            f"""
+            WITH a AS (
+                SELECT day, {key} AS subject_id, sum(distance_m) AS distance_m,
+                       sum(engine_s) AS engine_s, sum(moving_s) AS moving_s,
+                       sum(idle_s) AS idle_s, sum(nodata_s) AS nodata_s, sum(trips) AS trips,
+                       sum(stops) AS stops, min(first_move_at) AS first_move_at,
+                       max(last_move_at) AS last_move_at
+                FROM daily_activity
+                WHERE cooperative_id = :coop AND day BETWEEN :first AND :last
+                  AND (CAST(:vehicle AS int) IS NULL OR vehicle_id = :vehicle)
+                  AND (CAST(:driver AS int) IS NULL OR driver_id = :driver)
+                  AND {key} <> 0
+                GROUP BY day, {key}
+            ), e AS (
+                SELECT day, subject_id, jsonb_object_agg(kind, n) AS events
+                FROM (SELECT (j.started_at AT TIME ZONE c.time_zone)::date AS day,
+                             j.{key} AS subject_id, j.kind, count(*) AS n
+                      FROM journey_events j JOIN cooperatives c ON c.id = j.cooperative_id
+                      WHERE j.cooperative_id = :coop
+                        AND j.started_at >= CAST(:first AS date) - 1
+                        AND j.started_at < CAST(:last AS date) + 2
+                      GROUP BY 1, 2, 3) k
+                GROUP BY day, subject_id
+            )
+            SELECT a.*, coalesce(e.events, '{{}}'::jsonb) AS events
+            FROM a LEFT JOIN e USING (day, subject_id)
+            ORDER BY a.day, a.subject_id LIMIT 50000
+            """  # noqa: S608 (key is one of two column names)
+        ),
+        {
+            "coop": tenant.cooperative_id,
+            "first": first,
+            "last": last,
+            "vehicle": vehicle_id,
+            "driver": driver_id,
+        },
+    )
+    out = []
+    for row in rows.mappings():
+        item = dict(row)
+        item[f"{group}_id"] = item.pop("subject_id")
+        events_by_kind = item["events"]
+        item["events"] = (
+            json.loads(events_by_kind) if isinstance(events_by_kind, str) else events_by_kind
+        )
+        out.append(item)
+    return out
+
+
+async def driving_status(session: AsyncSession, tenant: Tenant, driver_id: int) -> dict[str, Any]:
+    """Continuous driving so far and time left, from the driver's trips of this week."""
+    zone_row = (
+        await session.execute(
+            text("SELECT time_zone FROM cooperatives WHERE id = :coop"),
+            {"coop": tenant.cooperative_id},
+        )
+    ).first()
+    zone = zone_row[0] if zone_row else "Asia/Ho_Chi_Minh"
+    now = time.time()
+    rows = await session.execute(
+        text(
+            "SELECT extract(epoch FROM started_at)::float8, extract(epoch FROM ended_at)::float8,"
+            " vehicle_id FROM trips WHERE cooperative_id = :coop AND driver_id = :driver"
+            " AND ended_at >= now() - interval '8 days' ORDER BY started_at"
+        ),
+        {"coop": tenant.cooperative_id, "driver": driver_id},
+    )
+    drives = [Drive(s, e, v) for s, e, v in rows]
+    verdict = evaluate(driver_id, drives, zone, now=now)
+    assert verdict.status is not None
+    status = asdict(verdict.status)
+    status["driving_now"] = bool(drives) and now - drives[-1].end_t < 120
+    status["as_of"] = datetime.fromtimestamp(now).astimezone()
+    return status
