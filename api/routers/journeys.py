@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AnyTenant, EditorTenant, OfficeTenant, SessionDep
 from core.errors import NotFound
@@ -180,11 +180,17 @@ async def event_stream(
 
 
 class AckIn(BaseModel):
-    note: str | None = Field(default=None, max_length=500, examples=["Đã gọi tài xế"])
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "Đã gọi tài xế"}]})
+
+    note: str | None = Field(default=None, max_length=500)
 
 
 class ExcuseIn(BaseModel):
-    reason: str = Field(min_length=3, max_length=500, examples=["Tắc đường do tai nạn trên QL1A"])
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Tắc đường do tai nạn trên QL1A"}]}
+    )
+
+    reason: str = Field(min_length=3, max_length=500)
 
 
 @router.post("/events/{event_id}/acknowledge", summary="Acknowledge an event")
@@ -192,7 +198,7 @@ async def acknowledge_event(
     event_id: int,
     tenant: EditorTenant,
     session: SessionDep,
-    body: Annotated[AckIn, Body(examples=[{"note": "Đã gọi tài xế"}])],
+    body: AckIn,
 ) -> dict[str, Any]:
     """Mark an alert as seen, with an optional note; it then leaves the unacknowledged list."""
     return await read.acknowledge(session, tenant, event_id, body.note)
@@ -203,7 +209,7 @@ async def excuse_event(
     event_id: int,
     tenant: EditorTenant,
     session: SessionDep,
-    body: Annotated[ExcuseIn, Body(examples=[{"reason": "Tắc đường do tai nạn trên QL1A"}])],
+    body: ExcuseIn,
 ) -> dict[str, Any]:
     """Attach a force-majeure reason to a driving-time violation (409 where the rules of the
     violation's day allow no excuse, or for other kinds of event)."""
