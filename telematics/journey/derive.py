@@ -57,6 +57,10 @@ class Deriver:
         self.workers = workers
         self.worker = worker
         self.contexts = Contexts(conn, context_ttl_s)
+        conn.commit()
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        store.prepare(conn)
+        conn.commit()
         self.timelines: dict[int, Timeline] = {}
         self.next_driver_check: dict[int, float] = {}
 
@@ -77,6 +81,15 @@ class Deriver:
         return total
 
     def run_once(self) -> CycleReport:
+        """One cycle in one REPEATABLE READ transaction: the marks and the positions read are
+        of the same snapshot, so a fix is never fed before its mark is seen."""
+        try:
+            return self._cycle()
+        except BaseException:
+            self.timelines.clear()  # memory ran ahead of what was rolled back
+            raise
+
+    def _cycle(self) -> CycleReport:
         started = time.perf_counter()
         report = CycleReport()
         conn = self.conn
@@ -94,7 +107,8 @@ class Deriver:
                     continue  # the vehicle was deleted
                 timeline = self.timelines.get(mark.vehicle_id)
                 if timeline and timeline.last and mark.dirty_from > timeline.last.t:
-                    since[mark.vehicle_id] = timeline.last.t  # new data after all it has seen
+                    # new data after all it has seen (a microsecond on: float seconds round)
+                    since[mark.vehicle_id] = timeline.last.t + 5e-6
                     continue
                 report.recomputed += 1
                 anchor = store.anchor(conn, mark.vehicle_id, mark.dirty_from, self.rules.min_stop_s)
@@ -109,28 +123,34 @@ class Deriver:
                 self.timelines[mark.vehicle_id] = timeline
                 replace_from[mark.vehicle_id] = anchor.since
             fixes = store.read_fixes(conn, since)
-            touched_days: set[tuple[int, Any]] = set()
+            batch = store.FactBatch()
             new_event_coops: set[int] = set()
             for vehicle_id, vehicle_fixes in fixes.items():
                 coop_id = self.contexts.cooperative_of(vehicle_id)
                 timeline = self.timelines[vehicle_id]
-                timeline.feed_all(vehicle_fixes)
-                report.fixes += len(vehicle_fixes)
+                report.fixes += timeline.feed_all(vehicle_fixes)
                 out = timeline.drain()
                 trips = out.trips + ([out.open_trip] if out.open_trip else [])
-                stops = out.stops + ([out.open_stop] if out.open_stop else [])
-                store.write_trips(conn, coop_id, vehicle_id, trips)
-                store.write_stops(conn, coop_id, vehicle_id, stops)
-                segments = [(t.start_t, t.days) for t in trips]
-                segments += [(s.start_t, s.days) for s in stops]
-                for day in store.write_days(conn, coop_id, vehicle_id, segments):
-                    touched_days.add((vehicle_id, day))
-                new_ids = store.write_events(
-                    conn, coop_id, "vehicle", vehicle_id, out.events, replace_from.get(vehicle_id)
-                )
-                if new_ids:
-                    report.new_events += len(new_ids)
-                    new_event_coops.add(coop_id)
+                batch.add_trips(coop_id, vehicle_id, trips)
+                batch.add_stops(coop_id, vehicle_id, out.stops)
+                if out.open_stop:
+                    batch.add_stops(coop_id, vehicle_id, [out.open_stop])
+                if out.events:
+                    new_ids = store.write_events(
+                        conn,
+                        coop_id,
+                        "vehicle",
+                        vehicle_id,
+                        out.events,
+                        replace_from.get(vehicle_id),
+                    )
+                    if new_ids:
+                        report.new_events += len(new_ids)
+                        new_event_coops.add(coop_id)
+                elif vehicle_id in replace_from:
+                    store.write_events(
+                        conn, coop_id, "vehicle", vehicle_id, [], replace_from[vehicle_id]
+                    )
                 for trip in trips:
                     if trip.driver_id is None:
                         continue
@@ -138,7 +158,7 @@ class Deriver:
                     if not trip.is_open or vehicle_id in replace_from or trip.end_t >= due:
                         earliest = touched_drivers.get(trip.driver_id, trip.start_t)
                         touched_drivers[trip.driver_id] = min(earliest, trip.start_t)
-            store.roll_up(conn, touched_days)
+            batch.flush(conn)
             new_driver_events = self._judge_drivers(touched_drivers, new_event_coops)
             report.new_events += new_driver_events
             report.drivers = len(touched_drivers)

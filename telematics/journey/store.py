@@ -151,94 +151,135 @@ def _point(place: tuple[float, float] | None) -> str | None:
     return None if place is None else f"SRID=4326;POINT({place[0]} {place[1]})"
 
 
-def write_trips(conn: Conn, coop_id: int, vehicle_id: int, trips: Iterable[Trip]) -> None:
-    rows = []
-    for trip in trips:
-        path = None
-        if not trip.is_open and len(trip.path) >= 2:
-            line = LineString(trip.path).simplify(PATH_TOLERANCE_DEG, preserve_topology=False)
-            path = "SRID=4326;" + line.wkt
-        rows.append(
-            (
-                coop_id,
-                vehicle_id,
-                trip.driver_id,
-                ts(trip.start_t),
-                ts(trip.end_t),
-                trip.is_open,
-                _point(trip.start),
-                _point(trip.end),
-                round(trip.distance_m),
-                trip.odometer_m,
-                round(trip.duration_s),
-                round(trip.moving_s),
-                round(trip.idle_s),
-                trip.max_speed_kmh,
-                trip.avg_speed_kmh,
-                path,
+_STAGING = (
+    """
+    CREATE TEMP TABLE IF NOT EXISTS trips_in (
+        cooperative_id int, vehicle_id int, driver_id int, started_at timestamptz,
+        ended_at timestamptz, is_open boolean, start_geom text, end_geom text, distance_m int,
+        odometer_m int, duration_s int, moving_s int, idle_s int, max_speed_kmh real,
+        avg_speed_kmh real, path text
+    ) ON COMMIT DELETE ROWS
+    """,
+    """
+    CREATE TEMP TABLE IF NOT EXISTS stops_in (
+        cooperative_id int, vehicle_id int, driver_id int, started_at timestamptz,
+        ended_at timestamptz, is_open boolean, geom text, duration_s int, engine_on_s int
+    ) ON COMMIT DELETE ROWS
+    """,
+    """
+    CREATE TEMP TABLE IF NOT EXISTS segment_days_in (LIKE segment_days) ON COMMIT DELETE ROWS
+    """,
+)
+_UPSERT_TRIPS = """
+INSERT INTO trips (cooperative_id, vehicle_id, driver_id, started_at, ended_at, is_open,
+                   start_geom, end_geom, distance_m, odometer_m, duration_s, moving_s, idle_s,
+                   max_speed_kmh, avg_speed_kmh, path)
+SELECT cooperative_id, vehicle_id, driver_id, started_at, ended_at, is_open,
+       start_geom::geometry, end_geom::geometry, distance_m, odometer_m, duration_s, moving_s,
+       idle_s, max_speed_kmh, avg_speed_kmh, path::geometry
+FROM trips_in
+ON CONFLICT (vehicle_id, started_at) DO UPDATE SET
+    driver_id = EXCLUDED.driver_id, ended_at = EXCLUDED.ended_at, is_open = EXCLUDED.is_open,
+    end_geom = EXCLUDED.end_geom, distance_m = EXCLUDED.distance_m,
+    odometer_m = EXCLUDED.odometer_m, duration_s = EXCLUDED.duration_s,
+    moving_s = EXCLUDED.moving_s, idle_s = EXCLUDED.idle_s,
+    max_speed_kmh = EXCLUDED.max_speed_kmh, avg_speed_kmh = EXCLUDED.avg_speed_kmh,
+    path = EXCLUDED.path
+"""
+_UPSERT_STOPS = """
+INSERT INTO stops (cooperative_id, vehicle_id, driver_id, started_at, ended_at, is_open, geom,
+                   duration_s, engine_on_s)
+SELECT cooperative_id, vehicle_id, driver_id, started_at, ended_at, is_open, geom::geometry,
+       duration_s, engine_on_s
+FROM stops_in
+ON CONFLICT (vehicle_id, started_at) DO UPDATE SET
+    driver_id = EXCLUDED.driver_id, ended_at = EXCLUDED.ended_at, is_open = EXCLUDED.is_open,
+    duration_s = EXCLUDED.duration_s, engine_on_s = EXCLUDED.engine_on_s
+"""
+_DAY_COLUMNS = (
+    "vehicle_id, segment_start, day, driver_id, cooperative_id, distance_m, engine_s, moving_s,"
+    " idle_s, nodata_s, trips, stops, first_move_at, last_move_at"
+)
+_UPSERT_DAYS = f"""
+INSERT INTO segment_days ({_DAY_COLUMNS}) SELECT {_DAY_COLUMNS} FROM segment_days_in
+ON CONFLICT (vehicle_id, segment_start, day, driver_id) DO UPDATE SET
+    distance_m = EXCLUDED.distance_m, engine_s = EXCLUDED.engine_s,
+    moving_s = EXCLUDED.moving_s, idle_s = EXCLUDED.idle_s, nodata_s = EXCLUDED.nodata_s,
+    trips = EXCLUDED.trips, stops = EXCLUDED.stops, first_move_at = EXCLUDED.first_move_at,
+    last_move_at = EXCLUDED.last_move_at
+"""  # noqa: S608 (constant column list)
+
+
+def prepare(conn: Conn) -> None:
+    """The temporary staging tables of this connection (once per connection)."""
+    for ddl in _STAGING:
+        conn.execute(ddl)
+
+
+class FactBatch:
+    """A cycle's trips, stops and day shares, written with one COPY and one upsert each."""
+
+    def __init__(self) -> None:
+        self.trips: list[tuple[Any, ...]] = []
+        self.stops: list[tuple[Any, ...]] = []
+        self.days: list[tuple[Any, ...]] = []
+        self.touched: set[tuple[int, date]] = set()
+
+    def add_trips(self, coop_id: int, vehicle_id: int, trips: Iterable[Trip]) -> None:
+        for trip in trips:
+            path = None
+            if not trip.is_open and len(trip.path) >= 2:
+                line = LineString(trip.path).simplify(PATH_TOLERANCE_DEG, preserve_topology=False)
+                path = "SRID=4326;" + line.wkt
+            self.trips.append(
+                (
+                    coop_id,
+                    vehicle_id,
+                    trip.driver_id,
+                    ts(trip.start_t),
+                    ts(trip.end_t),
+                    trip.is_open,
+                    _point(trip.start),
+                    _point(trip.end),
+                    round(trip.distance_m),
+                    trip.odometer_m,
+                    round(trip.duration_s),
+                    round(trip.moving_s),
+                    round(trip.idle_s),
+                    trip.max_speed_kmh,
+                    trip.avg_speed_kmh,
+                    path,
+                )
             )
-        )
-    if rows:
-        conn.cursor().executemany(
-            """
-            INSERT INTO trips (cooperative_id, vehicle_id, driver_id, started_at, ended_at,
-                               is_open, start_geom, end_geom, distance_m, odometer_m, duration_s,
-                               moving_s, idle_s, max_speed_kmh, avg_speed_kmh, path)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (vehicle_id, started_at) DO UPDATE SET
-                driver_id = EXCLUDED.driver_id, ended_at = EXCLUDED.ended_at,
-                is_open = EXCLUDED.is_open, end_geom = EXCLUDED.end_geom,
-                distance_m = EXCLUDED.distance_m, odometer_m = EXCLUDED.odometer_m,
-                duration_s = EXCLUDED.duration_s, moving_s = EXCLUDED.moving_s,
-                idle_s = EXCLUDED.idle_s, max_speed_kmh = EXCLUDED.max_speed_kmh,
-                avg_speed_kmh = EXCLUDED.avg_speed_kmh, path = EXCLUDED.path
-            """,
-            rows,
-        )
+            self._add_days(coop_id, vehicle_id, trip.start_t, trip.days)
 
+    def add_stops(self, coop_id: int, vehicle_id: int, stops: Iterable[Stop]) -> None:
+        for stop in stops:
+            self.stops.append(
+                (
+                    coop_id,
+                    vehicle_id,
+                    stop.driver_id,
+                    ts(stop.start_t),
+                    ts(stop.end_t),
+                    stop.is_open,
+                    _point(stop.place),
+                    round(stop.duration_s),
+                    round(stop.engine_on_s),
+                )
+            )
+            self._add_days(coop_id, vehicle_id, stop.start_t, stop.days)
 
-def write_stops(conn: Conn, coop_id: int, vehicle_id: int, stops: Iterable[Stop]) -> None:
-    rows = [
-        (
-            coop_id,
-            vehicle_id,
-            stop.driver_id,
-            ts(stop.start_t),
-            ts(stop.end_t),
-            stop.is_open,
-            _point(stop.place),
-            round(stop.duration_s),
-            round(stop.engine_on_s),
-        )
-        for stop in stops
-    ]
-    if rows:
-        conn.cursor().executemany(
-            """
-            INSERT INTO stops (cooperative_id, vehicle_id, driver_id, started_at, ended_at,
-                               is_open, geom, duration_s, engine_on_s)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (vehicle_id, started_at) DO UPDATE SET
-                driver_id = EXCLUDED.driver_id, ended_at = EXCLUDED.ended_at,
-                is_open = EXCLUDED.is_open, duration_s = EXCLUDED.duration_s,
-                engine_on_s = EXCLUDED.engine_on_s
-            """,
-            rows,
-        )
-
-
-def write_days(
-    conn: Conn, coop_id: int, vehicle_id: int, segments: Iterable[tuple[float, list[DayActivity]]]
-) -> set[date]:
-    rows = []
-    days: set[date] = set()
-    for segment_start, shares in segments:
+    def _add_days(
+        self, coop_id: int, vehicle_id: int, segment_start: float, shares: Iterable[DayActivity]
+    ) -> None:
+        start = ts(segment_start)
         for d in shares:
-            days.add(d.day)
-            rows.append(
+            self.touched.add((vehicle_id, d.day))
+            self.days.append(
                 (
                     vehicle_id,
-                    ts(segment_start),
+                    start,
                     d.day,
                     d.driver_id,
                     coop_id,
@@ -253,22 +294,21 @@ def write_days(
                     ts(d.last_move_t) if d.last_move_t is not None else None,
                 )
             )
-    if rows:
-        conn.cursor().executemany(
-            """
-            INSERT INTO segment_days (vehicle_id, segment_start, day, driver_id, cooperative_id,
-                                      distance_m, engine_s, moving_s, idle_s, nodata_s, trips,
-                                      stops, first_move_at, last_move_at)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (vehicle_id, segment_start, day, driver_id) DO UPDATE SET
-                distance_m = EXCLUDED.distance_m, engine_s = EXCLUDED.engine_s,
-                moving_s = EXCLUDED.moving_s, idle_s = EXCLUDED.idle_s,
-                nodata_s = EXCLUDED.nodata_s, trips = EXCLUDED.trips, stops = EXCLUDED.stops,
-                first_move_at = EXCLUDED.first_move_at, last_move_at = EXCLUDED.last_move_at
-            """,
-            rows,
-        )
-    return days
+
+    def flush(self, conn: Conn) -> None:
+        with conn.cursor() as cur:
+            for table, rows, upsert in (
+                ("trips_in", self.trips, _UPSERT_TRIPS),
+                ("stops_in", self.stops, _UPSERT_STOPS),
+                ("segment_days_in", self.days, _UPSERT_DAYS),
+            ):
+                if not rows:
+                    continue
+                with cur.copy(f"COPY {table} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cur.execute(upsert)
+        roll_up(conn, self.touched)
 
 
 def roll_up(conn: Conn, touched: Iterable[tuple[int, date]]) -> None:

@@ -184,14 +184,14 @@ class Timeline:
         self._open_stop(at, driver_id)
         self.inside = {f.key: None for f in self.ctx.fences.containing(at.lon, at.lat)}
 
-    def feed_all(self, fixes: Iterable[Fix]) -> None:
-        for fix in fixes:
-            self.feed(fix)
+    def feed_all(self, fixes: Iterable[Fix]) -> int:
+        """Feed fixes in time order; returns how many were new to the timeline."""
+        return sum(self.feed(fix) for fix in fixes)
 
-    def feed(self, p: Fix) -> None:
+    def feed(self, p: Fix) -> bool:
         prev = self.last
         if prev is not None and p.t <= prev.t:
-            return  # a duplicate, or older than the window being derived
+            return False  # a duplicate, or older than the window being derived
         rules = self.rules
         driver = self.ctx.driver_at(p.t, p.driver_card)
         if prev is None:
@@ -215,6 +215,7 @@ class Timeline:
         self._geofences(p, driver, first=prev is None)
         self.last = p
         self.was_moving = moving
+        return True
 
     # -- segmentation ----------------------------------------------------------------------
     def _segment(

@@ -71,6 +71,8 @@ def run_derive(
                         logged_at, handled, fixes, events, latencies = time.monotonic(), 0, 0, 0, []
                     if report.vehicles == 0 or not once:
                         time.sleep(max(0.0, interval_s - (time.monotonic() - began)))
+        except psycopg.errors.SerializationFailure:
+            log.info("derive: a concurrent update; the cycle starts over")
         except psycopg.OperationalError as error:
             log.warning("derive: database unavailable (%s); retrying in 2 s", error)
             time.sleep(2)
