@@ -11,7 +11,17 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import install_error_handlers
-from api.routers import accounts, assignments, auth, csv_io, journeys, phone, registry, tracking
+from api.routers import (
+    accounts,
+    assignments,
+    auth,
+    csv_io,
+    journeys,
+    phone,
+    registry,
+    speed_limits,
+    tracking,
+)
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
 from telematics.relay import Relay
@@ -82,6 +92,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(assignments.router)
     v1.include_router(tracking.router)
     v1.include_router(journeys.router)
+    v1.include_router(speed_limits.router)
     v1.include_router(phone.router)
     app.include_router(v1)
     app.include_router(tracking.metrics_router)

@@ -38,6 +38,7 @@ class CycleReport:
     drivers: int = 0
     latencies_s: list[float] = field(default_factory=list)  # stored -> facts committed
     seconds: float = 0.0
+    more_pending: bool = False  # the cycle left vehicles for the next one
 
 
 class Deriver:
@@ -49,10 +50,12 @@ class Deriver:
         workers: int = 1,
         worker: int = 0,
         cooperatives: list[int] | None = None,
+        vehicles_per_cycle: int = 5000,
         context_ttl_s: float = 60.0,
     ) -> None:
         self.conn = conn
         self.cooperatives = cooperatives
+        self.vehicles_per_cycle = vehicles_per_cycle  # bounds the fixes held in memory
         self.rules = rules
         self.workers = workers
         self.worker = worker
@@ -95,6 +98,8 @@ class Deriver:
         conn = self.conn
         with conn.transaction():
             marks = store.pending(conn, self.workers, self.worker, self.cooperatives)
+            report.more_pending = len(marks) > self.vehicles_per_cycle
+            marks = marks[: self.vehicles_per_cycle]
             if not marks:
                 return report
             contexts = self.contexts.get(m.vehicle_id for m in marks)

@@ -69,7 +69,7 @@ def run_derive(
                             handled, fixes, events, p99,
                         )  # fmt: skip
                         logged_at, handled, fixes, events, latencies = time.monotonic(), 0, 0, 0, []
-                    if report.vehicles == 0 or not once:
+                    if not report.more_pending:
                         time.sleep(max(0.0, interval_s - (time.monotonic() - began)))
         except psycopg.errors.SerializationFailure:
             log.info("derive: a concurrent update; the cycle starts over")
