@@ -142,6 +142,19 @@ MATRIX: list[tuple[Call, dict[str, int]]] = [
         OFFICE_READ,
     ),
 ]
+RANGE = "start=2026-11-20T00:00:00Z&end=2026-11-21T00:00:00Z"
+NOT_OTHER_DRIVERS = {**OFFICE_READ, "driver": 404}  # another driver's facts are not theirs
+MATRIX += [
+    (Call("GET", f"/api/v1/vehicles/{{vehicle}}/trips?{RANGE}"), OFFICE_READ),
+    (Call("GET", f"/api/v1/vehicles/{{vehicle}}/stops?{RANGE}"), OFFICE_READ),
+    (Call("GET", f"/api/v1/drivers/{{driver}}/trips?{RANGE}"), NOT_OTHER_DRIVERS),
+    (Call("GET", f"/api/v1/drivers/{{driver}}/stops?{RANGE}"), NOT_OTHER_DRIVERS),
+    (Call("GET", "/api/v1/drivers/{driver}/driving-time"), NOT_OTHER_DRIVERS),
+    (Call("GET", "/api/v1/events?acknowledged=false"), OFFICE_READ),
+    (Call("GET", "/api/v1/rollups/daily?start_day=2026-11-01&end_day=2026-11-30"), OFFICE_READ),
+    (Call("GET", "/api/v1/speed-limits"), OFFICE_READ),
+    (Call("PUT", "/api/v1/speed-limits/truck", lambda: {"limit_kmh": 70}), ADMIN_ONLY),
+]
 for resource, body in [
     ("members", _member),
     ("drivers", _driver),
