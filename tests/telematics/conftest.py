@@ -95,6 +95,7 @@ def fleet(settings: Settings, broker: LocalBroker) -> Iterator[Fleet]:
     yield Fleet(coop_id, vehicle_ids, devices)
     with psycopg.connect(_dsn(settings), autocommit=True) as conn:
         conn.execute("DELETE FROM positions WHERE cooperative_id = %s", (coop_id,))
+        conn.execute("DELETE FROM derive_marks WHERE cooperative_id = %s", (coop_id,))
         conn.execute(
             "DELETE FROM dead_letters WHERE cooperative_id = %s OR topic LIKE %s",
             (coop_id, f"%/{coop_id}/%"),
