@@ -17,6 +17,7 @@ from api.routers import (
     auth,
     csv_io,
     journeys,
+    orders,
     phone,
     registry,
     speed_limits,
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(tracking.router)
     v1.include_router(journeys.router)
     v1.include_router(speed_limits.router)
+    v1.include_router(orders.router)
+    v1.include_router(orders.public)
     v1.include_router(phone.router)
     app.include_router(v1)
     app.include_router(tracking.metrics_router)

@@ -6,13 +6,24 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import fleet.models  # noqa: F401  (registers the registry tables on the metadata)
+import routing.models  # noqa: F401  (orders and offers)
 import telematics.tables  # noqa: F401  (and the telemetry tables)
 from core.db import Base
 
 target_metadata = Base.metadata
 
-# Tables PostGIS owns; autogenerate must leave them alone.
-_FOREIGN_TABLES = {"spatial_ref_sys"}
+# Tables PostGIS owns, and the journey-fact tables written in raw SQL by migration 0004 (no ORM
+# models: the derive worker writes them with COPY); autogenerate must leave them alone.
+_FOREIGN_TABLES = {
+    "spatial_ref_sys",
+    "derive_marks",
+    "trips",
+    "stops",
+    "journey_events",
+    "segment_days",
+    "daily_activity",
+    "speed_limits",
+}
 
 
 def _include_object(

@@ -103,6 +103,12 @@ def _user() -> dict[str, Any]:
     }
 
 
+def _order() -> dict[str, Any]:
+    from routing.schemas import _EXAMPLE
+
+    return dict(_EXAMPLE)
+
+
 OK_ALL = {"admin": 200, "dispatcher": 200, "director": 200, "driver": 200}
 OFFICE_READ = {"admin": 200, "dispatcher": 200, "director": 200, "driver": 403}
 EDIT = {"admin": 200, "dispatcher": 200, "director": 403, "driver": 403}
@@ -154,6 +160,9 @@ MATRIX += [
     (Call("GET", "/api/v1/rollups/daily?start_day=2026-11-01&end_day=2026-11-30"), OFFICE_READ),
     (Call("GET", "/api/v1/speed-limits"), OFFICE_READ),
     (Call("PUT", "/api/v1/speed-limits/truck", lambda: {"limit_kmh": 70}), ADMIN_ONLY),
+    (Call("GET", "/api/v1/orders"), OFFICE_READ),
+    (Call("POST", "/api/v1/orders", _order), CREATE),
+    (Call("GET", "/api/v1/driver/offers"), {**PLATFORM_ONLY, "driver": 200}),
 ]
 for resource, body in [
     ("members", _member),

@@ -1,0 +1,201 @@
+"""Orders for dispatchers, offers for drivers, and the customer's tracking link."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import select, text
+
+from api.deps import EditorTenant, OfficeTenant, PageDep, SessionDep, require
+from core.errors import NotFound
+from core.listing import paginate
+from core.tenancy import Tenant
+from core.timeutil import utcnow
+from fleet.enums import Role
+from routing import orders
+from routing.models import Offer, Order
+from routing.schemas import (
+    OfferIn,
+    OfferRead,
+    OrderCreate,
+    OrderEventRead,
+    OrderRead,
+    OrderUpdate,
+    TransitionIn,
+)
+
+router = APIRouter(tags=["orders"])
+public = APIRouter(tags=["tracking link"])
+DriverTenant = Annotated[Tenant, Depends(require(Role.DRIVER))]
+SORTABLE = {
+    "created_at": Order.created_at,
+    "reference": Order.reference,
+    "priority": Order.priority,
+    "price_vnd": Order.price_vnd,
+    "status": Order.status,
+}
+
+
+@router.post(
+    "/orders",
+    response_model=OrderRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an order",
+)
+async def create_order(body: OrderCreate, tenant: EditorTenant, session: SessionDep) -> OrderRead:
+    """A new order (status ``new``) with its pickup and drop-off; the reference is unique in
+    the cooperative (409). The answer carries the customer's tracking link."""
+    return orders.to_read(await orders.create(session, tenant, body))
+
+
+@router.get("/orders", summary="List orders")
+async def list_orders(
+    tenant: OfficeTenant,
+    session: SessionDep,
+    page: PageDep,
+    status_: Annotated[list[str] | None, Query(alias="status")] = None,
+    kind: str | None = None,
+    driver_id: int | None = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="reference, customer, address")
+    ] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> dict[str, Any]:
+    """One page of the cooperative's orders with filters and search, newest first by default."""
+    statement = orders.listing(
+        tenant,
+        status=status_,
+        kind=kind,
+        driver_id=driver_id,
+        q=q,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    if page.sort is None:
+        statement = statement.order_by(Order.created_at.desc())
+    result = await paginate(session, statement, page, sortable=SORTABLE, tiebreak=Order.id)
+    page_out = result.as_page()
+    page_out["items"] = [orders.to_read(row) for row in result.rows]
+    return page_out
+
+
+@router.get("/orders/{order_id}", response_model=OrderRead, summary="Get an order")
+async def get_order(order_id: int, tenant: OfficeTenant, session: SessionDep) -> OrderRead:
+    """One order of the cooperative; another cooperative's id is 404."""
+    return orders.to_read(await orders.get(session, tenant, order_id))
+
+
+@router.patch("/orders/{order_id}", response_model=OrderRead, summary="Change an order")
+async def change_order(
+    order_id: int, body: OrderUpdate, tenant: EditorTenant, session: SessionDep
+) -> OrderRead:
+    """Change an order while it is new or planned (409 afterwards)."""
+    return orders.to_read(await orders.change(session, tenant, order_id, body))
+
+
+@router.post("/orders/{order_id}/transitions", response_model=OrderRead, summary="Move an order on")
+async def move_order(
+    order_id: int, body: TransitionIn, tenant: EditorTenant, session: SessionDep
+) -> OrderRead:
+    """Cancel, plan, put back to new, or record a job step for a driver. An invalid step
+    answers 409 with ``details.allowed``, the states reachable from the current one."""
+    order = await orders.transition(
+        session, tenant, order_id, body.status, reason=body.reason, note=body.note
+    )
+    return orders.to_read(order)
+
+
+@router.get(
+    "/orders/{order_id}/events",
+    response_model=list[OrderEventRead],
+    summary="An order's history",
+)
+async def order_history(order_id: int, tenant: OfficeTenant, session: SessionDep) -> Any:
+    """Every step with who, when (server and device time), where and why, in device-time order."""
+    return await orders.history(session, tenant, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/offers",
+    response_model=OfferRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Offer an order to a driver",
+)
+async def offer_order(
+    order_id: int, body: OfferIn, tenant: EditorTenant, session: SessionDep
+) -> Any:
+    """The driver has until the deadline to accept; declined or expired, the order is ``new``
+    again. An order already offered answers 409: never two drivers at once."""
+    return await orders.offer(session, tenant, order_id, body.driver_id, body.deadline_s)
+
+
+@router.get("/driver/offers", response_model=list[OfferRead], summary="My open offers")
+async def my_offers(tenant: DriverTenant, session: SessionDep) -> Any:
+    """Offers waiting for this driver's answer (expired ones are gone)."""
+    await orders.expire_offers(session, tenant)
+    rows = await session.execute(
+        select(Offer)
+        .where(
+            Offer.cooperative_id == tenant.cooperative_id,
+            Offer.driver_id == tenant.driver_id,
+            Offer.status == "open",
+        )
+        .order_by(Offer.deadline)
+    )
+    return list(rows.scalars())
+
+
+@router.post(
+    "/driver/offers/{offer_id}/accept", response_model=OfferRead, summary="Accept an offer"
+)
+async def accept_offer(offer_id: int, tenant: DriverTenant, session: SessionDep) -> Any:
+    """The job becomes the driver's (order ``accepted``); 409 once the offer is no longer open."""
+    offer, _ = await orders.answer(session, tenant, offer_id, accept=True)
+    return offer
+
+
+@router.post(
+    "/driver/offers/{offer_id}/decline", response_model=OfferRead, summary="Decline an offer"
+)
+async def decline_offer(offer_id: int, tenant: DriverTenant, session: SessionDep) -> Any:
+    """The order goes back to dispatch (``new``)."""
+    offer, _ = await orders.answer(session, tenant, offer_id, accept=False)
+    return offer
+
+
+@public.get("/track/{token}", summary="Customer tracking link")
+async def track(token: str, session: SessionDep) -> dict[str, Any]:
+    """No sign-in: the order's status, its stops' addresses and, while the vehicle is on its
+    way, where it is. The link is unguessable and expires (404 afterwards)."""
+    order = (
+        await session.execute(select(Order).where(Order.tracking_token == token))
+    ).scalar_one_or_none()
+    if order is None or order.tracking_expires_at < utcnow():
+        raise NotFound("unknown or expired tracking link", field="token")
+    answer: dict[str, Any] = {
+        "reference": order.reference,
+        "status": order.status,
+        "pickup_address": order.pickup_address,
+        "dropoff_address": order.dropoff_address,
+        "vehicle_position": None,
+    }
+    if order.status in orders.ON_THE_ROAD and order.vehicle_id is not None:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT ST_X(geom), ST_Y(geom), device_time FROM vehicle_state"
+                    " WHERE vehicle_id = :v AND cooperative_id = :c"
+                ),
+                {"v": order.vehicle_id, "c": order.cooperative_id},
+            )
+        ).first()
+        if row is not None:
+            answer["vehicle_position"] = {
+                "type": "Point",
+                "coordinates": [row[0], row[1]],
+                "time": row[2],
+            }
+    return answer

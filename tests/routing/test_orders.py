@@ -1,0 +1,197 @@
+"""Orders: CRUD, lifecycle with history, offers (also under concurrency), tracking link."""
+
+from __future__ import annotations
+
+import asyncio
+from copy import deepcopy
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.config import Settings
+from routing.schemas import _EXAMPLE
+from tests.conftest import CoopWorld, committed_app, committed_bearer
+
+V1 = "/api/v1"
+
+
+def order_body(reference: str = "DH-1") -> dict[str, Any]:
+    body = deepcopy(_EXAMPLE)
+    body["reference"] = reference
+    return body
+
+
+async def make(
+    client: httpx.AsyncClient, world: CoopWorld, reference: str = "DH-1"
+) -> dict[str, Any]:
+    created = await client.post(
+        f"{V1}/orders", json=order_body(reference), headers=world.dispatcher.headers
+    )
+    assert created.status_code == 201, created.text
+    return dict(created.json())
+
+
+async def test_create_read_search_and_change(client: httpx.AsyncClient, coop_a: CoopWorld) -> None:
+    order = await make(client, coop_a)
+    assert order["status"] == "new" and order["pickup"]["location"]["coordinates"] == [
+        106.8722,
+        10.9571,
+    ]
+    duplicate = await client.post(
+        f"{V1}/orders", json=order_body(), headers=coop_a.dispatcher.headers
+    )
+    assert duplicate.status_code == 409 and duplicate.json()["field"] == "reference"
+    found = await client.get(f"{V1}/orders?q=cat lai", headers=coop_a.director.headers)
+    assert [o["id"] for o in found.json()["items"]] == [order["id"]]
+    none = await client.get(f"{V1}/orders?status=delivered", headers=coop_a.director.headers)
+    assert none.json()["total"] == 0
+    changed = await client.patch(
+        f"{V1}/orders/{order['id']}",
+        json={"price_vnd": 4_000_000},
+        headers=coop_a.dispatcher.headers,
+    )
+    assert changed.json()["price_vnd"] == 4_000_000
+    bad = order_body("DH-2")
+    bad["dropoff"]["location"]["coordinates"] = [200, 10]
+    refused = await client.post(f"{V1}/orders", json=bad, headers=coop_a.dispatcher.headers)
+    assert refused.status_code == 422
+
+
+async def test_invalid_step_names_the_allowed_ones_and_history_is_kept(
+    client: httpx.AsyncClient, coop_a: CoopWorld
+) -> None:
+    order = await make(client, coop_a)
+    url = f"{V1}/orders/{order['id']}/transitions"
+    wrong = await client.post(url, json={"status": "delivered"}, headers=coop_a.dispatcher.headers)
+    assert wrong.status_code == 409
+    assert wrong.json()["details"]["allowed"] == ["planned", "offered", "cancelled"]
+    for step in ("planned", "cancelled"):
+        moved = await client.post(
+            url, json={"status": step, "note": step}, headers=coop_a.dispatcher.headers
+        )
+        assert moved.status_code == 200 and moved.json()["status"] == step
+    again = await client.patch(
+        f"{V1}/orders/{order['id']}", json={"price_vnd": 1}, headers=coop_a.dispatcher.headers
+    )
+    assert again.status_code == 409
+    history = await client.get(f"{V1}/orders/{order['id']}/events", headers=coop_a.director.headers)
+    assert [(e["from_status"], e["to_status"]) for e in history.json()] == [
+        (None, "new"),
+        ("new", "planned"),
+        ("planned", "cancelled"),
+    ]
+
+
+async def test_offer_accept_and_decline(client: httpx.AsyncClient, coop_a: CoopWorld) -> None:
+    driver_id = coop_a.driver.user.driver_id
+    first = await make(client, coop_a, "DH-A")
+    second = await make(client, coop_a, "DH-B")
+    offered = []
+    for order in (first, second):
+        made = await client.post(
+            f"{V1}/orders/{order['id']}/offers",
+            json={"driver_id": driver_id, "deadline_s": 60},
+            headers=coop_a.dispatcher.headers,
+        )
+        assert made.status_code == 201, made.text
+        offered.append(made.json())
+    twice = await client.post(
+        f"{V1}/orders/{first['id']}/offers",
+        json={"driver_id": driver_id},
+        headers=coop_a.dispatcher.headers,
+    )
+    assert twice.status_code == 409
+    mine = await client.get(f"{V1}/driver/offers", headers=coop_a.driver.headers)
+    assert sorted(o["id"] for o in mine.json()) == sorted(o["id"] for o in offered)
+    accepted = await client.post(
+        f"{V1}/driver/offers/{offered[0]['id']}/accept", headers=coop_a.driver.headers
+    )
+    assert accepted.json()["status"] == "accepted"
+    late = await client.post(
+        f"{V1}/driver/offers/{offered[0]['id']}/decline", headers=coop_a.driver.headers
+    )
+    assert late.status_code == 409
+    declined = await client.post(
+        f"{V1}/driver/offers/{offered[1]['id']}/decline", headers=coop_a.driver.headers
+    )
+    assert declined.json()["status"] == "declined"
+    states = {
+        o["id"]: (
+            await client.get(f"{V1}/orders/{o['id']}", headers=coop_a.director.headers)
+        ).json()["status"]
+        for o in (first, second)
+    }
+    assert states == {first["id"]: "accepted", second["id"]: "new"}
+
+
+async def test_another_cooperative_sees_no_orders(
+    client: httpx.AsyncClient, coop_a: CoopWorld, coop_b: CoopWorld
+) -> None:
+    order = await make(client, coop_a)
+    assert (
+        await client.get(f"{V1}/orders/{order['id']}", headers=coop_b.admin.headers)
+    ).status_code == 404
+    assert (await client.get(f"{V1}/orders", headers=coop_b.admin.headers)).json()["total"] == 0
+    offer = await client.post(
+        f"{V1}/orders/{order['id']}/offers",
+        json={"driver_id": coop_b.driver.user.driver_id},
+        headers=coop_a.dispatcher.headers,
+    )
+    assert offer.status_code == 404 and offer.json()["field"] == "id"
+
+
+async def test_tracking_link_needs_no_sign_in(client: httpx.AsyncClient, coop_a: CoopWorld) -> None:
+    order = await make(client, coop_a)
+    path = order["tracking_url"]
+    assert len(path.rsplit("/", 1)[-1]) >= 32
+    seen = await client.get(path)
+    assert seen.status_code == 200 and seen.json()["status"] == "new"
+    assert (await client.get(f"{V1}/track/not-a-token")).status_code == 404
+
+
+async def test_concurrent_offers_never_double_offer(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """Ten simultaneous offers of one order to ten drivers, each in its own transaction on a
+    real server connection pool: exactly one succeeds."""
+    import psycopg
+
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        coop = conn.execute(
+            "INSERT INTO cooperatives (name, tax_code)"
+            " VALUES ('HTX đồng thời', '3900000077') RETURNING id"
+        ).fetchone()[0]  # type: ignore[index]
+        drivers = [
+            conn.execute(
+                "INSERT INTO drivers (cooperative_id, full_name, phone, licence_number,"
+                " licence_class, licence_expiry)"
+                " VALUES (%s, %s, %s, %s, 'C', '2030-01-01') RETURNING id",
+                (coop, f"Tài xế {n}", f"0900000{n:03d}", f"LX{n:06d}"),
+            ).fetchone()[0]  # type: ignore[index]
+            for n in range(10)
+        ]
+    try:
+        headers = await committed_bearer(
+            engine, settings, cooperative_id=coop, role="dispatcher", login="race@htx.vn"
+        )
+        transport = httpx.ASGITransport(app=committed_app(settings, engine))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            order = await client.post(f"{V1}/orders", json=order_body("RACE-1"), headers=headers)
+            assert order.status_code == 201, order.text
+            url = f"{V1}/orders/{order.json()['id']}/offers"
+            answers = await asyncio.gather(
+                *(client.post(url, json={"driver_id": d}, headers=headers) for d in drivers)
+            )
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [201] + [409] * 9, [a.text for a in answers if a.status_code != 409]
+        with psycopg.connect(settings.sync_database_url) as conn:
+            open_offers = conn.execute(
+                "SELECT count(*) FROM order_offers WHERE cooperative_id = %s AND status = 'open'",
+                (coop,),
+            ).fetchone()
+        assert open_offers == (1,)
+    finally:
+        with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM users WHERE cooperative_id = %s", (coop,))
+            conn.execute("DELETE FROM cooperatives WHERE id = %s", (coop,))
