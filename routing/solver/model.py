@@ -62,7 +62,9 @@ class Matrix:
 
     @classmethod
     def from_flat(cls, size: int, values: Iterable[int]) -> Matrix:
-        """Build from a flat row-major buffer of size² values."""
+        """Build from a flat row-major buffer of size² values (a 64-bit array is not copied)."""
+        if isinstance(values, array) and values.typecode == "q":
+            return cls(size, values)
         return cls(size, array("q", values))
 
     def at(self, i: int, j: int) -> int:

@@ -27,7 +27,7 @@ class Options:
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     eliminate_routes: bool = True
     decompose_above: int = 600
-    region_size: int = 250
+    region_size: int = 100
     workers: int = 2
     log: bool = False
 

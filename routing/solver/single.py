@@ -111,7 +111,8 @@ def search(
     parameters = _parameters(options, deadline - time.monotonic())
     routing.CloseModelWithParameters(parameters)
     routing.solver().ReSeed(seed)
-    routing.AddAtSolutionCallback(Watchdog(routing, stop_at, target))
+    watchdog = Watchdog(routing, stop_at, target)
+    routing.AddAtSolutionCallback(watchdog)
     locks = model.locks()
     if any(locks):
         routing.ApplyLocksToAllVehicles(locks, False)
@@ -127,8 +128,17 @@ def search(
         ]
         initial = routing.ReadAssignmentFromRoutes(routes, True)
     if initial is None:
-        return Found(model, routing.SolveWithParameters(parameters))
-    return Found(model, routing.SolveFromAssignmentWithParameters(initial, parameters))
+        # the callback also runs on partial plans inside the first-solution heuristic, where
+        # finishing the search would leave no plan at all: arm the watchdog only afterwards
+        first = _parameters(options, deadline - time.monotonic())
+        first.solution_limit = 1
+        initial = routing.SolveWithParameters(first)
+        if initial is None:
+            return Found(model, None)
+    watchdog.armed = True
+    parameters = _parameters(options, deadline - time.monotonic())
+    best = routing.SolveFromAssignmentWithParameters(initial, parameters)
+    return Found(model, best if best is not None else initial)
 
 
 def _eliminate(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from routing.solver.decompose import solve_decomposed
 from routing.solver.model import Problem
 from routing.solver.options import Options
 from routing.solver.result import Result
@@ -18,4 +19,6 @@ def solve(
         raise ValueError(f"time limit must be positive, got {time_limit_s}")
     options = options or Options()
     deadline = time.monotonic() + time_limit_s
+    if len(problem.orders) > options.decompose_above and options.workers > 1:
+        return solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
     return solve_single(problem, deadline=deadline, seed=seed, options=options)

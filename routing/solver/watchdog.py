@@ -14,14 +14,18 @@ from typing import Any
 
 class Watchdog:
     """Finishes the search at the first solution after ``stop_at`` (a ``time.monotonic()``
-    value) or once the cost drops below ``target`` (``None``: no target)."""
+    value) or once the cost drops below ``target`` (``None``: no target); only once ``armed``,
+    i.e. when the search starts from a complete plan."""
 
     def __init__(self, routing: Any, stop_at: float, target: int | None = None) -> None:
         self.routing = routing
         self.stop_at = stop_at
         self.target = target
+        self.armed = False
 
     def __call__(self) -> None:
+        if not self.armed:
+            return
         if time.monotonic() >= self.stop_at or (
             self.target is not None and self.routing.CostVar().Value() < self.target
         ):
