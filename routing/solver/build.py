@@ -271,11 +271,13 @@ def _breaks(model: Model) -> None:
         if not vehicle.breaks or span <= rule.max_driving:
             continue
         breaks = []
-        for k in range(-(-span // period)):
-            latest = vehicle.shift.start + (k + 1) * period
+        latest = vehicle.shift.start
+        # until the shift end is within max_driving of the last break, whatever its position
+        while vehicle.shift.end - (latest - slack + rule.min_break) > rule.max_driving:
+            latest += period
             breaks.append(
                 solver.FixedDurationIntervalVar(
-                    latest - slack, latest, rule.min_break, False, f"break {vehicle.id} {k}"
+                    latest - slack, latest, rule.min_break, False, f"break {vehicle.id}"
                 )
             )
         model.time.SetBreakIntervalsOfVehicle(breaks, v, visit)

@@ -1,7 +1,9 @@
 """Large problems by decomposition: one OR-Tools model handles ~100-300 orders well, but is
 30-100 % off the best known at 1,000 customers after 60 s. So we split the orders into regions,
 solve regions in parallel processes, then re-solve pairs of neighbouring regions from that plan
-so routes can move orders across borders and pick up what a region left unserved.
+so routes can move orders across borders, and last give the orders still unserved to the
+vehicles still idle, region by region. (With breaks modelled a plan cannot seed a search, see
+single.py, so the pair round is skipped and the regions get its time.)
 
 The parent process holds the deadline: regions still running then are killed, and their orders
 come back unserved with a reason (or keep the previous round's routes).
@@ -20,10 +22,11 @@ from routing.solver.options import Options
 from routing.solver.partition import Part, pairs, regions, restrict
 from routing.solver.result import Result, Route, Status, Unserved
 from routing.solver.screen import unservable
-from routing.solver.single import solve_single
+from routing.solver.single import has_breaks, solve_single
 
-FIRST_ROUND_SHARE = 0.5
-SECOND_ROUND_SHARE = 0.4  # the rest is margin for processes, merging and the watchdog
+FIRST_ROUND_SHARE = 0.45  # regions
+PAIRS_SHARE = 0.3  # neighbouring regions merged two by two, from the plan so far
+MARGIN_SHARE = 0.08  # for processes, merging and the watchdog; leftovers get the rest
 VEHICLES_PER_ORDER = 0.4  # the synthetic day used ~0.23; fewer vehicles, faster first plans
 LATE = "its region was not planned: no vehicle left for it, or not within the time limit"
 
@@ -47,18 +50,30 @@ def solve_decomposed(problem: Problem, *, deadline: float, seed: int, options: O
     orders = [j for j in range(len(problem.orders)) if problem.orders[j].id not in reasons]
     first = regions(problem, orders, options.region_size, seed, VEHICLES_PER_ORDER)
     plan = _Plan({}, {problem.orders[j].id: LATE for j in orders})
+    warm = not has_breaks(problem)
     with multiprocessing.get_context("spawn").Pool(options.workers) as pool:
         parts = [restrict(problem, region) for region in first]
-        until = began + FIRST_ROUND_SHARE * total
+        until = began + (FIRST_ROUND_SHARE if warm else FIRST_ROUND_SHARE + PAIRS_SHARE) * total
         for part, result in zip(
             parts, _run(pool, parts, None, until, seed, options, deadline), strict=True
         ):
             plan.take(part, result, force=True)
-        parts = [restrict(problem, region) for region in pairs(first, problem)]
-        until = deadline - (1 - FIRST_ROUND_SHARE - SECOND_ROUND_SHARE) * total
-        results = _run(pool, parts, plan, until, seed + 1, options, deadline)
-        for part, result in zip(parts, results, strict=True):
-            plan.take(part, result, force=False)
+        if warm:  # plans can seed a search only without breaks
+            parts = [restrict(problem, region) for region in pairs(first, problem)]
+            until = began + (FIRST_ROUND_SHARE + PAIRS_SHARE) * total
+            results = _run(pool, parts, plan, until, seed + 1, options, deadline)
+            for part, result in zip(parts, results, strict=True):
+                plan.take(part, result, force=False)
+        served = {visit.order for route in plan.routes.values() for visit in route.visits}
+        left = [j for j in orders if problem.orders[j].id not in served]
+        idle = [v for v, vehicle in enumerate(problem.vehicles) if vehicle.id not in plan.routes]
+        if left and idle:
+            found = regions(problem, left, options.region_size, seed + 2, 1.0, idle)
+            parts = [restrict(problem, region) for region in found]
+            until = deadline - MARGIN_SHARE * total
+            results = _run(pool, parts, None, until, seed + 2, options, deadline)
+            for part, result in zip(parts, results, strict=True):
+                plan.take(part, result, force=False)
         pool.terminate()
     reasons.update(plan.reasons)
     served = {visit.order for route in plan.routes.values() for visit in route.visits}

@@ -23,18 +23,25 @@ class Region:
 
 
 def regions(
-    problem: Problem, orders: Sequence[int], size: int, seed: int, vehicles_per_order: float
+    problem: Problem,
+    orders: Sequence[int],
+    size: int,
+    seed: int,
+    vehicles_per_order: float,
+    fleet: Sequence[int] | None = None,
 ) -> list[Region]:
     """About ``len(orders) / size`` regions of at most ``1.25 * size`` orders each; a region
-    keeps its nearest vehicles, at most ``vehicles_per_order`` per order (pinned ones always)."""
+    keeps its nearest vehicles of ``fleet`` (default: all), at most ``vehicles_per_order`` per
+    order (pinned ones always)."""
     count = max(1, -(-len(orders) // size))
     times = problem.durations
     anchors = [_anchor(problem.orders[j]) for j in orders]
     seeds = _farthest_points(times, anchors, count, random.Random(seed))
     pinned = {prefix.vehicle: prefix for prefix in problem.fixed}
+    allowed = set(range(len(problem.vehicles)) if fleet is None else fleet)
     vehicle_region = [
-        min(range(count), key=lambda r: times.at(vehicle.start, seeds[r]))
-        for vehicle in problem.vehicles
+        min(range(count), key=lambda r: times.at(vehicle.start, seeds[r])) if v in allowed else -1
+        for v, vehicle in enumerate(problem.vehicles)
     ]
     fixed_region = {
         ref.order: vehicle_region[v]
@@ -78,6 +85,8 @@ def _fleets(
     pinned = {prefix.vehicle for prefix in problem.fixed}
     free: list[int] = []
     for v, vehicle in enumerate(problem.vehicles):
+        if vehicle_region[v] < 0:
+            continue
         if vehicle.id in pinned:
             fleets[vehicle_region[v]].append(v)
         else:

@@ -71,7 +71,11 @@ def solve_single(
     orders = [j for j in range(len(problem.orders)) if j not in reasons]
     random.Random(seed).shuffle(orders)
     everyone = list(range(len(problem.vehicles)))
-    eliminate = options.eliminate_routes and any(v.fixed_cost > 0 for v in problem.vehicles)
+    eliminate = (
+        options.eliminate_routes
+        and any(v.fixed_cost > 0 for v in problem.vehicles)
+        and not has_breaks(problem)
+    )
     total = deadline - began
     first_until = began + FIRST_SHARE * total if eliminate else deadline
     found = search(problem, orders, everyone, seed, options, first_until, deadline, warm_start)
@@ -88,6 +92,15 @@ def solve_single(
         plan = extract.sequences(found.model, found.assignment)
         found = search(problem, orders, everyone, seed, options, deadline, deadline, plan)
     return _result(problem, found, reasons, time.monotonic() - began)
+
+
+def has_breaks(problem: Problem) -> bool:
+    """Whether some shift is long enough to need breaks (then plans cannot seed a search)."""
+    rule = problem.break_rule
+    return rule is not None and any(
+        vehicle.breaks and vehicle.shift.end - vehicle.shift.start > rule.max_driving
+        for vehicle in problem.vehicles
+    )
 
 
 def search(
@@ -116,6 +129,12 @@ def search(
     locks = model.locks()
     if any(locks):
         routing.ApplyLocksToAllVehicles(locks, False)
+    if model.breaks:
+        # OR-Tools 9.15 fails searches started from a plan whose routes need a break (measured:
+        # SolveFromAssignment returns no plan at once, even from the solver's own plan), so
+        # such models get one search from scratch, stopped by OR-Tools' own limit at stop_at
+        parameters = _parameters(options, min(stop_at, deadline) - time.monotonic())
+        return Found(model, routing.SolveWithParameters(parameters))
     initial = None
     if warm_start is not None:
         routes = [

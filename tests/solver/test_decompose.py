@@ -3,10 +3,12 @@ the checker and account for every order, exactly like a single-model plan."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bench.vrp_check import check_plan
-from routing.solver import Options, Status, solve
+from routing.solver import BreakRule, Options, Status, solve
 from routing.solver.partition import regions, restrict
-from tests.solver.tiny import parcel, problem, truck
+from tests.solver.tiny import HOUR, MINUTE, parcel, problem, truck
 
 # two towns 100 km apart on the line, with their own orders and vehicles
 ORDERS = [parcel(f"w{k}", k % 5, 5 - k % 5) for k in range(12)] + [
@@ -41,3 +43,13 @@ def test_decomposed_plan_passes_the_checker_and_reports_every_order() -> None:
     assert check_plan(CASE, result) == []
     assert result.kpis.served == len(ORDERS)
     assert [(u.order, "capacity" in u.reason) for u in result.unserved] == [("heavy", True)]
+
+
+def test_decomposed_plan_with_breaks_keeps_the_driving_rule() -> None:
+    # with breaks no plan can seed a search: regions, then leftovers to idle vehicles
+    rule = BreakRule(max_driving=4 * HOUR, min_break=15 * MINUTE)
+    case = replace(CASE, break_rule=rule)
+    options = Options(decompose_above=10, region_size=12, workers=2)
+    result = solve(case, time_limit_s=6.0, seed=1, options=options)
+    assert check_plan(case, result) == []
+    assert result.kpis.served == len(ORDERS)
