@@ -29,10 +29,10 @@ DROPPED_BY_PENALTY = "left out: serving it would cost more than its penalty"
 NO_PLACE = "no vehicle could fit it (windows, capacity, shifts, breaks) in the plan found"
 NO_PLAN = "no plan found within the time limit"
 
-FIRST_SHARE = 0.3  # of the budget for the first plan when eliminating routes
-ELIMINATION_SHARE = 0.45  # for elimination attempts, each at most ATTEMPT_SHARE
-ATTEMPT_SHARE = 0.1
-FAILURES = 3  # consecutive failed eliminations that end the phase
+FIRST_SHARE = 0.1  # of the budget for the first plan when eliminating routes
+ELIMINATION_SHARE = 0.4  # for elimination attempts, each at most ATTEMPT_SHARE
+ATTEMPT_SHARE = 0.08
+FAILURES = 2  # consecutive failed eliminations that end the phase
 
 Plan = Mapping[str, Sequence[StopRef]]  # vehicle id → stops in order
 
