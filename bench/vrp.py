@@ -4,7 +4,9 @@
 plain OR-Tools model (PARALLEL_CHEAPEST_INSERTION + GUIDED_LOCAL_SEARCH, same matrices, same
 budget) on each instance, re-checks every solution with ``bench.vrp_check`` and prints, per
 instance and solver: vehicles vs best known, distance, gap %, wall time, checker verdict; then
-medians. Conventions per set:
+medians and the planner's distance over the baseline's. The two run side by side in two
+processes (each single-threaded); ``--serial`` runs them one after the other, for sets the
+planner decomposes (it then uses two worker processes itself). Conventions per set:
 
 * Li & Lim (``lilim*``): SINTEF objective, fewest vehicles then distance, both judged in double
   precision. Times are scaled ×1000 and rounded **up** (so a plan is feasible exactly), model

@@ -90,7 +90,14 @@ def solve_single(
             ATTEMPT_SHARE * total,
         )
         plan = extract.sequences(found.model, found.assignment)
-        found = search(problem, orders, everyone, seed, options, deadline, deadline, plan)
+        # the fleet is decided: distance on it alone and without fixed costs, which otherwise
+        # inflate guided local search's penalty scale (it grows with the objective) far past
+        # any arc's length
+        pinned = {prefix.vehicle for prefix in problem.fixed}
+        used = [p for p, v in enumerate(problem.vehicles) if v.id in plan or v.id in pinned]
+        found = search(
+            problem, orders, used, seed, options, deadline, deadline, plan, fixed_costs=False
+        )
     return _result(problem, found, reasons, time.monotonic() - began)
 
 
