@@ -25,7 +25,7 @@ from routing.solver.screen import unservable
 from routing.solver.single import has_breaks, solve_single
 
 FIRST_ROUND_SHARE = 0.45  # regions
-PAIRS_SHARE = 0.3  # neighbouring regions merged two by two, from the plan so far
+PAIRS_SHARE = 0.3  # two rounds of neighbouring regions merged two by two, from the plan
 MARGIN_SHARE = 0.08  # for processes, merging and the watchdog; leftovers get the rest
 VEHICLES_PER_ORDER = 0.4  # the synthetic day used ~0.23; fewer vehicles, faster first plans
 LATE = "its region was not planned: no vehicle left for it, or not within the time limit"
@@ -59,15 +59,19 @@ def solve_decomposed(problem: Problem, *, deadline: float, seed: int, options: O
         ):
             plan.take(part, result, force=True)
         if warm:  # plans can seed a search only without breaks
-            parts = [restrict(problem, region) for region in pairs(first, problem)]
-            until = began + (FIRST_ROUND_SHARE + PAIRS_SHARE) * total
-            results = _run(pool, parts, plan, until, seed + 1, options, deadline)
-            for part, result in zip(parts, results, strict=True):
-                plan.take(part, result, force=False)
-        served = {visit.order for route in plan.routes.values() for visit in route.visits}
-        left = [j for j in orders if problem.orders[j].id not in served]
-        idle = [v for v, vehicle in enumerate(problem.vehicles) if vehicle.id not in plan.routes]
-        if left and idle:
+            # two pairings, the second starting from another region so it crosses other
+            # borders; it keeps the leftovers' time when nothing is left over
+            for turn in range(2):
+                rotated = first[turn:] + first[:turn]
+                parts = [restrict(problem, region) for region in pairs(rotated, problem)]
+                until = began + (FIRST_ROUND_SHARE + PAIRS_SHARE * (turn + 1) / 2) * total
+                if turn and not _leftovers(problem, orders, plan)[0]:
+                    until = deadline - MARGIN_SHARE * total
+                results = _run(pool, parts, plan, until, seed + 1 + turn, options, deadline)
+                for part, result in zip(parts, results, strict=True):
+                    plan.take(part, result, force=False)
+        left, idle = _leftovers(problem, orders, plan)
+        if left and idle and time.monotonic() < deadline - MARGIN_SHARE * total:
             found = regions(problem, left, options.region_size, seed + 2, 1.0, idle)
             parts = [restrict(problem, region) for region in found]
             until = deadline - MARGIN_SHARE * total
@@ -85,6 +89,14 @@ def solve_decomposed(problem: Problem, *, deadline: float, seed: int, options: O
     )
     wall = time.monotonic() - began
     return Result(Status.FEASIBLE, routes, unserved, sum(r.distance for r in routes), wall)
+
+
+def _leftovers(problem: Problem, orders: Sequence[int], plan: _Plan) -> tuple[list[int], list[int]]:
+    """Orders still unserved (of ``orders``) and vehicles still without a route."""
+    served = {visit.order for route in plan.routes.values() for visit in route.visits}
+    left = [j for j in orders if problem.orders[j].id not in served]
+    idle = [v for v, vehicle in enumerate(problem.vehicles) if vehicle.id not in plan.routes]
+    return left, idle
 
 
 @dataclass(slots=True)
