@@ -1,0 +1,233 @@
+"""Solve a problem as one OR-Tools model: a first plan, route elimination, then distance.
+
+Route elimination matters when vehicles carry a fixed cost: guided local search moves one stop
+at a time, and emptying a route pays off only at its last stop, so it almost never happens. We
+instead rebuild the model without the smallest route's vehicle, start from the current plan with
+that route's orders unserved (each worth a large penalty, so inserting them is rewarded one by
+one) and keep the result when nothing more is left unserved.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.solver import extract
+from routing.solver.build import Model, build, default_penalty_of
+from routing.solver.model import Problem, StopRef
+from routing.solver.options import Options
+from routing.solver.result import Result, Status, Unserved
+from routing.solver.screen import unservable
+from routing.solver.watchdog import Watchdog
+
+DROPPED_BY_PENALTY = "left out: serving it would cost more than its penalty"
+NO_PLACE = "no vehicle could fit it (windows, capacity, shifts, breaks) in the plan found"
+NO_PLAN = "no plan found within the time limit"
+
+FIRST_SHARE = 0.1  # of the budget for the first plan when eliminating routes
+ELIMINATION_SHARE = 0.4  # for elimination attempts, each at most ATTEMPT_SHARE
+ATTEMPT_SHARE = 0.08
+FAILURES = 2  # consecutive failed eliminations that end the phase
+
+Plan = Mapping[str, Sequence[StopRef]]  # vehicle id → stops in order
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A searched model and its best assignment (``None`` when the search found nothing)."""
+
+    model: Model
+    assignment: Any
+
+    @property
+    def objective(self) -> int:
+        return int(self.assignment.ObjectiveValue())
+
+    def dropped(self) -> int:
+        routing = self.model.routing
+        return sum(
+            1
+            for index in self.model.index_of.values()
+            if self.assignment.Value(routing.NextVar(index)) == index
+        )
+
+
+def solve_single(
+    problem: Problem,
+    *,
+    deadline: float,
+    seed: int,
+    options: Options,
+    warm_start: Plan | None = None,
+) -> Result:
+    """Screen, build, search until ``deadline`` (a ``time.monotonic()`` value), read back."""
+    began = time.monotonic()
+    reasons = unservable(problem)
+    orders = [j for j in range(len(problem.orders)) if j not in reasons]
+    random.Random(seed).shuffle(orders)
+    everyone = list(range(len(problem.vehicles)))
+    eliminate = (
+        options.eliminate_routes
+        and any(v.fixed_cost > 0 for v in problem.vehicles)
+        and not has_breaks(problem)
+    )
+    total = deadline - began
+    first_until = began + FIRST_SHARE * total if eliminate else deadline
+    found = search(problem, orders, everyone, seed, options, first_until, deadline, warm_start)
+    if found.assignment is not None and eliminate:
+        found = _eliminate(
+            problem,
+            orders,
+            found,
+            seed,
+            options,
+            began + (FIRST_SHARE + ELIMINATION_SHARE) * total,
+            ATTEMPT_SHARE * total,
+        )
+        plan = extract.sequences(found.model, found.assignment)
+        # the fleet is decided: distance on it alone and without fixed costs, which otherwise
+        # inflate guided local search's penalty scale (it grows with the objective) far past
+        # any arc's length
+        pinned = {prefix.vehicle for prefix in problem.fixed}
+        used = [p for p, v in enumerate(problem.vehicles) if v.id in plan or v.id in pinned]
+        found = search(
+            problem, orders, used, seed, options, deadline, deadline, plan, fixed_costs=False
+        )
+    return _result(problem, found, reasons, time.monotonic() - began)
+
+
+def has_breaks(problem: Problem) -> bool:
+    """Whether some shift is long enough to need breaks (then plans cannot seed a search)."""
+    rule = problem.break_rule
+    return rule is not None and any(
+        vehicle.breaks and vehicle.shift.end - vehicle.shift.start > rule.max_driving
+        for vehicle in problem.vehicles
+    )
+
+
+def search(
+    problem: Problem,
+    orders: Sequence[int],
+    fleet: Sequence[int],
+    seed: int,
+    options: Options,
+    stop_at: float,
+    deadline: float,
+    warm_start: Plan | None = None,
+    target: int | None = None,
+    *,
+    fixed_costs: bool = True,
+) -> Found:
+    """Build a model and search it: from ``warm_start`` if given and valid, else from a first
+    solution; stop at the first solution after ``stop_at``, or below ``target``, or at
+    ``deadline`` (OR-Tools' own limit)."""
+    model = build(problem, orders, fleet, fixed_costs=fixed_costs)
+    routing = model.routing
+    parameters = _parameters(options, deadline - time.monotonic())
+    routing.CloseModelWithParameters(parameters)
+    routing.solver().ReSeed(seed)
+    watchdog = Watchdog(routing, stop_at, target)
+    routing.AddAtSolutionCallback(watchdog)
+    locks = model.locks()
+    if any(locks):
+        routing.ApplyLocksToAllVehicles(locks, False)
+    if model.breaks:
+        # OR-Tools 9.15 fails searches started from a plan whose routes need a break (measured:
+        # SolveFromAssignment returns no plan at once, even from the solver's own plan), so
+        # such models get one search from scratch, stopped by OR-Tools' own limit at stop_at
+        parameters = _parameters(options, min(stop_at, deadline) - time.monotonic())
+        return Found(model, routing.SolveWithParameters(parameters))
+    initial = None
+    if warm_start is not None:
+        routes = [
+            [
+                model.index_of[ref]
+                for ref in warm_start.get(model.vehicle(v), ())
+                if ref in model.index_of
+            ]
+            for v in range(len(fleet))
+        ]
+        initial = routing.ReadAssignmentFromRoutes(routes, True)
+    if initial is None:
+        # the callback also runs on partial plans inside the first-solution heuristic, where
+        # finishing the search would leave no plan at all: arm the watchdog only afterwards
+        first = _parameters(options, deadline - time.monotonic())
+        first.solution_limit = 1
+        initial = routing.SolveWithParameters(first)
+        if initial is None:
+            return Found(model, None)
+    watchdog.armed = True
+    parameters = _parameters(options, deadline - time.monotonic())
+    best = routing.SolveFromAssignmentWithParameters(initial, parameters)
+    return Found(model, best if best is not None else initial)
+
+
+def _eliminate(
+    problem: Problem,
+    orders: Sequence[int],
+    found: Found,
+    seed: int,
+    options: Options,
+    until: float,
+    slice_s: float,
+) -> Found:
+    """Repeatedly drop the smallest unpinned route (then the next ones) and re-insert its orders."""
+    pinned = {prefix.vehicle for prefix in problem.fixed}
+    failures = 0
+    while failures < FAILURES and time.monotonic() < until:
+        plan = extract.sequences(found.model, found.assignment)
+        candidates = sorted((v for v in plan if v not in pinned), key=lambda v: len(plan[v]))
+        if len(candidates) <= failures or len(plan) < 2:
+            break
+        victim = candidates[failures]
+        fleet = [
+            p
+            for p, vehicle in enumerate(problem.vehicles)
+            if vehicle.id != victim and (vehicle.id in plan or vehicle.id in pinned)
+        ]
+        stop_at = min(until, time.monotonic() + slice_s)
+        # with nothing left out, the cost is the distance alone, below one stop's penalty
+        target = (
+            default_penalty_of(problem, fixed_costs=False) // 2 if not found.dropped() else None
+        )
+        trial = search(
+            problem, orders, fleet, seed, options, stop_at, stop_at, plan, target, fixed_costs=False
+        )
+        if trial.assignment is not None and trial.dropped() <= found.dropped():
+            found, failures = trial, 0
+        else:
+            failures += 1
+    return found
+
+
+def _parameters(options: Options, seconds: float) -> Any:
+    parameters = pywrapcp.DefaultRoutingSearchParameters()
+    parameters.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.Value.Value(
+        options.first_solution
+    )
+    parameters.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(
+        options.metaheuristic
+    )
+    parameters.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    parameters.log_search = options.log
+    return parameters
+
+
+def _result(problem: Problem, found: Found, reasons: dict[int, str], wall: float) -> Result:
+    if found.assignment is None:
+        missing = [Unserved(o.id, reasons.get(j, NO_PLAN)) for j, o in enumerate(problem.orders)]
+        return Result(Status.NO_SOLUTION, (), tuple(missing), 0, wall)
+    model, assignment = found.model, found.assignment
+    position = {order.id: j for j, order in enumerate(problem.orders)}
+    for ref, index in model.index_of.items():
+        if assignment.Value(model.routing.NextVar(index)) == index:
+            j = position[ref.order]
+            reasons[j] = DROPPED_BY_PENALTY if problem.orders[j].penalty is not None else NO_PLACE
+    unserved = tuple(Unserved(problem.orders[j].id, reasons[j]) for j in sorted(reasons))
+    found_routes = tuple(extract.routes(model, assignment))
+    return Result(Status.FEASIBLE, found_routes, unserved, found.objective, wall)
