@@ -19,6 +19,7 @@ from api.routers import (
     journeys,
     orders,
     phone,
+    plans,
     registry,
     speed_limits,
     tracking,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(speed_limits.router)
     v1.include_router(orders.router)
     v1.include_router(orders.public)
+    v1.include_router(plans.router)
     v1.include_router(phone.router)
     app.include_router(v1)
     app.include_router(tracking.metrics_router)

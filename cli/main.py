@@ -47,6 +47,36 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    import json
+
+    from sqlalchemy import text
+
+    from core.db import create_engine_from_settings, session_factory
+    from routing.planning import plan_from_command_line
+
+    async def run() -> int:
+        engine = create_engine_from_settings(get_settings())
+        sessions = session_factory(engine)
+        async with sessions() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT vehicle_id, ST_X(geom), ST_Y(geom) FROM vehicle_state"
+                    " WHERE cooperative_id = :coop"
+                ),
+                {"coop": args.cooperative},
+            )
+            positions = {vid: (lon, lat) for vid, lon, lat in rows}
+        plan = await plan_from_command_line(
+            sessions, args.cooperative, positions, time_limit_s=args.time_limit, seed=args.seed
+        )
+        await engine.dispose()
+        print(json.dumps({"plan": plan.id, "status": plan.status, "kpis": plan.kpis}, indent=2))
+        return 0 if plan.status == "done" else 1
+
+    return asyncio.run(run())
+
+
 def _create_admin(args: argparse.Namespace) -> int:
     from fleet.seed import create_platform_admin
 
@@ -206,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--once", action="store_true", help="derive what is pending, then exit")
     derive.add_argument("--log-level", default="info")
     derive.set_defaults(handler=_derive)
+
+    plan = commands.add_parser("plan", help="plan a cooperative's open orders (OR-Tools)")
+    plan.add_argument("--cooperative", type=int, required=True)
+    plan.add_argument("--time-limit", type=int, default=60, help="seconds")
+    plan.add_argument("--seed", type=int, default=0)
+    plan.set_defaults(handler=_plan)
 
     simulate = commands.add_parser("simulate", help="drive simulated vehicles over MQTT")
     simulate.add_argument("--vehicles", type=int, default=3000)

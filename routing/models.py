@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, Timestamped
@@ -125,3 +126,27 @@ class Offer(Base):
     deadline: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     offered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Plan(Base):
+    """A planning run: its inputs, progress, routes and KPIs; accepted by a dispatcher."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), server_default="running")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    time_limit_s: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer, server_default="0")
+    starts_at: Mapped[datetime]  # time zero of the plan's schedule
+    finished_at: Mapped[datetime | None]
+    orders: Mapped[int] = mapped_column(Integer, server_default="0")
+    drivers: Mapped[int] = mapped_column(Integer, server_default="0")
+    kpis: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    routes: Mapped[list[Any] | None] = mapped_column(JSONB)
+    unserved: Mapped[list[Any] | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,388 @@
+"""From the cooperative's open orders and available drivers to a stored plan, and back.
+
+The database side of planning: who can drive (active, assigned a vehicle now, documents valid),
+which orders are open, a travel-time table, the solver's Problem; then the Result stored as a
+plan with ETAs as times, and on acceptance the orders planned for their drivers. Live positions
+come from the caller as plain values (routing never reads telemetry itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.errors import Conflict
+from core.tenancy import Tenant, get_scoped, scoped
+from core.timeutil import utcnow
+from fleet.legal import driving_rules_on
+from fleet.models import Depot, Driver, Vehicle, VehicleAssignment
+from routing import orders as order_service
+from routing.lifecycle import OrderStatus
+from routing.matrix import GreatCircle, TravelTimes
+from routing.models import Order, Plan
+from routing.solver import (
+    BreakRule,
+    Matrix,
+    Problem,
+    Result,
+    Status,
+    Stop,
+    TimeWindow,
+    solve,
+)
+from routing.solver import Order as SolverOrder
+from routing.solver import Vehicle as SolverVehicle
+
+Point = tuple[float, float]
+DEFAULT_SHIFT_S = 10 * 3600  # without shifts from the driver app, a driver is available this long
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A driver who can take work now, with the vehicle assigned to them."""
+
+    driver_id: int
+    vehicle_id: int
+    kind: str
+    capacity: tuple[int, int, int]  # kg, litres, seats
+    features: frozenset[str]
+    start: Point
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    driver_id: int
+    reason: str
+
+
+async def candidates(
+    session: AsyncSession, tenant: Tenant, positions: Mapping[int, Point], today: date
+) -> tuple[list[Candidate], list[Excluded]]:
+    """Drivers with a vehicle assigned now and valid documents, and why the others are not."""
+    rows = await session.execute(
+        scoped(select(Driver, Vehicle), tenant)
+        .join(
+            VehicleAssignment,
+            (VehicleAssignment.driver_id == Driver.id) & VehicleAssignment.ends_at.is_(None),
+        )
+        .join(Vehicle, Vehicle.id == VehicleAssignment.vehicle_id)
+    )
+    depot = (await session.execute(scoped(select(Depot), tenant).limit(1))).scalar_one_or_none()
+    fallback = None
+    if depot is not None:
+        shape = to_shape(depot.location)
+        fallback = (shape.x, shape.y)
+    found, excluded = [], []
+    for driver, vehicle in rows:
+        reason = _unavailable(driver, vehicle, today)
+        start = positions.get(vehicle.id, fallback)
+        if reason is None and start is None:
+            reason = "no known position and no depot"
+        if reason is not None:
+            excluded.append(Excluded(driver.id, reason))
+            continue
+        assert start is not None
+        found.append(
+            Candidate(
+                driver_id=driver.id,
+                vehicle_id=vehicle.id,
+                kind=vehicle.kind,
+                capacity=(
+                    vehicle.payload_kg or 0,
+                    round((vehicle.volume_m3 or 0) * 1000),
+                    vehicle.seats or 0,
+                ),
+                features=frozenset(vehicle.features or ()) | {f"kind:{vehicle.kind}"},
+                start=start,
+            )
+        )
+    return found, excluded
+
+
+def _unavailable(driver: Driver, vehicle: Vehicle, today: date) -> str | None:
+    if driver.status != "active":
+        return f"driver is {driver.status}"
+    if vehicle.status != "active":
+        return f"vehicle is {vehicle.status}"
+    if driver.licence_expiry < today:
+        return "driving licence expired"
+    for name in ("inspection_expiry", "insurance_expiry", "badge_expiry"):
+        expiry = getattr(vehicle, name)
+        if expiry is not None and expiry < today:
+            return f"vehicle {name.removesuffix('_expiry')} expired"
+    return None
+
+
+def _point(geometry: Any) -> Point:
+    shape = to_shape(geometry)
+    return (shape.x, shape.y)
+
+
+def _window(
+    start: datetime | None, end: datetime | None, t0: datetime, horizon: int
+) -> tuple[TimeWindow, ...]:
+    """A window in seconds from the plan's time zero; none if it has already passed."""
+    lo = 0 if start is None else max(0, math.floor((start - t0).total_seconds()))
+    hi = horizon if end is None else math.floor((end - t0).total_seconds())
+    if hi < lo:
+        return (TimeWindow(lo, lo),) if hi >= 0 else ()
+    return (TimeWindow(lo, min(hi, horizon * 2)),)
+
+
+@dataclass(slots=True)
+class Built:
+    problem: Problem | None  # None: nothing to solve (no orders, or no driver)
+    places: list[Point]
+    skipped: list[dict[str, Any]]
+
+
+def build(
+    open_orders: Sequence[Order],
+    drivers: Sequence[Candidate],
+    t0: datetime,
+    horizon_s: int = DEFAULT_SHIFT_S,
+    travel: TravelTimes | None = None,
+) -> Built:
+    """The solver's problem: every stop and driver start is a place in one travel-time table."""
+    travel = travel or GreatCircle()
+    places: list[Point] = []
+    solver_orders, skipped = [], []
+    for order in open_orders:
+        pickup_window = _window(order.pickup_from, order.pickup_to, t0, horizon_s)
+        dropoff_window = _window(order.dropoff_from, order.dropoff_to, t0, horizon_s)
+        if not pickup_window or not dropoff_window:
+            skipped.append({"order_id": order.id, "reason": "its time window has passed"})
+            continue
+        places.append(_point(order.pickup_location))
+        places.append(_point(order.dropoff_location))
+        skills = {f"kind:{order.vehicle_kind}"} if order.vehicle_kind else set()
+        solver_orders.append(
+            SolverOrder(
+                id=str(order.id),
+                pickup=Stop(len(places) - 2, pickup_window, order.pickup_service_s),
+                delivery=Stop(len(places) - 1, dropoff_window, order.dropoff_service_s),
+                demand=(order.weight_kg, round(order.volume_m3 * 1000), order.seats),
+                skills=frozenset(skills | set(order.features or ())),
+                penalty=1_000_000 * (1 + order.priority),
+            )
+        )
+    if not solver_orders or not drivers:
+        skipped += [{"order_id": int(o.id), "reason": "no driver available"} for o in solver_orders]
+        return Built(None, places, skipped)
+    vehicles = []
+    for driver in nearest_drivers(drivers, places[0::2]):
+        places.append(driver.start)
+        node = len(places) - 1
+        vehicles.append(
+            SolverVehicle(
+                id=str(driver.driver_id),
+                start=node,
+                end=node,
+                shift=TimeWindow(0, horizon_s),
+                capacity=driver.capacity,
+                skills=driver.features,
+                fixed_cost=100_000,
+            )
+        )
+    durations, distances = travel.table(places)
+    rules = driving_rules_on(t0.date())
+    problem = Problem(
+        durations=Matrix.from_flat(len(places), durations.ravel().tolist()),
+        distances=Matrix.from_flat(len(places), distances.ravel().tolist()),
+        vehicles=tuple(vehicles),
+        orders=tuple(solver_orders),
+        break_rule=BreakRule(rules.continuous_max_s, rules.break_min_s),
+    )
+    return Built(problem, places, skipped)
+
+
+def nearest_drivers(
+    drivers: Sequence[Candidate], pickups: Sequence[Point], spare: int = 20
+) -> Sequence[Candidate]:
+    """With far more drivers than orders, only the ones nearest to some pickup (twice as many as
+    orders, plus ``spare``) enter the model: the rest would only slow the search down."""
+    keep = 2 * len(pickups) + spare
+    if len(drivers) <= keep:
+        return drivers
+    if not pickups:
+        return []
+    starts = np.radians(np.asarray([d.start for d in drivers]))
+    targets = np.radians(np.asarray(pickups))
+    dlon = starts[:, 0][:, None] - targets[:, 0][None, :]
+    dlat = starts[:, 1][:, None] - targets[:, 1][None, :]
+    closest = (dlat**2 + (dlon * np.cos(targets[:, 1])[None, :]) ** 2).min(axis=1)
+    chosen = np.argsort(closest, kind="stable")[:keep]
+    return [drivers[i] for i in sorted(chosen.tolist())]
+
+
+def to_plan_json(result: Result, t0: datetime, vehicles_of: Mapping[int, int]) -> dict[str, Any]:
+    """Routes with ETAs as UTC times, unserved orders with reasons, KPIs."""
+
+    def at(seconds: int) -> str:
+        return (t0 + timedelta(seconds=seconds)).isoformat()
+
+    routes = [
+        {
+            "driver_id": int(route.vehicle),
+            "vehicle_id": vehicles_of.get(int(route.vehicle)),
+            "leaves_at": at(route.start),
+            "returns_at": at(route.end),
+            "distance_m": route.distance,
+            "stops": [
+                {
+                    "order_id": int(visit.order),
+                    "leg": str(visit.leg),
+                    "eta": at(visit.arrival),
+                    "service_start": at(visit.start),
+                    "service_end": at(visit.end),
+                }
+                for visit in route.visits
+            ],
+            "breaks": [{"start": at(b.start), "end": at(b.end)} for b in route.breaks],
+        }
+        for route in result.routes
+    ]
+    kpis = result.kpis
+    return {
+        "routes": routes,
+        "unserved": [{"order_id": int(u.order), "reason": u.reason} for u in result.unserved],
+        "kpis": {
+            "vehicles": kpis.vehicles,
+            "served": kpis.served,
+            "unserved": kpis.unserved,
+            "distance_m": kpis.distance,
+            "duty_s": kpis.duty,
+            "solver_status": str(result.status),
+            "wall_time_s": round(result.wall_time, 2),
+        },
+    }
+
+
+async def open_orders(
+    session: AsyncSession, tenant: Tenant, order_ids: Sequence[int] | None
+) -> list[Order]:
+    statement = scoped(select(Order), tenant).where(
+        Order.status.in_((OrderStatus.NEW, OrderStatus.PLANNED))
+    )
+    if order_ids:
+        statement = statement.where(Order.id.in_(order_ids))
+    return list((await session.execute(statement.order_by(Order.id))).scalars())
+
+
+async def accept(session: AsyncSession, tenant: Tenant, plan_id: int) -> Plan:
+    """The dispatcher takes the plan: its orders become planned for their route's driver and
+    vehicle (offers follow, order by order); a plan is accepted once, if its orders are still
+    open."""
+    plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
+    if plan.status != "done":
+        raise Conflict(f"a plan that is {plan.status} cannot be accepted", field="status")
+    for route in plan.routes or []:
+        for stop in route["stops"]:
+            if stop["leg"] != "pickup":
+                continue
+            order = await order_service.get(session, tenant, stop["order_id"], lock=True)
+            if order.status not in (OrderStatus.NEW, OrderStatus.PLANNED):
+                raise Conflict(
+                    f"order {order.id} is {order.status} now; plan again", field="routes"
+                )
+            before = order.status
+            order.status = OrderStatus.PLANNED
+            order.driver_id = route["driver_id"]
+            order.vehicle_id = route["vehicle_id"]
+            await order_service.record(
+                session,
+                order,
+                OrderStatus.PLANNED,
+                from_status=before,
+                user_id=tenant.user_id,
+                driver_id=route["driver_id"],
+                note=f"plan {plan.id}, ETA {stop['eta']}",
+            )
+    plan.status = "accepted"
+    plan.finished_at = plan.finished_at or utcnow()
+    await session.flush()
+    return plan
+
+
+async def start(session: AsyncSession, tenant: Tenant, *, time_limit_s: int, seed: int) -> Plan:
+    plan = Plan(
+        cooperative_id=tenant.cooperative_id,
+        created_by=tenant.user_id or None,  # 0: the command line
+        time_limit_s=time_limit_s,
+        seed=seed,
+        starts_at=utcnow().replace(microsecond=0) + timedelta(minutes=5),
+        status="running",
+    )
+    session.add(plan)
+    await session.flush()
+    return plan
+
+
+async def execute(
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: Tenant,
+    plan_id: int,
+    positions: Mapping[int, Point],
+    order_ids: Sequence[int] | None,
+) -> None:
+    """Load, solve (in a thread: the event loop stays free), store. A plan cancelled meanwhile
+    keeps its status; an error is stored on the plan, never lost."""
+    async with sessions() as session:
+        plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
+        t0, limit, seed = plan.starts_at, plan.time_limit_s, plan.seed
+        todo = await open_orders(session, tenant, order_ids)
+        drivers, excluded = await candidates(session, tenant, positions, t0.date())
+        plan.orders, plan.drivers = len(todo), len(drivers)
+        await session.commit()
+    try:
+        built = build(todo, drivers, t0)
+        if built.problem is not None:
+            result = await asyncio.to_thread(solve, built.problem, time_limit_s=limit, seed=seed)
+        else:
+            result = Result(Status.FEASIBLE, (), (), 0, 0.0)  # nothing to plan
+        answer = to_plan_json(result, t0, {d.driver_id: d.vehicle_id for d in drivers})
+        answer["unserved"] += built.skipped
+        answer["kpis"]["drivers_excluded"] = len(excluded)
+        error = None
+    except Exception as exc:  # stored for the dispatcher; the job must end either way
+        answer, error = {"routes": None, "unserved": None, "kpis": None}, repr(exc)
+    async with sessions() as session:
+        plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
+        plan.finished_at = utcnow()
+        if plan.status == "running":
+            plan.status = "failed" if error else "done"
+            plan.routes, plan.unserved, plan.kpis = (
+                answer["routes"],
+                answer["unserved"],
+                answer["kpis"],
+            )
+            plan.error = error
+        await session.commit()
+
+
+async def plan_from_command_line(
+    sessions: async_sessionmaker[AsyncSession],
+    cooperative_id: int,
+    positions: Mapping[int, Point],
+    *,
+    time_limit_s: int,
+    seed: int,
+) -> Plan:
+    """``coopfleet plan``: the same job as the API's, run to the end in this process."""
+    tenant = Tenant(cooperative_id, user_id=0, role="dispatcher")
+    async with sessions() as session:
+        plan = await start(session, tenant, time_limit_s=time_limit_s, seed=seed)
+        await session.commit()
+        plan_id = plan.id
+    await execute(sessions, tenant, plan_id, positions, None)
+    async with sessions() as session:
+        return await get_scoped(session, Plan, plan_id, tenant, what="plan")

@@ -1,0 +1,124 @@
+"""Planning through the API on committed data: start, progress, result checked, accept."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.config import Settings
+from tests.conftest import committed_app, committed_bearer
+
+V1 = "/api/v1"
+
+
+@pytest.fixture
+def small_coop(settings: Settings) -> Iterator[tuple[int, list[int]]]:
+    """Three drivers with trucks at a depot in Biên Hòa; one with an expired licence."""
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        coop = conn.execute(
+            "INSERT INTO cooperatives (name, tax_code) VALUES ('HTX kế hoạch', '3900000088')"
+            " RETURNING id"
+        ).fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            "INSERT INTO depots (cooperative_id, name, location)"
+            " VALUES (%s, 'Bãi Amata', ST_SetSRID(ST_MakePoint(106.87, 10.95), 4326))",
+            (coop,),
+        )
+        drivers = []
+        for n in range(3):
+            expiry = "2020-01-01" if n == 2 else "2030-01-01"
+            driver = conn.execute(
+                "INSERT INTO drivers (cooperative_id, full_name, phone, licence_number,"
+                " licence_class, licence_expiry) VALUES (%s, %s, %s, %s, 'C', %s) RETURNING id",
+                (coop, f"Tài xế {n}", f"0911000{n:03d}", f"KH{n:06d}", expiry),
+            ).fetchone()[0]  # type: ignore[index]
+            vehicle = conn.execute(
+                "INSERT INTO vehicles (cooperative_id, plate, plate_key, kind, payload_kg)"
+                " VALUES (%s, %s, %s, 'truck', 8000) RETURNING id",
+                (coop, f"60C-{n:03d}.77", f"60C{n:03d}77"),
+            ).fetchone()[0]  # type: ignore[index]
+            conn.execute(
+                "INSERT INTO vehicle_assignments (cooperative_id, vehicle_id, driver_id)"
+                " VALUES (%s, %s, %s)",
+                (coop, vehicle, driver),
+            )
+            drivers.append(driver)
+    yield coop, drivers
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM users WHERE cooperative_id = %s", (coop,))
+        conn.execute("DELETE FROM cooperatives WHERE id = %s", (coop,))
+
+
+def order(n: int, start: datetime) -> dict[str, object]:
+    return {
+        "reference": f"KH-{n}",
+        "customer_name": "Khách hàng",
+        "weight_kg": 2000,
+        "vehicle_kind": "truck",
+        "pickup": {
+            "address": f"Kho {n}, Biên Hòa",
+            "location": {"type": "Point", "coordinates": [106.80 + n * 0.01, 10.94]},
+            "window_from": start.isoformat(),
+            "window_to": (start + timedelta(hours=4)).isoformat(),
+            "service_s": 600,
+        },
+        "dropoff": {
+            "address": f"Cửa hàng {n}, Thủ Đức",
+            "location": {"type": "Point", "coordinates": [106.75, 10.80 + n * 0.005]},
+            "window_to": (start + timedelta(hours=8)).isoformat(),
+            "service_s": 300,
+        },
+    }
+
+
+async def test_plan_serves_what_it_can_and_says_why_not(
+    settings: Settings, engine: AsyncEngine, small_coop: tuple[int, list[int]]
+) -> None:
+    coop, drivers = small_coop
+    headers = await committed_bearer(
+        engine, settings, cooperative_id=coop, role="dispatcher", login="plan@htx.vn"
+    )
+    start = datetime.now(UTC) + timedelta(minutes=30)
+    transport = httpx.ASGITransport(app=committed_app(settings, engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        ids = []
+        for n in range(6):
+            created = await client.post(f"{V1}/orders", json=order(n, start), headers=headers)
+            assert created.status_code == 201, created.text
+            ids.append(created.json()["id"])
+        heavy = order(9, start) | {"reference": "KH-heavy", "weight_kg": 30000}
+        too_heavy = (await client.post(f"{V1}/orders", json=heavy, headers=headers)).json()["id"]
+        started = await client.post(f"{V1}/plans", json={"time_limit_s": 3}, headers=headers)
+        assert started.status_code == 202, started.text
+        plan_id = started.json()["id"]
+        for _ in range(100):
+            plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
+            if plan["status"] != "running":
+                break
+            assert 0 <= plan["progress"] < 1
+            await asyncio.sleep(0.2)
+        assert plan["status"] == "done", plan
+        assert plan["drivers"] == 2 and plan["kpis"]["drivers_excluded"] == 1
+        served = {s["order_id"] for r in plan["routes"] for s in r["stops"]}
+        assert served == set(ids)
+        assert [u["order_id"] for u in plan["unserved"]] == [too_heavy]
+        assert "capacity" in plan["unserved"][0]["reason"]
+        for route in plan["routes"]:
+            assert route["driver_id"] in drivers[:2]
+            legs = [(s["order_id"], s["leg"]) for s in route["stops"]]
+            for order_id in {o for o, _ in legs}:  # pickup before delivery, same vehicle
+                assert legs.index((order_id, "pickup")) < legs.index((order_id, "delivery"))
+            for stop in route["stops"]:
+                assert stop["eta"] <= stop["service_start"] <= stop["service_end"]
+        accepted = await client.post(f"{V1}/plans/{plan_id}/accept", headers=headers)
+        assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+        one = (await client.get(f"{V1}/orders/{ids[0]}", headers=headers)).json()
+        assert one["status"] == "planned" and one["driver_id"] in drivers[:2]
+        again = await client.post(f"{V1}/plans/{plan_id}/accept", headers=headers)
+        assert again.status_code == 409
