@@ -22,6 +22,7 @@ from api.routers import (
     plans,
     registry,
     speed_limits,
+    suggestions,
     tracking,
 )
 from core.config import Settings, get_settings
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(orders.router)
     v1.include_router(orders.public)
     v1.include_router(plans.router)
+    v1.include_router(suggestions.router)
     v1.include_router(phone.router)
     app.include_router(v1)
     app.include_router(tracking.metrics_router)

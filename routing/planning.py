@@ -43,6 +43,7 @@ from routing.solver import Order as SolverOrder
 from routing.solver import Vehicle as SolverVehicle
 
 Point = tuple[float, float]
+UNRECORDED = 10**9
 DEFAULT_SHIFT_S = 10 * 3600  # without shifts from the driver app, a driver is available this long
 
 
@@ -96,10 +97,12 @@ async def candidates(
                 driver_id=driver.id,
                 vehicle_id=vehicle.id,
                 kind=vehicle.kind,
-                capacity=(
-                    vehicle.payload_kg or 0,
-                    round((vehicle.volume_m3 or 0) * 1000),
-                    vehicle.seats or 0,
+                capacity=(  # a capacity the registry does not record does not limit
+                    vehicle.payload_kg if vehicle.payload_kg is not None else UNRECORDED,
+                    round(vehicle.volume_m3 * 1000)
+                    if vehicle.volume_m3 is not None
+                    else UNRECORDED,
+                    vehicle.seats if vehicle.seats is not None else UNRECORDED,
                 ),
                 features=frozenset(vehicle.features or ()) | {f"kind:{vehicle.kind}"},
                 start=start,

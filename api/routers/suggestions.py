@@ -1,0 +1,112 @@
+"""Suggest drivers for one order: nearest vehicles by latest position (PostGIS KNN), filtered by
+vehicle kind, capacity, documents and driving-time headroom, ranked by ETA to the pickup."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from geoalchemy2.shape import to_shape
+from sqlalchemy import text
+
+from api.deps import OfficeTenant, SessionDep
+from core.timeutil import today_in
+from routing import orders as order_service
+from routing.suggest import Nearby, Need, rank
+from telematics.journey.driving import Drive, evaluate
+
+router = APIRouter(tags=["orders"])
+
+_NEAREST = text(
+    """
+    SELECT d.id, v.id, v.plate, v.kind, v.payload_kg, v.volume_m3, v.seats, v.features,
+           d.status, v.status, d.licence_expiry,
+           v.inspection_expiry, v.insurance_expiry, v.badge_expiry, ST_X(s.geom), ST_Y(s.geom)
+    FROM vehicle_state s
+    JOIN vehicle_assignments a ON a.vehicle_id = s.vehicle_id AND a.ends_at IS NULL
+    JOIN vehicles v ON v.id = s.vehicle_id
+    JOIN drivers d ON d.id = a.driver_id
+    WHERE s.cooperative_id = :coop
+    ORDER BY s.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
+    LIMIT :shortlist
+    """
+)
+_TRIPS = text(
+    "SELECT driver_id, extract(epoch FROM started_at)::float8,"
+    " extract(epoch FROM ended_at)::float8, vehicle_id FROM trips"
+    " WHERE cooperative_id = :coop AND driver_id = ANY(:drivers)"
+    " AND ended_at >= now() - interval '2 days' ORDER BY driver_id, started_at"
+)
+
+
+@router.get("/orders/{order_id}/suggestions", summary="Best drivers for an order")
+async def suggest_drivers(
+    order_id: int,
+    tenant: OfficeTenant,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+    shortlist: Annotated[int, Query(ge=1, le=500, description="nearest vehicles examined")] = 100,
+    explain: Annotated[bool, Query(description="also list why the others were left out")] = False,
+) -> dict[str, Any]:
+    """The ``limit`` best drivers by ETA to the pickup among the ``shortlist`` nearest vehicles,
+    each qualified (kind, capacity, features, documents valid, continuous-driving time left to
+    reach the pickup); with ``explain``, the reason each other driver was left out."""
+    order = await order_service.get(session, tenant, order_id)
+    pickup = to_shape(order.pickup_location)
+    rows = (
+        await session.execute(
+            _NEAREST,
+            {
+                "coop": tenant.cooperative_id,
+                "lon": pickup.x,
+                "lat": pickup.y,
+                "shortlist": shortlist,
+            },
+        )
+    ).all()
+    trips: dict[int, list[Drive]] = defaultdict(list)
+    if rows:
+        for driver_id, start, end, vehicle_id in await session.execute(
+            _TRIPS, {"coop": tenant.cooperative_id, "drivers": [r[0] for r in rows]}
+        ):
+            trips[driver_id].append(Drive(start, end, vehicle_id))
+    zone = await session.scalar(
+        text("SELECT time_zone FROM cooperatives WHERE id = :coop"), {"coop": tenant.cooperative_id}
+    )
+    now = time.time()
+    nearby = []
+    for row in rows:
+        status = evaluate(row[0], trips[row[0]], zone or "Asia/Ho_Chi_Minh", now=now).status
+        nearby.append(
+            Nearby(
+                driver_id=row[0],
+                vehicle_id=row[1],
+                plate=row[2],
+                kind=row[3],
+                capacity=(row[4], row[5], row[6]),
+                features=frozenset(row[7] or ()),
+                driver_status=row[8],
+                vehicle_status=row[9],
+                expiries={
+                    "driving licence": row[10],
+                    "inspection": row[11],
+                    "insurance": row[12],
+                    "operating badge": row[13],
+                },
+                position=(row[14], row[15]),
+                headroom_s=status.remaining_s if status else None,
+            )
+        )
+    need = Need(
+        pickup=(pickup.x, pickup.y),
+        kind=order.vehicle_kind,
+        load=(order.weight_kg, order.volume_m3, order.seats),
+        features=frozenset(order.features or ()),
+    )
+    best, excluded = rank(need, nearby, today_in(zone or "Asia/Ho_Chi_Minh"), limit)
+    answer: dict[str, Any] = {"order_id": order.id, "examined": len(nearby), "drivers": best}
+    if explain:
+        answer["excluded"] = excluded
+    return answer

@@ -1,0 +1,113 @@
+"""Which drivers could take one order now, best first, and why the others cannot.
+
+Pure: the caller passes the shortlisted drivers (nearest vehicles first, from a KNN query on the
+latest positions) with their vehicles, documents and driving-time headroom as plain values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from routing.matrix import EARTH_RADIUS_M, GreatCircle
+
+
+@dataclass(frozen=True, slots=True)
+class Nearby:
+    driver_id: int
+    vehicle_id: int
+    plate: str
+    kind: str
+    capacity: tuple[int | None, float | None, int | None]  # kg, m³, seats (None: not recorded)
+    features: frozenset[str]
+    driver_status: str
+    vehicle_status: str
+    expiries: dict[str, date | None]  # licence, inspection, insurance, badge
+    position: tuple[float, float]
+    headroom_s: float | None  # continuous driving time left now (None: unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    pickup: tuple[float, float]
+    kind: str | None
+    load: tuple[int, float, int]
+    features: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    driver_id: int
+    vehicle_id: int
+    plate: str
+    distance_m: int
+    eta_s: int
+    headroom_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    driver_id: int
+    vehicle_id: int
+    reason: str
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
+
+
+def why_not(need: Need, driver: Nearby, today: date, eta_s: float) -> str | None:
+    """The first reason this driver cannot take the order, or None."""
+    if driver.driver_status != "active":
+        return f"driver is {driver.driver_status}"
+    if driver.vehicle_status != "active":
+        return f"vehicle is {driver.vehicle_status}"
+    for document, expiry in driver.expiries.items():
+        if expiry is not None and expiry < today:
+            return f"{document} expired on {expiry.isoformat()}"
+    if need.kind is not None and driver.kind != need.kind:
+        return f"vehicle is a {driver.kind}, the order needs a {need.kind}"
+    labels = ("kg", "m³", "seats")
+    for label, wanted, has in zip(labels, need.load, driver.capacity, strict=True):
+        if has is not None and wanted > has:
+            return f"capacity {has} {label} < {wanted} {label}"
+    missing = need.features - driver.features
+    if missing:
+        return f"vehicle lacks {', '.join(sorted(missing))}"
+    if driver.headroom_s is not None and driver.headroom_s < eta_s:
+        return f"needs a break in {round(driver.headroom_s / 60)} min, before reaching the pickup"
+    return None
+
+
+def rank(
+    need: Need,
+    nearby: Iterable[Nearby],
+    today: date,
+    limit: int = 5,
+    travel: GreatCircle | None = None,
+) -> tuple[list[Suggestion], list[Exclusion]]:
+    travel = travel or GreatCircle()
+    fit, excluded = [], []
+    for driver in nearby:
+        metres = _metres(driver.position, need.pickup) * travel.detour
+        speed = travel.speeds_kmh.get(driver.kind, travel.default_speed_kmh) / 3.6
+        eta = math.ceil(metres / speed)
+        reason = why_not(need, driver, today, eta)
+        if reason is None:
+            fit.append(
+                Suggestion(
+                    driver.driver_id, driver.vehicle_id, driver.plate, math.ceil(metres), eta,
+                    driver.headroom_s,
+                )
+            )  # fmt: skip
+        else:
+            excluded.append(Exclusion(driver.driver_id, driver.vehicle_id, reason))
+    fit.sort(key=lambda s: (s.eta_s, s.driver_id))
+    return fit[:limit], excluded

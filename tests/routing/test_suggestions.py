@@ -1,0 +1,68 @@
+"""Suggestions for one order: nearest qualified drivers first, reasons for the others."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests import factories
+from tests.conftest import CoopWorld
+from tests.routing.test_orders import make
+
+V1 = "/api/v1"
+
+
+async def park(
+    session: AsyncSession, world: CoopWorld, lon: float, lat: float, **vehicle: object
+) -> tuple[int, int]:
+    driver = await factories.make_driver(session, world.coop)
+    car = await factories.make_vehicle(session, world.coop, **vehicle)
+    await session.execute(
+        text(
+            "INSERT INTO vehicle_assignments (cooperative_id, vehicle_id, driver_id)"
+            " VALUES (:c, :v, :d)"
+        ),
+        {"c": world.coop.id, "v": car.id, "d": driver.id},
+    )
+    await session.execute(
+        text(
+            "INSERT INTO vehicle_state (vehicle_id, cooperative_id, device_time, received_at, geom)"
+            " VALUES (:v, :c, now(), now(), ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"
+        ),
+        {"v": car.id, "c": world.coop.id, "lon": lon, "lat": lat},
+    )
+    await session.commit()
+    return driver.id, car.id
+
+
+async def test_nearest_qualified_first_with_reasons(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld, coop_b: CoopWorld
+) -> None:
+    order = await make(client, coop_a)  # a truck for 4,200 kg at 106.8722, 10.9571
+    near, _ = await park(session, coop_a, 106.873, 10.958, payload_kg=8000)
+    far, _ = await park(session, coop_a, 106.95, 11.05, payload_kg=8000)
+    small, _ = await park(session, coop_a, 106.872, 10.957, payload_kg=1500)
+    lapsed, _ = await park(
+        session, coop_a, 106.8725, 10.9575, payload_kg=9000, inspection_expiry=date(2020, 1, 1)
+    )
+    bus, _ = await park(session, coop_a, 106.8721, 10.9572, kind="bus", seats=45)
+    stranger, _ = await park(session, coop_b, 106.8722, 10.9571, payload_kg=9000)
+    answer = await client.get(
+        f"{V1}/orders/{order['id']}/suggestions?explain=true", headers=coop_a.dispatcher.headers
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [d["driver_id"] for d in body["drivers"]] == [near, far], body
+    assert body["drivers"][0]["eta_s"] < body["drivers"][1]["eta_s"]
+    reasons = {e["driver_id"]: e["reason"] for e in body["excluded"]}
+    assert reasons[small].startswith("capacity 1500 kg")
+    assert reasons[lapsed].startswith("inspection expired")
+    assert "bus" in reasons[bus]
+    assert stranger not in reasons and stranger not in [d["driver_id"] for d in body["drivers"]]
+    other = await client.get(
+        f"{V1}/orders/{order['id']}/suggestions", headers=coop_b.dispatcher.headers
+    )
+    assert other.status_code == 404
