@@ -1,0 +1,129 @@
+"""Driver suggestions for one order with 3,000 drivers online (target: p99 ≤ 50 ms).
+
+``python -m bench.suggest`` builds a throwaway database with the demo cooperative (3,000
+drivers, each assigned a vehicle), gives every vehicle a latest position around Biên Hòa, creates
+orders at random places and asks ``GET /orders/{id}/suggestions`` through the API (in process).
+Printed: p50/p99 of the whole request, and of the bare KNN query alone in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+import uuid
+
+import httpx
+import psycopg
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from core.config import Settings
+from fleet.seed import seed_demo
+from migrations import upgrade
+from tests.conftest import BASE_URL, admin_dsn, committed_app, committed_bearer
+
+REQUESTS = 500
+
+
+def _place(rng: random.Random) -> tuple[float, float]:
+    return 106.6 + rng.random() * 0.8, 10.7 + rng.random() * 0.6
+
+
+def _point(lon: float, lat: float) -> dict[str, object]:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def _positions(url: str, rng: random.Random) -> int:
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        coop = conn.execute(
+            "SELECT id FROM cooperatives WHERE name = 'HTX Vận tải Biên Hòa'"
+        ).fetchone()[0]  # type: ignore[index]
+        vehicles = [
+            r[0] for r in conn.execute("SELECT id FROM vehicles WHERE cooperative_id = %s", (coop,))
+        ]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO vehicle_state (vehicle_id, cooperative_id, device_time, received_at,"
+                " geom, speed_kmh) VALUES (%s, %s, now(), now(),"
+                " ST_SetSRID(ST_MakePoint(%s, %s), 4326), 30)",
+                [(v, coop, *_place(rng)) for v in vehicles],
+            )
+        conn.execute("ANALYZE vehicle_state")
+        return int(coop)
+
+
+async def _run(url: str, coop: int, rng: random.Random) -> tuple[list[float], list[float]]:
+    settings = Settings(database_url=url, secret_key="bench-" + "k" * 40)
+    engine = create_async_engine(url, pool_size=5)
+    headers = await committed_bearer(
+        engine, settings, cooperative_id=coop, role="dispatcher", login="bench@suggest.vn"
+    )
+    app = committed_app(settings, engine)
+    request_s, knn_s = [], []
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://bench"
+    ) as client:
+        order_ids = []
+        for n in range(20):
+            lon, lat = _place(rng)
+            body = {
+                "reference": f"B-{n}",
+                "customer_name": "Bench",
+                "weight_kg": 1000,
+                "pickup": {"address": "Điểm lấy", "location": _point(lon, lat)},
+                "dropoff": {"address": "Điểm giao", "location": _point(106.7, 10.8)},
+            }
+            made = await client.post("/api/v1/orders", json=body, headers=headers)
+            order_ids.append(made.json()["id"])
+        for i in range(REQUESTS):
+            started = time.perf_counter()
+            answer = await client.get(
+                f"/api/v1/orders/{order_ids[i % 20]}/suggestions", headers=headers
+            )
+            request_s.append(time.perf_counter() - started)
+            assert answer.status_code == 200 and answer.json()["drivers"], answer.text
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        for _ in range(REQUESTS):
+            lon, lat = _place(rng)
+            started = time.perf_counter()
+            conn.execute(
+                "SELECT vehicle_id FROM vehicle_state WHERE cooperative_id = %s"
+                " ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326) LIMIT 100",
+                (coop, lon, lat),
+            ).fetchall()
+            knn_s.append(time.perf_counter() - started)
+    await engine.dispose()
+    return request_s, knn_s
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+
+def main() -> None:
+    name = f"coopfleet_bench_suggest_{uuid.uuid4().hex[:6]}"
+    url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        upgrade(url)
+        asyncio.run(seed_demo(Settings(database_url=url)))
+        rng = random.Random(7)
+        coop = _positions(url, rng)
+        request_s, knn_s = asyncio.run(_run(url, coop, rng))
+    finally:
+        with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"{REQUESTS} suggestion requests, 3,000 drivers online, shortlist 100:")
+    print(
+        f"  request p50 {_pct(request_s, 0.5):.1f} ms, p99 {_pct(request_s, 0.99):.1f} ms,"
+        f" mean {statistics.mean(request_s) * 1000:.1f} ms (target p99 ≤ 50 ms)"
+    )
+    print(f"  bare KNN query p50 {_pct(knn_s, 0.5):.1f} ms, p99 {_pct(knn_s, 0.99):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
