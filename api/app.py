@@ -16,6 +16,7 @@ from api.routers import (
     assignments,
     auth,
     csv_io,
+    driver,
     journeys,
     orders,
     phone,
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(orders.public)
     v1.include_router(plans.router)
     v1.include_router(suggestions.router)
+    v1.include_router(driver.router, prefix="/driver")
+    v1.include_router(driver.office)
     v1.include_router(phone.router)
     app.include_router(v1)
     app.include_router(tracking.metrics_router)

@@ -79,6 +79,7 @@ OfficeTenant = Annotated[Tenant, Depends(require(*OFFICE))]
 EditorTenant = Annotated[Tenant, Depends(require(*EDITORS))]
 AdminTenant = Annotated[Tenant, Depends(require(Role.ADMIN))]
 AnyTenant = Annotated[Tenant, Depends(require(*ANY_MEMBER_ROLE))]
+DriverTenant = Annotated[Tenant, Depends(require(Role.DRIVER))]
 PlatformAdmin = Annotated[Principal, Depends(require_platform_admin)]
 
 

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     default_time_zone: str = "Asia/Ho_Chi_Minh"
     cors_origins: list[str] = Field(default_factory=list)
+    storage_dir: str = "var/storage"  # proof-of-delivery files (local disk storage)
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

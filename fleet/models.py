@@ -261,3 +261,35 @@ class LoginFailure(Base):
     login: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str | None] = mapped_column(String(45))
     at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Shift(Base):
+    """A driver's working session with one vehicle (their login under the regulation). At most
+    one open shift per driver and per vehicle."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        Index(
+            "uq_shifts_open_driver",
+            "driver_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index(
+            "uq_shifts_open_vehicle",
+            "vehicle_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
+    )
+    driver_id: Mapped[int] = mapped_column(ForeignKey("drivers.id", ondelete="CASCADE"))
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    ended_at: Mapped[datetime | None]
+    break_started_at: Mapped[datetime | None]
+    break_total_s: Mapped[int] = mapped_column(server_default="0")

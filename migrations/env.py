@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+import core.idempotency  # noqa: F401  (stored answers of retried requests)
 import fleet.models  # noqa: F401  (registers the registry tables on the metadata)
 import routing.models  # noqa: F401  (orders and offers)
 import telematics.tables  # noqa: F401  (and the telemetry tables)

@@ -79,6 +79,8 @@ class Order(Timestamped, Base):
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     tracking_expires_at: Mapped[datetime]
+    recipient_name: Mapped[str | None] = mapped_column(String(120))
+    proof_note: Mapped[str | None] = mapped_column(Text)
     search: Mapped[str] = mapped_column(Text, server_default="")
 
 
@@ -150,3 +152,35 @@ class Plan(Base):
     routes: Mapped[list[Any] | None] = mapped_column(JSONB)
     unserved: Mapped[list[Any] | None] = mapped_column(JSONB)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class DriverMessage(Base):
+    """What a driver's phone must learn (offers, job changes), numbered so a reconnecting phone
+    resumes after the last id it saw and misses nothing."""
+
+    __tablename__ = "driver_messages"
+    __table_args__ = (Index("ix_driver_messages_driver_id_id", "driver_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    driver_id: Mapped[int] = mapped_column(ForeignKey("drivers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ProofFile(Base):
+    """A photo or signature of a delivery, stored through the file storage interface."""
+
+    __tablename__ = "proof_files"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("drivers.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # photo | signature
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -18,7 +18,7 @@ from fleet.geo import GeoJSONPoint
 from fleet.models import Driver
 from fleet.registry import flush_or_raise
 from routing.lifecycle import ON_THE_JOB, OrderStatus, check_transition
-from routing.models import Offer, Order, OrderEvent
+from routing.models import DriverMessage, Offer, Order, OrderEvent
 from routing.schemas import OrderCreate, OrderRead, OrderUpdate, StopIn, StopRead
 
 ON_THE_ROAD = ON_THE_JOB  # the tracking link shows the vehicle in these states
@@ -102,7 +102,26 @@ async def record(
         location=location,
     )
     session.add(event)
+    concerned = driver_id or order.driver_id
+    if concerned is not None and to_status != OrderStatus.OFFERED:  # offers have their own
+        tell(
+            session,
+            order.cooperative_id,
+            concerned,
+            "job",
+            {"order_id": order.id, "reference": order.reference, "status": to_status,
+             "from_status": from_status, "reason": reason},
+        )  # fmt: skip
     return event
+
+
+def tell(
+    session: AsyncSession, coop_id: int, driver_id: int, kind: str, payload: dict[str, Any]
+) -> None:
+    """Queue a message for the driver's phone (push channel and polling read the same rows)."""
+    session.add(
+        DriverMessage(cooperative_id=coop_id, driver_id=driver_id, kind=kind, payload=payload)
+    )
 
 
 async def create(session: AsyncSession, tenant: Tenant, body: OrderCreate) -> Order:
@@ -262,7 +281,14 @@ async def expire_offers(session: AsyncSession, tenant: Tenant | None = None) -> 
             order.status = OrderStatus.NEW
             order.driver_id = None
             before = OrderStatus.OFFERED
-            await record(session, order, OrderStatus.NEW, from_status=before, note="offer expired")
+            await record(
+                session,
+                order,
+                OrderStatus.NEW,
+                from_status=before,
+                driver_id=offer.driver_id,
+                note="offer expired",
+            )
     await session.flush()
     return len(expired)
 
@@ -292,6 +318,20 @@ async def offer(
     order.status = OrderStatus.OFFERED
     order.driver_id = driver_id
     await flush_or_raise(session, "offer")
+    tell(
+        session,
+        tenant.cooperative_id,
+        driver_id,
+        "offer",
+        {
+            "offer_id": made.id,
+            "order_id": order.id,
+            "deadline": made.deadline.isoformat(),
+            "pickup_address": order.pickup_address,
+            "dropoff_address": order.dropoff_address,
+            "price_vnd": order.price_vnd,
+        },
+    )
     await record(
         session,
         order,

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy import select, text
 
-from api.deps import EditorTenant, OfficeTenant, PageDep, SessionDep, require
+from api.deps import DriverTenant, EditorTenant, OfficeTenant, PageDep, SessionDep
 from core.errors import NotFound
 from core.listing import paginate
-from core.tenancy import Tenant
 from core.timeutil import utcnow
-from fleet.enums import Role
 from routing import orders
 from routing.models import Offer, Order
 from routing.schemas import (
@@ -28,7 +26,6 @@ from routing.schemas import (
 
 router = APIRouter(tags=["orders"])
 public = APIRouter(tags=["tracking link"])
-DriverTenant = Annotated[Tenant, Depends(require(Role.DRIVER))]
 SORTABLE = {
     "created_at": Order.created_at,
     "reference": Order.reference,

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
-from api.deps import SessionDep, require
+from api.deps import DriverTenant, SessionDep
 from core.errors import Conflict, InvalidInput
-from core.tenancy import Tenant
 from fleet.assignments import current_vehicle_of
-from fleet.enums import Role
 from telematics.checks import VehicleInfo
 from telematics.contract import telemetry_topic
 from telematics.relay import BrokerUnavailable, Relay, check_for_vehicle
 from telematics.tables import dead_letters
 
 router = APIRouter(prefix="/driver", tags=["driver"])
-DriverTenant = Annotated[Tenant, Depends(require(Role.DRIVER))]
 MAX_BODY = 512 * 1024
 
 

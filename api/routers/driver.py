@@ -1,0 +1,312 @@
+"""The driver's phone: me, shift, jobs and their steps, messages (poll or SSE), proof."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from api.deps import AnyTenant, DriverTenant, OfficeTenant, SessionDep, SettingsDep
+from api.idempotency import IdempotencyKey, once
+from core.storage import LocalStorage
+from core.tenancy import Tenant, get_scoped, scoped
+from core.timeutil import today_in
+from fleet import shifts
+from fleet.assignments import current_vehicle_of
+from fleet.geo import GeoJSONPoint
+from fleet.models import Driver
+from routing import jobs
+from routing import orders as order_service
+from routing.lifecycle import FailureReason
+from routing.models import DriverMessage, ProofFile
+from telematics.journey.read import driving_status
+
+router = APIRouter(tags=["driver app"])
+office = APIRouter(tags=["orders"])
+ZONE = "Asia/Ho_Chi_Minh"
+
+
+class ShiftIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"plate": "60C-123.45"}]})
+
+    plate: str | None = Field(default=None, max_length=16)  # None: the vehicle assigned to me
+
+
+class BreakIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"on": True}]})
+
+    on: bool
+
+
+class StepIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "at_pickup",
+                    "device_time": "2026-11-26T01:12:30Z",
+                    "location": {"type": "Point", "coordinates": [106.8722, 10.9571]},
+                }
+            ]
+        }
+    )
+
+    status: str
+    device_time: datetime | None = None  # when it happened on the phone (kept for late sends)
+    location: GeoJSONPoint | None = None
+    reason: FailureReason | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+
+def _shift(shift: Any) -> dict[str, Any] | None:
+    if shift is None:
+        return None
+    return {
+        "id": shift.id,
+        "vehicle_id": shift.vehicle_id,
+        "started_at": shift.started_at,
+        "ended_at": shift.ended_at,
+        "on_break_since": shift.break_started_at,
+        "break_total_s": shift.break_total_s,
+    }
+
+
+@router.get("/me", summary="My profile, vehicle, shift, papers and driving time")
+async def me(tenant: DriverTenant, session: SessionDep) -> dict[str, Any]:
+    """Everything the app's home screen needs in one call."""
+    assert tenant.driver_id is not None
+    driver = await get_scoped(session, Driver, tenant.driver_id, tenant, what="driver")
+    vehicle = await current_vehicle_of(session, tenant, driver.id)
+    today = today_in(ZONE)
+    soon = today + timedelta(days=30)
+    papers: list[tuple[str, date | None]] = [("driving_licence", driver.licence_expiry)]
+    if vehicle is not None:
+        papers += [
+            ("inspection", vehicle.inspection_expiry),
+            ("insurance", vehicle.insurance_expiry),
+            ("operating_badge", vehicle.badge_expiry),
+        ]
+    return {
+        "driver": {
+            "id": driver.id,
+            "full_name": driver.full_name,
+            "phone": driver.phone,
+            "licence_number": driver.licence_number,
+            "licence_class": driver.licence_class,
+            "licence_expiry": driver.licence_expiry,
+        },
+        "vehicle": None
+        if vehicle is None
+        else {"id": vehicle.id, "plate": vehicle.plate, "kind": vehicle.kind},
+        "shift": _shift(await shifts.current(session, tenant, driver.id)),
+        "documents_expiring": [
+            {"document": name, "expires": expiry, "expired": expiry < today}
+            for name, expiry in papers
+            if expiry is not None and expiry <= soon
+        ],
+        "driving_time": await driving_status(session, tenant, driver.id),
+    }
+
+
+@router.post("/shift/start", summary="Start my shift")
+async def start_shift(
+    body: ShiftIn, tenant: DriverTenant, session: SessionDep, key: IdempotencyKey = None
+) -> Any:
+    """With the vehicle assigned to me, or the one whose plate I give. Refused (409) with the
+    reason when a paper has expired, the vehicle is someone else's, or a shift is open."""
+
+    async def run() -> Any:
+        return _shift(await shifts.start(session, tenant, body.plate, today_in(ZONE)))
+
+    return await once(session, tenant, key, {"shift/start": body.model_dump()}, run)
+
+
+@router.post("/shift/break", summary="Start or end a break")
+async def shift_break(
+    body: BreakIn, tenant: DriverTenant, session: SessionDep, key: IdempotencyKey = None
+) -> Any:
+    """``on: true`` starts a break, ``false`` ends it; breaks are summed on the shift."""
+
+    async def run() -> Any:
+        return _shift(await shifts.set_break(session, tenant, body.on))
+
+    return await once(session, tenant, key, {"shift/break": body.model_dump()}, run)
+
+
+@router.post("/shift/end", summary="End my shift")
+async def end_shift(tenant: DriverTenant, session: SessionDep, key: IdempotencyKey = None) -> Any:
+    """Ends the open shift (and a break in progress)."""
+
+    async def run() -> Any:
+        return _shift(await shifts.end(session, tenant))
+
+    return await once(session, tenant, key, {"shift/end": True}, run)
+
+
+@router.get("/jobs", summary="My route")
+async def my_jobs(tenant: DriverTenant, session: SessionDep) -> list[dict[str, Any]]:
+    """Accepted and in-progress jobs in order, each with both stops (address, point, window,
+    contact, notes), the load and what proof the customer requires."""
+    return [
+        jsonable_encoder(order_service.to_read(order))
+        for order in await jobs.current(session, tenant)
+    ]
+
+
+@router.post("/jobs/{order_id}/steps", summary="Report a step of a job")
+async def job_step(
+    order_id: int,
+    body: StepIn,
+    tenant: DriverTenant,
+    session: SessionDep,
+    key: IdempotencyKey = None,
+) -> Any:
+    """en_route_pickup → at_pickup → picked_up → en_route_dropoff → at_dropoff → delivered, or
+    failed with a reason. 409 lists the allowed next steps; delivered needs the required proof.
+    Send an Idempotency-Key: a retry after a lost answer applies once."""
+
+    async def run() -> Any:
+        order = await jobs.step(
+            session,
+            tenant,
+            order_id,
+            body.status,
+            device_time=body.device_time,
+            location=body.location.to_db() if body.location else None,
+            reason=body.reason,
+            note=body.note,
+        )
+        return order_service.to_read(order)
+
+    return await once(session, tenant, key, {"step": order_id, **body.model_dump()}, run)
+
+
+@router.post("/jobs/{order_id}/proof", summary="Proof of delivery")
+async def job_proof(
+    order_id: int,
+    tenant: DriverTenant,
+    session: SessionDep,
+    settings: SettingsDep,
+    photos: Annotated[list[UploadFile] | None, File(description="JPEG, PNG or HEIC")] = None,
+    signature: Annotated[UploadFile | None, File(description="the signature image")] = None,
+    recipient_name: Annotated[str | None, Form(max_length=120)] = None,
+    note: Annotated[str | None, Form(max_length=1000)] = None,
+) -> dict[str, Any]:
+    """Photos, a signature, the recipient's name and a note, at the stop. Images are checked by
+    their content, not their name; each is at most the configured size (10 MB by default)."""
+    limit = settings.upload_max_bytes
+    files = [("photo", await _read_limited(upload, limit)) for upload in photos or []]
+    if signature is not None:
+        files.append(("signature", await _read_limited(signature, limit)))
+    stored = await jobs.add_proof(
+        session,
+        tenant,
+        LocalStorage(settings.storage_dir),
+        order_id,
+        files,
+        recipient_name=recipient_name,
+        note=note,
+        max_bytes=limit,
+    )
+    return {"order_id": order_id, "files": [_file(f) for f in stored]}
+
+
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    return await upload.read(limit + 1)  # one byte more than the limit tells it is too large
+
+
+def _file(proof: ProofFile) -> dict[str, Any]:
+    return {
+        "id": proof.id,
+        "kind": proof.kind,
+        "content_type": proof.content_type,
+        "size": proof.size,
+        "url": f"/api/v1/proof-files/{proof.id}",
+    }
+
+
+async def _messages(session: SessionDep, tenant: Tenant, after: int, limit: int) -> list[Any]:
+    rows = await session.execute(
+        scoped(select(DriverMessage), tenant)
+        .where(DriverMessage.driver_id == tenant.driver_id, DriverMessage.id > after)
+        .order_by(DriverMessage.id)
+        .limit(limit)
+    )
+    return [
+        {"id": m.id, "kind": m.kind, "payload": m.payload, "created_at": m.created_at}
+        for m in rows.scalars()
+    ]
+
+
+@router.get("/messages", summary="My messages since an id (polling)")
+async def poll_messages(
+    tenant: DriverTenant, session: SessionDep, after_id: int = 0, limit: int = 100
+) -> list[Any]:
+    """Offers and job changes after ``after_id``, oldest first: the same as the stream."""
+    await order_service.expire_offers(session, tenant)
+    return await _messages(session, tenant, after_id, min(max(limit, 1), 500))
+
+
+@router.get("/messages/stream", summary="My messages, pushed (Server-Sent Events)")
+async def stream_messages(
+    request: Request,
+    tenant: DriverTenant,
+    last_event_id: Annotated[str | None, Header()] = None,
+    after_id: int = 0,
+) -> StreamingResponse:
+    """Each message as an SSE event whose id is the message id; reconnecting with
+    ``Last-Event-ID`` resumes after it, so a dropped connection loses nothing."""
+    cursor = int(last_event_id) if last_event_id and last_event_id.isdigit() else after_id
+    factory = request.app.state.session_factory
+
+    async def feed() -> Any:
+        nonlocal cursor
+        yield "retry: 3000\n\n"
+        quiet = 0
+        while not await request.is_disconnected():
+            async with factory() as session:
+                rows = await _messages(session, tenant, cursor, 200)
+            for row in rows:
+                cursor = row["id"]
+                data = json.dumps(jsonable_encoder(row), ensure_ascii=False)
+                yield f"id: {cursor}\nevent: {row['kind']}\ndata: {data}\n\n"
+            quiet = 0 if rows else quiet + 1
+            if quiet and quiet % 15 == 0:
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(1.0)
+
+    return StreamingResponse(
+        feed(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@office.get("/orders/{order_id}/proof", summary="An order's proof of delivery")
+async def order_proof(order_id: int, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
+    """The recipient's name, the driver's note and the files, for the dispatcher."""
+    order = await order_service.get(session, tenant, order_id)
+    rows = await session.execute(
+        scoped(select(ProofFile), tenant).where(ProofFile.order_id == order.id)
+    )
+    return {
+        "order_id": order.id,
+        "recipient_name": order.recipient_name,
+        "note": order.proof_note,
+        "files": [_file(f) for f in rows.scalars()],
+    }
+
+
+@office.get("/proof-files/{file_id}", summary="Download a proof file")
+async def download_proof(
+    file_id: int, tenant: AnyTenant, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The image itself, for office roles of the cooperative or the driver who took it."""
+    proof = await jobs.proof_file(session, tenant, file_id)
+    data = LocalStorage(settings.storage_dir).get(proof.storage_key)
+    return Response(data, media_type=proof.content_type, headers={"Cache-Control": "private"})

@@ -1,0 +1,55 @@
+"""File storage behind one small interface: local disk by default. Keys are opaque paths the
+application makes (never user input), content-addressed so a retried upload stores nothing new."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Protocol
+
+
+class Storage(Protocol):
+    def put(self, data: bytes, suffix: str) -> str: ...
+
+    def get(self, key: str) -> bytes: ...
+
+
+class LocalStorage:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def put(self, data: bytes, suffix: str) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        key = f"{digest[:2]}/{digest}{suffix}"
+        path = self.root / key
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(path.suffix + ".part")
+            temporary.write_bytes(data)
+            os.replace(temporary, path)  # whole or not at all
+        return key
+
+    def get(self, key: str) -> bytes:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise KeyError(key)
+        return path.read_bytes()
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The image type from the content itself (never the file name): jpeg, png or heic."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[4:8] == b"ftyp" and data[8:12] in (
+        b"heic",
+        b"heix",
+        b"mif1",
+        b"heim",
+        b"heis",
+        b"hevc",
+    ):
+        return "image/heic"
+    return None

@@ -1,0 +1,147 @@
+"""A driver's jobs: their orders, the steps they take, and proof of delivery."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, InvalidInput, NotFound
+from core.storage import Storage, sniff_image
+from core.tenancy import Tenant, scoped
+from routing import orders as order_service
+from routing.lifecycle import ON_THE_JOB, OrderStatus, check_transition
+from routing.models import Order, ProofFile
+
+DRIVER_STEPS = (*ON_THE_JOB, OrderStatus.DELIVERED, OrderStatus.FAILED)
+MY_JOBS = (OrderStatus.ACCEPTED, *ON_THE_JOB)
+
+
+async def mine(session: AsyncSession, tenant: Tenant, order_id: int) -> Order:
+    """One of the driver's orders; anyone else's is 404, as if it did not exist."""
+    order = (
+        await session.execute(
+            scoped(select(Order), tenant)
+            .where(Order.id == order_id, Order.driver_id == tenant.driver_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if order is None:
+        raise NotFound(f"job {order_id} not found", field="id")
+    return order
+
+
+async def current(session: AsyncSession, tenant: Tenant) -> list[Order]:
+    """The driver's route: accepted and in-progress orders, by pickup window."""
+    rows = await session.execute(
+        scoped(select(Order), tenant)
+        .where(Order.driver_id == tenant.driver_id, Order.status.in_(MY_JOBS))
+        .order_by(Order.pickup_from.nulls_last(), Order.id)
+    )
+    return list(rows.scalars())
+
+
+async def step(
+    session: AsyncSession,
+    tenant: Tenant,
+    order_id: int,
+    target: str,
+    *,
+    device_time: datetime | None,
+    location: Any,
+    reason: str | None,
+    note: str | None,
+) -> Order:
+    order = await mine(session, tenant, order_id)
+    if target not in DRIVER_STEPS:
+        raise InvalidInput(f"a driver cannot set {target}", field="status")
+    check_transition(order.status, target)  # the allowed steps first, then what they need
+    if target == OrderStatus.DELIVERED:
+        await _check_proof(session, order)
+    return await order_service.transition(
+        session,
+        tenant,
+        order.id,
+        target,
+        reason=reason,
+        note=note,
+        device_time=device_time,
+        location=location,
+    )
+
+
+async def _check_proof(session: AsyncSession, order: Order) -> None:
+    kinds = dict(
+        (
+            await session.execute(
+                select(ProofFile.kind, func.count())
+                .where(ProofFile.order_id == order.id)
+                .group_by(ProofFile.kind)
+            )
+        ).all()
+    )
+    missing = []
+    if order.requires_photo and not kinds.get("photo"):
+        missing.append("photo")
+    if order.requires_signature and not kinds.get("signature"):
+        missing.append("signature")
+    if missing:
+        raise Conflict(
+            f"proof of delivery needed first: {', '.join(missing)}", field="proof", missing=missing
+        )
+
+
+async def add_proof(
+    session: AsyncSession,
+    tenant: Tenant,
+    storage: Storage,
+    order_id: int,
+    files: list[tuple[str, bytes]],
+    *,
+    recipient_name: str | None,
+    note: str | None,
+    max_bytes: int,
+) -> list[ProofFile]:
+    """Store photos and a signature (content sniffed, size limited) with the recipient's name."""
+    order = await mine(session, tenant, order_id)
+    if order.status not in (OrderStatus.AT_DROPOFF, OrderStatus.AT_PICKUP, OrderStatus.PICKED_UP):
+        raise Conflict(f"proof is taken at a stop, the job is {order.status}", field="status")
+    stored = []
+    for kind, data in files:
+        if len(data) > max_bytes:
+            raise InvalidInput(f"{kind} is {len(data)} bytes; the limit is {max_bytes}", field=kind)
+        content_type = sniff_image(data)
+        if content_type is None:
+            raise InvalidInput(f"{kind} is not a JPEG, PNG or HEIC image", field=kind)
+        suffix = "." + content_type.split("/")[1]
+        proof = ProofFile(
+            cooperative_id=tenant.cooperative_id,
+            order_id=order.id,
+            driver_id=tenant.driver_id,
+            kind=kind,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            storage_key=storage.put(data, suffix),
+        )
+        session.add(proof)
+        stored.append(proof)
+    if recipient_name is not None:
+        order.recipient_name = recipient_name
+    if note is not None:
+        order.proof_note = note
+    await session.flush()
+    return stored
+
+
+async def proof_file(session: AsyncSession, tenant: Tenant, file_id: int) -> ProofFile:
+    """Office roles see any proof of the cooperative; a driver only their own uploads."""
+    found = (
+        await session.execute(scoped(select(ProofFile), tenant).where(ProofFile.id == file_id))
+    ).scalar_one_or_none()
+    if found is None or (tenant.role == "driver" and found.driver_id != tenant.driver_id):
+        raise NotFound(f"file {file_id} not found", field="id")
+    return found
