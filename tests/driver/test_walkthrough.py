@@ -9,9 +9,9 @@ import struct
 import threading
 import uuid
 import zlib
-from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
