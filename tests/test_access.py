@@ -163,6 +163,10 @@ MATRIX += [
     (Call("GET", "/api/v1/orders"), OFFICE_READ),
     (Call("POST", "/api/v1/orders", _order), CREATE),
     (Call("GET", "/api/v1/driver/offers"), {**PLATFORM_ONLY, "driver": 200}),
+    (Call("GET", "/api/v1/driver/me"), {**PLATFORM_ONLY, "driver": 200}),
+    (Call("GET", "/api/v1/driver/jobs"), {**PLATFORM_ONLY, "driver": 200}),
+    (Call("GET", "/api/v1/driver/messages"), {**PLATFORM_ONLY, "driver": 200}),
+    (Call("GET", "/api/v1/plans"), OFFICE_READ),
 ]
 for resource, body in [
     ("members", _member),

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import time
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    File,
+    Form,
+    Header,
+    Request,
+    UploadFile,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,11 +26,13 @@ from sqlalchemy import select
 
 from api.deps import AnyTenant, DriverTenant, OfficeTenant, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, once
+from core.errors import DomainError
 from core.storage import LocalStorage
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import today_in
 from fleet import shifts
 from fleet.assignments import current_vehicle_of
+from fleet.auth import authenticate
 from fleet.geo import GeoJSONPoint
 from fleet.models import Driver
 from routing import jobs
@@ -285,6 +298,42 @@ async def stream_messages(
     return StreamingResponse(
         feed(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
     )
+
+
+@router.websocket("/messages/ws")
+async def messages_socket(websocket: WebSocket, token: str, after_id: int = 0) -> None:
+    """The push channel: sign in with ``?token=<access token>``; each message is sent as JSON
+    with its id; reconnect with ``after_id`` = the last id received to miss nothing. The phone
+    may send ``{"ack": id}``, which is only a keep-alive (the server keeps nothing per phone)."""
+    factory = websocket.app.state.session_factory
+    settings = websocket.app.state.settings
+    await websocket.accept()  # then close with a code the app can read (4401, 4403)
+    try:
+        async with factory() as session:
+            principal = await authenticate(session, token, settings)
+    except DomainError:
+        await websocket.close(code=4401, reason="not authenticated")
+        return
+    tenant = principal.tenant
+    if tenant is None or principal.role != "driver":
+        await websocket.close(code=4403, reason="drivers only")
+        return
+    cursor = after_id
+    checked = time.monotonic()
+    try:
+        while True:
+            async with factory() as session:
+                if time.monotonic() - checked > 30:  # a disabled driver is cut off
+                    await authenticate(session, token, settings)
+                    checked = time.monotonic()
+                rows = await _messages(session, tenant, cursor, 200)
+            for row in rows:
+                cursor = row["id"]
+                await websocket.send_json(jsonable_encoder(row))
+            with contextlib.suppress(TimeoutError):  # the phone's keep-alives, or a quiet second
+                await asyncio.wait_for(websocket.receive_text(), timeout=1.0)
+    except (WebSocketDisconnect, DomainError):
+        return
 
 
 @office.get("/orders/{order_id}/proof", summary="An order's proof of delivery")

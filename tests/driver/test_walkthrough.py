@@ -246,3 +246,40 @@ async def test_a_drivers_day(world: World) -> None:
         )
         assert disabled.status_code == 200, disabled.text
         assert (await http.get("/api/v1/driver/me", headers=me)).status_code == 401
+
+
+async def test_websocket_pushes_and_resumes(world: World) -> None:
+    import json
+
+    import websockets
+
+    async with httpx.AsyncClient(base_url=world.base, timeout=20) as http:
+        token = (await sign_in(http, world.phones[1]))["Authorization"].split()[1]
+        ws_url = world.base.replace("http", "ws") + "/api/v1/driver/messages/ws"
+        async with websockets.connect(f"{ws_url}?token=nonsense") as refused:
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await refused.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+        ids = []
+        for n in range(2):
+            order = await http.post(
+                "/api/v1/orders", json=order_body(f"WS-{n}"), headers=world.office
+            )
+            ids.append(order.json()["id"])
+        async with websockets.connect(f"{ws_url}?token={token}") as socket_:
+            await http.post(
+                f"/api/v1/orders/{ids[0]}/offers",
+                json={"driver_id": world.driver_ids[1]},
+                headers=world.office,
+            )
+            first = json.loads(await asyncio.wait_for(socket_.recv(), 10))
+            assert first["kind"] == "offer" and first["payload"]["order_id"] == ids[0]
+        # offline while the second offer is made; reconnecting after the first id delivers it
+        await http.post(
+            f"/api/v1/orders/{ids[1]}/offers",
+            json={"driver_id": world.driver_ids[1]},
+            headers=world.office,
+        )
+        async with websockets.connect(f"{ws_url}?token={token}&after_id={first['id']}") as again:
+            second = json.loads(await asyncio.wait_for(again.recv(), 10))
+            assert second["kind"] == "offer" and second["payload"]["order_id"] == ids[1]
