@@ -6,6 +6,7 @@ COPY core core
 COPY fleet fleet
 COPY routing routing
 COPY telematics telematics
+COPY reports reports
 COPY api api
 COPY cli cli
 COPY migrations migrations

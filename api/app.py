@@ -22,6 +22,7 @@ from api.routers import (
     phone,
     plans,
     registry,
+    reports,
     speed_limits,
     suggestions,
     tracking,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(suggestions.router)
     v1.include_router(driver.router, prefix="/driver")
     v1.include_router(driver.office)
+    v1.include_router(reports.router)
     v1.include_router(phone.router)
     app.include_router(v1)
     app.include_router(tracking.metrics_router)

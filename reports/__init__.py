@@ -1,0 +1,2 @@
+"""Director reports: utilization, member statements, compliance; read from rollups, never raw
+positions; exported as JSON, CSV and XLSX."""
