@@ -34,6 +34,7 @@ from bench.vrp_check import check_instance, dimacs_arc_tenths, exact_arc
 from bench.vrp_instances import SETS, BestKnown, Instance, best_known, instance_paths, load
 from routing.solver import (
     Matrix,
+    Options,
     Order,
     Problem,
     Stop,
@@ -114,8 +115,10 @@ def to_problem(instance: Instance, scaled: Scaled) -> Problem:
     )
 
 
-def run_planner(instance: Instance, scaled: Scaled, budget: float, seed: int) -> list[list[int]]:
-    result = solve(to_problem(instance, scaled), time_limit_s=budget, seed=seed)
+def run_planner(
+    instance: Instance, scaled: Scaled, budget: float, seed: int, options: Options | None = None
+) -> list[list[int]]:
+    result = solve(to_problem(instance, scaled), time_limit_s=budget, seed=seed, options=options)
     # unserved customers are missing from the routes: the checker reports them
     return [[visit.node for visit in route.visits] for route in result.routes]
 
@@ -172,12 +175,12 @@ def _baseline_routes(routing: Any, manager: Any, solution: Any, vehicles: int) -
 
 
 def timed(
-    solver: str, instance: Instance, scaled: Scaled, budget: float, seed: int
+    solver: str, instance: Instance, scaled: Scaled, budget: float, seed: int, options: Options
 ) -> tuple[list[list[int]], float]:
     """Run one solver in this process; returns its routes and wall seconds."""
     began = time.monotonic()
     if solver == "planner":
-        routes = run_planner(instance, scaled, budget, seed)
+        routes = run_planner(instance, scaled, budget, seed, options)
     else:
         routes = run_baseline(instance, scaled, budget)
     return routes, time.monotonic() - began
@@ -261,7 +264,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--serial", action="store_true", help="run the two solvers one after the other"
     )
+    parser.add_argument("--region-size", type=int, default=Options().region_size)
     args = parser.parse_args(argv)
+    options = Options(region_size=args.region_size)
     bks = best_known(args.set)
     paths = instance_paths(args.set)
     if args.only:
@@ -278,7 +283,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             instance = load(path)
             scaled = scale(instance)
             jobs = {
-                solver: pool.submit(timed, solver, instance, scaled, args.budget, args.seed)
+                solver: pool.submit(
+                    timed, solver, instance, scaled, args.budget, args.seed, options
+                )
                 for solver in solvers
             }
             for solver, job in jobs.items():

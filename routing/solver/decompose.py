@@ -19,7 +19,7 @@ from multiprocessing.pool import AsyncResult
 
 from routing.solver.model import Problem, StopRef
 from routing.solver.options import Options
-from routing.solver.partition import Part, pairs, regions, restrict
+from routing.solver.partition import Part, Region, pairs, regions, restrict
 from routing.solver.result import Result, Route, Status, Unserved
 from routing.solver.screen import unservable
 from routing.solver.single import has_breaks, solve_single
@@ -49,7 +49,7 @@ def solve_decomposed(problem: Problem, *, deadline: float, seed: int, options: O
     reasons: dict[str, str] = {problem.orders[j].id: why for j, why in unservable(problem).items()}
     orders = [j for j in range(len(problem.orders)) if problem.orders[j].id not in reasons]
     first = regions(problem, orders, options.region_size, seed, VEHICLES_PER_ORDER)
-    plan = _Plan({}, {problem.orders[j].id: LATE for j in orders})
+    plan = PlanSoFar({}, {problem.orders[j].id: LATE for j in orders})
     warm = not has_breaks(problem)
     with multiprocessing.get_context("spawn").Pool(options.workers) as pool:
         parts = [restrict(problem, region) for region in first]
@@ -63,7 +63,10 @@ def solve_decomposed(problem: Problem, *, deadline: float, seed: int, options: O
             # borders; it keeps the leftovers' time when nothing is left over
             for turn in range(2):
                 rotated = first[turn:] + first[:turn]
-                parts = [restrict(problem, region) for region in pairs(rotated, problem)]
+                parts = [
+                    restrict(problem, plan.current(problem, region))
+                    for region in pairs(rotated, problem)
+                ]
                 until = began + (FIRST_ROUND_SHARE + PAIRS_SHARE * (turn + 1) / 2) * total
                 if turn and not _leftovers(problem, orders, plan)[0]:
                     until = deadline - MARGIN_SHARE * total
@@ -91,7 +94,9 @@ def solve_decomposed(problem: Problem, *, deadline: float, seed: int, options: O
     return Result(Status.FEASIBLE, routes, unserved, sum(r.distance for r in routes), wall)
 
 
-def _leftovers(problem: Problem, orders: Sequence[int], plan: _Plan) -> tuple[list[int], list[int]]:
+def _leftovers(
+    problem: Problem, orders: Sequence[int], plan: PlanSoFar
+) -> tuple[list[int], list[int]]:
     """Orders still unserved (of ``orders``) and vehicles still without a route."""
     served = {visit.order for route in plan.routes.values() for visit in route.visits}
     left = [j for j in orders if problem.orders[j].id not in served]
@@ -100,7 +105,7 @@ def _leftovers(problem: Problem, orders: Sequence[int], plan: _Plan) -> tuple[li
 
 
 @dataclass(slots=True)
-class _Plan:
+class PlanSoFar:
     """The plan so far: routes by vehicle, and why each order not routed is not."""
 
     routes: dict[str, Route]
@@ -128,6 +133,21 @@ class _Plan:
         for item in result.unserved:
             self.reasons[item.order] = item.reason
 
+    def current(self, problem: Problem, region: Region) -> Region:
+        """The region as the plan now stands: the orders its vehicles serve, plus its orders
+        nobody serves. (An order a neighbour's vehicle took over stays with that vehicle;
+        planning it here too would serve it twice.)"""
+        served = {v.order for route in self.routes.values() for v in route.visits}
+        names = {problem.vehicles[v].id for v in region.fleet}
+        mine = {v.order for name in names if name in self.routes for v in self.routes[name].visits}
+        own = set(region.orders)
+        orders = tuple(
+            j
+            for j, order in enumerate(problem.orders)
+            if order.id in mine or (order.id not in served and j in own)
+        )
+        return replace(region, orders=orders)
+
     def warm_start(self, part: Part) -> dict[str, list[StopRef]]:
         return {
             vehicle.id: [StopRef(v.order, v.leg) for v in self.routes[vehicle.id].visits]
@@ -144,7 +164,7 @@ def _mapped(route: Route, places: Sequence[int]) -> Route:
 def _run(
     pool: multiprocessing.pool.Pool,
     parts: Sequence[Part],
-    plan: _Plan | None,
+    plan: PlanSoFar | None,
     until: float,
     seed: int,
     options: Options,

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bench.vrp_check import check_plan
-from routing.solver import BreakRule, Options, Status, solve
-from routing.solver.partition import regions, restrict
+from routing.solver import BreakRule, Leg, Options, Route, Status, Visit, solve
+from routing.solver.decompose import PlanSoFar
+from routing.solver.partition import Region, regions, restrict
 from tests.solver.tiny import HOUR, MINUTE, parcel, problem, truck
 
 # two towns 100 km apart on the line, with their own orders and vehicles
@@ -53,3 +54,15 @@ def test_decomposed_plan_with_breaks_keeps_the_driving_rule() -> None:
     result = solve(case, time_limit_s=6.0, seed=1, options=options)
     assert check_plan(case, result) == []
     assert result.kpis.served == len(ORDERS)
+
+
+def test_a_later_round_leaves_orders_a_neighbour_took_over_to_that_neighbour() -> None:
+    # region B's order "b" now rides with region A's vehicle: B must not plan it again
+    visit = Visit("b", Leg.PICKUP, 3, 0, 0, 0), Visit("b", Leg.DELIVERY, 4, 0, 0, 0)
+    plan = PlanSoFar({"west0": Route("west0", 0, 0, visit, (), 0)}, {})
+    orders = (parcel("a", 1, 2), parcel("b", 3, 4), parcel("c", 3, 5))
+    case = problem(6, [truck("west0"), truck("east0", home=5)], orders)
+    region_b = Region(seed=3, orders=(1, 2), fleet=(1,))
+    assert plan.current(case, region_b).orders == (2,)  # "c" only: unserved and its own
+    region_a = Region(seed=1, orders=(0,), fleet=(0,))
+    assert plan.current(case, region_a).orders == (0, 1)  # its own "a" and the "b" it serves
