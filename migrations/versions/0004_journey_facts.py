@@ -133,7 +133,8 @@ def upgrade() -> None:
     op.execute(
         "CREATE INDEX ix_journey_events_driver_id_started_at ON journey_events (driver_id, started_at)"
     )
-    # A segment's (trip's or stop's) share of each local day, per driver: rollups are sums of
+    # A segment's (trip's or stop's — a stop and the trip leaving it can start at the same fix)
+    # share of each local day, per driver: rollups are sums of
     # these, so recomputing a window replaces whole segments and re-sums the days they touch.
     op.execute(
         """
@@ -142,6 +143,7 @@ def upgrade() -> None:
                 CONSTRAINT fk_segment_days_vehicle_id_vehicles
                 REFERENCES vehicles (id) ON DELETE CASCADE,
             segment_start timestamptz NOT NULL,
+            segment_kind char(1) NOT NULL CHECK (segment_kind IN ('t', 's')),  -- trip, stop
             day date NOT NULL,
             driver_id integer NOT NULL,
             cooperative_id integer NOT NULL,
@@ -154,7 +156,8 @@ def upgrade() -> None:
             stops smallint NOT NULL,
             first_move_at timestamptz,
             last_move_at timestamptz,
-            CONSTRAINT pk_segment_days PRIMARY KEY (vehicle_id, segment_start, day, driver_id)
+            CONSTRAINT pk_segment_days
+                PRIMARY KEY (vehicle_id, segment_start, segment_kind, day, driver_id)
         )
         """
     )

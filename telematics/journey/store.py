@@ -197,12 +197,13 @@ ON CONFLICT (vehicle_id, started_at) DO UPDATE SET
     duration_s = EXCLUDED.duration_s, engine_on_s = EXCLUDED.engine_on_s
 """
 _DAY_COLUMNS = (
-    "vehicle_id, segment_start, day, driver_id, cooperative_id, distance_m, engine_s, moving_s,"
+    "vehicle_id, segment_start, segment_kind, day, driver_id, cooperative_id, distance_m,"
+    " engine_s, moving_s,"
     " idle_s, nodata_s, trips, stops, first_move_at, last_move_at"
 )
 _UPSERT_DAYS = f"""
 INSERT INTO segment_days ({_DAY_COLUMNS}) SELECT {_DAY_COLUMNS} FROM segment_days_in
-ON CONFLICT (vehicle_id, segment_start, day, driver_id) DO UPDATE SET
+ON CONFLICT (vehicle_id, segment_start, segment_kind, day, driver_id) DO UPDATE SET
     distance_m = EXCLUDED.distance_m, engine_s = EXCLUDED.engine_s,
     moving_s = EXCLUDED.moving_s, idle_s = EXCLUDED.idle_s, nodata_s = EXCLUDED.nodata_s,
     trips = EXCLUDED.trips, stops = EXCLUDED.stops, first_move_at = EXCLUDED.first_move_at,
@@ -251,7 +252,7 @@ class FactBatch:
                     path,
                 )
             )
-            self._add_days(coop_id, vehicle_id, trip.start_t, trip.days)
+            self._add_days(coop_id, vehicle_id, trip.start_t, "t", trip.days)
 
     def add_stops(self, coop_id: int, vehicle_id: int, stops: Iterable[Stop]) -> None:
         for stop in stops:
@@ -268,10 +269,15 @@ class FactBatch:
                     round(stop.engine_on_s),
                 )
             )
-            self._add_days(coop_id, vehicle_id, stop.start_t, stop.days)
+            self._add_days(coop_id, vehicle_id, stop.start_t, "s", stop.days)
 
     def _add_days(
-        self, coop_id: int, vehicle_id: int, segment_start: float, shares: Iterable[DayActivity]
+        self,
+        coop_id: int,
+        vehicle_id: int,
+        segment_start: float,
+        kind: str,
+        shares: Iterable[DayActivity],
     ) -> None:
         start = ts(segment_start)
         for d in shares:
@@ -280,6 +286,7 @@ class FactBatch:
                 (
                     vehicle_id,
                     start,
+                    kind,
                     d.day,
                     d.driver_id,
                     coop_id,

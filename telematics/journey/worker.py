@@ -76,3 +76,6 @@ def run_derive(
         except psycopg.OperationalError as error:
             log.warning("derive: database unavailable (%s); retrying in 2 s", error)
             time.sleep(2)
+        except Exception:  # a bug must not stop derivation for everyone: the cycle rolled back,
+            log.exception("derive: cycle failed; retrying in 5 s")  # its marks stay queued
+            time.sleep(5)

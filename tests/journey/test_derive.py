@@ -192,3 +192,15 @@ def test_live_watch_flags_a_silent_vehicle_once(journey_fleet: JourneyFleet) -> 
         "SELECT kind, ended_at FROM journey_events WHERE vehicle_id = %s AND live", vehicle
     )
     assert live == [(Kind.NOT_TRANSMITTING, None)]
+
+
+def test_a_track_starting_with_one_standing_fix(journey_fleet: JourneyFleet) -> None:
+    """The first stop and the first trip then begin at the same fix: both are kept."""
+    vehicle = journey_fleet.vehicle_ids[0]
+    track = Track(datetime(2026, 3, 2, 1, 0, tzinfo=UTC), 106.80, 10.95).fix(0, True)
+    track.drive_for(600, 40).stand(600)
+    journey_fleet.store(vehicle, track.fixes)
+    journey_fleet.deriver().run_until_idle()
+    found = facts(journey_fleet, vehicle)
+    assert len(found["trips"]) == 1 and len(found["stops"]) == 2
+    assert found["days"][0][7] == 1 and found["days"][0][8] == 2  # trips, stops of the day
