@@ -333,7 +333,7 @@ class Timeline:
         else:
             assert self.stop is not None
             buckets = self.stop.days
-        engine_on = prev.ignition if prev.ignition is not None else in_motion
+        engine_on = in_motion or prev.ignition is True  # moving means the engine runs
         start = prev.t
         while start < p.t:
             end = min(p.t, self.clock.day_end(start))

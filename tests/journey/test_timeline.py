@@ -125,12 +125,13 @@ def test_idle_with_engine_on() -> None:
 def test_days_split_at_local_midnight() -> None:
     # departs 23:31 local (16:31 UTC), drives an hour across midnight
     start = datetime(2026, 3, 2, 16, 30, tzinfo=UTC)
-    track = Track(start, 106.80, 10.95).stand(60).drive_for(3600, 60).stand(600)
+    track = Track(start, 106.80, 10.95).stand(60, ignition=False).drive_for(3600, 60).stand(600)
     out = run(track.fixes).drain()
     days = {d.day.isoformat(): d for d in out.trips[0].days}
     assert set(days) == {"2026-03-02", "2026-03-03"}
     assert abs(days["2026-03-02"].moving_s - 29 * 60) < 20
     assert abs(days["2026-03-03"].moving_s - 31 * 60) < 20
+    assert all(d.engine_s >= d.moving_s for d in out.trips[0].days)  # moving: engine on
     total = sum(d.distance_m for d in out.trips[0].days)
     assert abs(total - out.trips[0].distance_m) < 1
 
