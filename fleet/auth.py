@@ -104,13 +104,20 @@ async def sign_in(
     login = login.strip().lower()
     await _check_rate_limit(session, login, settings)
     user = await session.scalar(select(User).where(func.lower(User.login) == login))
-    if user is None or not verify_password(user.password_hash, password) or not user.is_active:
+    if user is None or not _credentials_match(user, password) or not user.is_active:
         if user is None:
             verify_password(None, password)
         await record_failure(session, login, ip)
         return None
     await session.execute(delete(LoginFailure).where(LoginFailure.login == login))
     return await open_session(session, user, device_id, settings)
+
+
+def _credentials_match(user: User, secret: str) -> bool:
+    """The password, or for a driver who set one, the PIN (same rate limit, same failures)."""
+    if verify_password(user.password_hash, secret):
+        return True
+    return user.pin_hash is not None and verify_password(user.pin_hash, secret)
 
 
 async def open_session(

@@ -229,6 +229,7 @@ class User(Timestamped, Base):
     full_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(200))
+    pin_hash: Mapped[str | None] = mapped_column(String(200))  # drivers: a 6-digit PIN
     driver_id: Mapped[int | None] = mapped_column(
         ForeignKey("drivers.id", ondelete="CASCADE"), unique=True
     )

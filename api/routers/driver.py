@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import time
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -24,17 +25,18 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.deps import AnyTenant, DriverTenant, OfficeTenant, SessionDep, SettingsDep
+from api.deps import AnyTenant, DriverTenant, EditorTenant, OfficeTenant, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, once
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput, NotFound
 from core.storage import LocalStorage
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import today_in
 from fleet import shifts
 from fleet.assignments import current_vehicle_of
-from fleet.auth import authenticate
+from fleet.auth import authenticate, revoke_all_sessions
 from fleet.geo import GeoJSONPoint
-from fleet.models import Driver
+from fleet.models import Driver, User
+from fleet.passwords import hash_password, verify_password
 from routing import jobs
 from routing import orders as order_service
 from routing.lifecycle import FailureReason
@@ -89,6 +91,53 @@ def _shift(shift: Any) -> dict[str, Any] | None:
         "on_break_since": shift.break_started_at,
         "break_total_s": shift.break_total_s,
     }
+
+
+class PinIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"password": "mat-khau-hien-tai", "pin": "482913"}]}
+    )
+
+    password: str = Field(min_length=1, max_length=200)  # the current password, to set a PIN
+    pin: str = Field(pattern=r"^\d{6}$")
+
+
+@router.post("/pin", status_code=204, summary="Set my PIN")
+async def set_pin(body: PinIn, tenant: DriverTenant, session: SessionDep) -> None:
+    """After this the phone may sign in with the phone number and the 6-digit PIN instead of
+    the password (same rate limit). Needs the current password."""
+    user = await session.get(User, tenant.user_id)
+    assert user is not None
+    if not verify_password(user.password_hash, body.password):
+        raise InvalidInput("the current password is wrong", field="password")
+    if body.pin in ("000000", "123456", "111111", "654321"):
+        raise InvalidInput("choose a PIN that is not so easy to guess", field="pin")
+    user.pin_hash = hash_password(body.pin)
+    await session.flush()
+
+
+@office.post("/drivers/{driver_id}/reset-credentials", summary="Reset a driver's password and PIN")
+async def reset_credentials(
+    driver_id: int, tenant: EditorTenant, session: SessionDep
+) -> dict[str, Any]:
+    """A new one-time password for the driver's account; the PIN is cleared and every session
+    of the phone ends at once (its tokens stop working)."""
+    await get_scoped(session, Driver, driver_id, tenant, what="driver")
+    user = (
+        await session.execute(
+            select(User).where(
+                User.driver_id == driver_id, User.cooperative_id == tenant.cooperative_id
+            )
+        )
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"driver {driver_id} has no account", field="id")
+    temporary = secrets.token_urlsafe(9)
+    user.password_hash = hash_password(temporary)
+    user.pin_hash = None
+    await revoke_all_sessions(session, user.id)
+    await session.flush()
+    return {"login": user.login, "temporary_password": temporary}
 
 
 @router.get("/me", summary="My profile, vehicle, shift, papers and driving time")

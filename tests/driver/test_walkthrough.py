@@ -283,3 +283,38 @@ async def test_websocket_pushes_and_resumes(world: World) -> None:
         async with websockets.connect(f"{ws_url}?token={token}&after_id={first['id']}") as again:
             second = json.loads(await asyncio.wait_for(again.recv(), 10))
             assert second["kind"] == "offer" and second["payload"]["order_id"] == ids[1]
+
+
+async def test_pin_sign_in_and_credential_reset(world: World) -> None:
+    async with httpx.AsyncClient(base_url=world.base, timeout=20) as http:
+        me = await sign_in(http, world.phones[0])
+        weak = await http.post(
+            "/api/v1/driver/pin", json={"password": PASSWORD, "pin": "123456"}, headers=me
+        )
+        assert weak.status_code == 400 and weak.json()["field"] == "pin"
+        wrong = await http.post(
+            "/api/v1/driver/pin", json={"password": "nope", "pin": "482913"}, headers=me
+        )
+        assert wrong.status_code == 400 and wrong.json()["field"] == "password"
+        done = await http.post(
+            "/api/v1/driver/pin", json={"password": PASSWORD, "pin": "482913"}, headers=me
+        )
+        assert done.status_code == 204
+        by_pin = await http.post(
+            "/api/v1/auth/token", data={"username": world.phones[0], "password": "482913"}
+        )
+        assert by_pin.status_code == 200
+        reset = await http.post(
+            f"/api/v1/drivers/{world.driver_ids[0]}/reset-credentials", headers=world.office
+        )
+        assert reset.status_code == 200, reset.text
+        assert (await http.get("/api/v1/driver/me", headers=me)).status_code == 401
+        old_pin = await http.post(
+            "/api/v1/auth/token", data={"username": world.phones[0], "password": "482913"}
+        )
+        assert old_pin.status_code == 401
+        temporary = reset.json()["temporary_password"]
+        fresh = await http.post(
+            "/api/v1/auth/token", data={"username": world.phones[0], "password": temporary}
+        )
+        assert fresh.status_code == 200
