@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from core.storage import Storage, sniff_image
 from core.tenancy import Tenant, scoped
 from routing import orders as order_service
 from routing.lifecycle import ON_THE_JOB, OrderStatus, check_transition
+from routing.matrix import GreatCircle
 from routing.models import Order, ProofFile
 
 DRIVER_STEPS = (*ON_THE_JOB, OrderStatus.DELIVERED, OrderStatus.FAILED)
@@ -145,3 +147,34 @@ async def proof_file(session: AsyncSession, tenant: Tenant, file_id: int) -> Pro
     if found is None or (tenant.role == "driver" and found.driver_id != tenant.driver_id):
         raise NotFound(f"file {file_id} not found", field="id")
     return found
+
+
+BEFORE_PICKUP = (OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE_PICKUP, OrderStatus.AT_PICKUP)
+
+
+def etas(
+    route: list[Order], start: tuple[float, float], now: datetime, speed_kind: str | None = None
+) -> dict[tuple[int, str], datetime]:
+    """Arrival times along the route in its order (each job's pickup, if still ahead, then its
+    drop-off), waiting for windows and adding service times; great-circle travel times."""
+    stops: list[tuple[int, str, tuple[float, float], datetime | None, int]] = []
+    for order in route:
+        if order.status in BEFORE_PICKUP:
+            p = to_shape(order.pickup_location)
+            stops.append(
+                (order.id, "pickup", (p.x, p.y), order.pickup_from, order.pickup_service_s)
+            )
+        d = to_shape(order.dropoff_location)
+        stops.append((order.id, "dropoff", (d.x, d.y), order.dropoff_from, order.dropoff_service_s))
+    if not stops:
+        return {}
+    durations, _ = GreatCircle().table([start, *[s[2] for s in stops]], speed_kind)
+    out: dict[tuple[int, str], datetime] = {}
+    clock, here = now, 0
+    for index, (order_id, leg, _, opens, service_s) in enumerate(stops, start=1):
+        arrival = clock + timedelta(seconds=int(durations[here, index]))
+        out[(order_id, leg)] = arrival
+        clock = max(arrival, opens) if opens else arrival
+        clock += timedelta(seconds=service_s)
+        here = index
+    return out

@@ -23,14 +23,14 @@ from fastapi import (
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from api.deps import AnyTenant, DriverTenant, EditorTenant, OfficeTenant, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, once
 from core.errors import DomainError, InvalidInput, NotFound
 from core.storage import LocalStorage
 from core.tenancy import Tenant, get_scoped, scoped
-from core.timeutil import today_in
+from core.timeutil import today_in, utcnow
 from fleet import shifts
 from fleet.assignments import current_vehicle_of
 from fleet.auth import authenticate, revoke_all_sessions
@@ -215,11 +215,31 @@ async def end_shift(tenant: DriverTenant, session: SessionDep, key: IdempotencyK
 @router.get("/jobs", summary="My route")
 async def my_jobs(tenant: DriverTenant, session: SessionDep) -> list[dict[str, Any]]:
     """Accepted and in-progress jobs in order, each with both stops (address, point, window,
-    contact, notes), the load and what proof the customer requires."""
-    return [
-        jsonable_encoder(order_service.to_read(order))
-        for order in await jobs.current(session, tenant)
-    ]
+    contact, notes, ETA from the vehicle's latest position), the load and the proof required."""
+    route = await jobs.current(session, tenant)
+    assert tenant.driver_id is not None
+    vehicle = await current_vehicle_of(session, tenant, tenant.driver_id)
+    here = None
+    if vehicle is not None:
+        here = (
+            await session.execute(
+                text("SELECT ST_X(geom), ST_Y(geom) FROM vehicle_state WHERE vehicle_id = :v"),
+                {"v": vehicle.id},
+            )
+        ).first()
+    arrivals = (
+        jobs.etas(route, (here[0], here[1]), utcnow(), vehicle.kind if vehicle else None)
+        if here is not None
+        else {}
+    )
+    answer = []
+    for order in route:
+        item = jsonable_encoder(order_service.to_read(order))
+        for leg in ("pickup", "dropoff"):
+            eta = arrivals.get((order.id, leg))
+            item[leg]["eta"] = eta.isoformat() if eta else None
+        answer.append(item)
+    return answer
 
 
 @router.post("/jobs/{order_id}/steps", summary="Report a step of a job")
