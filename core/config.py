@@ -37,7 +37,13 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     default_time_zone: str = "Asia/Ho_Chi_Minh"
     cors_origins: list[str] = Field(default_factory=list)
-    storage_dir: str = "var/storage"  # proof-of-delivery files (local disk storage)
+    storage_backend: Literal["local", "s3"] = "local"  # where proof-of-delivery files go
+    storage_dir: str = "var/storage"  # local disk storage
+    s3_endpoint_url: str | None = None  # an S3-compatible service; None: AWS
+    s3_bucket: str = "coopfleet"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")

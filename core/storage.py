@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Protocol
 
+from core.config import Settings
+
 
 class Storage(Protocol):
     def put(self, data: bytes, suffix: str) -> str: ...
@@ -37,6 +39,41 @@ class LocalStorage:
         return path.read_bytes()
 
 
+class S3Storage:
+    """Any S3-compatible object store (AWS, MinIO, Ceph…), by endpoint URL and bucket."""
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None,
+        access_key: str | None,
+        secret_key: str | None,
+        region: str = "us-east-1",
+    ) -> None:
+        import boto3  # only when configured
+
+        self.bucket = bucket
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            region_name=region,
+        )
+
+    def put(self, data: bytes, suffix: str) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        key = f"{digest[:2]}/{digest}{suffix}"
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        return key
+
+    def get(self, key: str) -> bytes:
+        answer = self.client.get_object(Bucket=self.bucket, Key=key)
+        body: bytes = answer["Body"].read()
+        return body
+
+
 def sniff_image(data: bytes) -> str | None:
     """The image type from the content itself (never the file name): jpeg, png or heic."""
     if data.startswith(b"\xff\xd8\xff"):
@@ -53,3 +90,15 @@ def sniff_image(data: bytes) -> str | None:
     ):
         return "image/heic"
     return None
+
+
+def storage_from(settings: Settings) -> Storage:
+    if settings.storage_backend == "s3":
+        return S3Storage(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+            region=settings.s3_region,
+        )
+    return LocalStorage(settings.storage_dir)

@@ -28,7 +28,7 @@ from sqlalchemy import select, text
 from api.deps import AnyTenant, DriverTenant, EditorTenant, OfficeTenant, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, once
 from core.errors import DomainError, InvalidInput, NotFound
-from core.storage import LocalStorage
+from core.storage import storage_from
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import today_in, utcnow
 from fleet import shifts
@@ -290,7 +290,7 @@ async def job_proof(
     stored = await jobs.add_proof(
         session,
         tenant,
-        LocalStorage(settings.storage_dir),
+        storage_from(settings),
         order_id,
         files,
         recipient_name=recipient_name,
@@ -426,5 +426,5 @@ async def download_proof(
 ) -> Response:
     """The image itself, for office roles of the cooperative or the driver who took it."""
     proof = await jobs.proof_file(session, tenant, file_id)
-    data = LocalStorage(settings.storage_dir).get(proof.storage_key)
+    data = storage_from(settings).get(proof.storage_key)
     return Response(data, media_type=proof.content_type, headers={"Cache-Control": "private"})
