@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--serial", action="store_true", help="run the two solvers one after the other"
     )
-    parser.add_argument("--region-size", type=int, default=Options().region_size)
+    parser.add_argument("--region-size", type=int, help="orders per region when decomposing")
     args = parser.parse_args(argv)
     options = Options(region_size=args.region_size)
     bks = best_known(args.set)

@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--budget", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--region-size", type=int, default=250)
+    parser.add_argument("--region-size", type=int, help="orders per region (default: planner's)")
     args = parser.parse_args(argv)
     began = time.monotonic()
     case = generate(args.orders, args.drivers, args.seed)

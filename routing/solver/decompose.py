@@ -48,9 +48,10 @@ def solve_decomposed(problem: Problem, *, deadline: float, seed: int, options: O
     total = deadline - began
     reasons: dict[str, str] = {problem.orders[j].id: why for j, why in unservable(problem).items()}
     orders = [j for j in range(len(problem.orders)) if problem.orders[j].id not in reasons]
-    first = regions(problem, orders, options.region_size, seed, VEHICLES_PER_ORDER)
-    plan = PlanSoFar({}, {problem.orders[j].id: LATE for j in orders})
     warm = not has_breaks(problem)
+    size = options.region_size or (200 if warm else 100)
+    first = regions(problem, orders, size, seed, VEHICLES_PER_ORDER)
+    plan = PlanSoFar({}, {problem.orders[j].id: LATE for j in orders})
     with multiprocessing.get_context("spawn").Pool(options.workers) as pool:
         parts = [restrict(problem, region) for region in first]
         until = began + (FIRST_ROUND_SHARE if warm else FIRST_ROUND_SHARE + PAIRS_SHARE) * total
@@ -75,7 +76,7 @@ def solve_decomposed(problem: Problem, *, deadline: float, seed: int, options: O
                     plan.take(part, result, force=False)
         left, idle = _leftovers(problem, orders, plan)
         if left and idle and time.monotonic() < deadline - MARGIN_SHARE * total:
-            found = regions(problem, left, options.region_size, seed + 2, 1.0, idle)
+            found = regions(problem, left, size, seed + 2, 1.0, idle)
             parts = [restrict(problem, region) for region in found]
             until = deadline - MARGIN_SHARE * total
             results = _run(pool, parts, None, until, seed + 2, options, deadline)

@@ -20,14 +20,16 @@ class Options:
     the budget removing the smallest route and re-inserting its orders, which the guided local
     search alone almost never does (it pays off when vehicles have a fixed cost). Problems with
     more than ``decompose_above`` orders are split into regions of about ``region_size`` orders
-    solved in up to ``workers`` processes.
+    solved in up to ``workers`` processes; by default 200 orders, or 100 when breaks are
+    modelled (first plans with breaks are slower; measured on Gehring-Homberger 1,000, 60 s,
+    4 instances: median gap 12.45 % with regions of 200, 13.57 % with 100).
     """
 
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     eliminate_routes: bool = True
     decompose_above: int = 600
-    region_size: int = 100
+    region_size: int | None = None
     workers: int = 2
     log: bool = False
 
@@ -38,5 +40,5 @@ class Options:
             raise ValueError(f"unknown metaheuristic {self.metaheuristic!r}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
-        if self.decompose_above < 1 or self.region_size < 1:
+        if self.decompose_above < 1 or (self.region_size is not None and self.region_size < 1):
             raise ValueError("decompose_above and region_size must be positive")

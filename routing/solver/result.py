@@ -63,6 +63,9 @@ class Kpis:
 
 @dataclass(frozen=True, slots=True)
 class Result:
+    """``objective`` is the last model's cost as OR-Tools saw it (penalties included; for a
+    decomposed plan, the total distance): compare plans by ``kpis`` instead."""
+
     status: Status
     routes: tuple[Route, ...]
     unserved: tuple[Unserved, ...]
