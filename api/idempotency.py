@@ -11,7 +11,7 @@ from fastapi import Header
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict
+from core.errors import StateConflict
 from core.idempotency import IdempotentAnswer
 from core.tenancy import Tenant
 from fleet.registry import flush_or_raise
@@ -43,7 +43,7 @@ async def once(
     found = await session.get(IdempotentAnswer, (tenant.user_id, key))
     if found is not None:
         if found.fingerprint != fingerprint:
-            raise Conflict(
+            raise StateConflict(
                 "this Idempotency-Key was used for another request", field="Idempotency-Key"
             )
         return found.body

@@ -26,6 +26,22 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class StateConflict(Conflict):
+    """The action does not fit the current state (an open shift, an offer no longer open…)."""
+
+    code = "state_conflict"
+
+
+class InvalidTransition(StateConflict):
+    """A lifecycle step not allowed from the current state; ``details.allowed`` lists them."""
+
+    code = "invalid_transition"
+
+
+class ProofRequired(StateConflict):
+    code = "proof_required"
+
+
 class InvalidInput(DomainError):
     """Input that is well-formed but breaks a business rule (e.g. an unknown member number)."""
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from fleet.assignments import current_vehicle_of
@@ -41,11 +41,11 @@ async def start(session: AsyncSession, tenant: Tenant, plate: str | None, today:
     assert tenant.driver_id is not None
     driver = await get_scoped(session, Driver, tenant.driver_id, tenant, what="driver")
     if await current(session, tenant, driver.id) is not None:
-        raise Conflict("a shift is already started", field="shift")
+        raise StateConflict("a shift is already started", field="shift")
     if plate is None:
         vehicle = await current_vehicle_of(session, tenant, driver.id)
         if vehicle is None:
-            raise Conflict("no vehicle is assigned to you: give its plate", field="plate")
+            raise StateConflict("no vehicle is assigned to you: give its plate", field="plate")
     else:
         try:
             key = parse_plate(plate).key
@@ -64,16 +64,18 @@ async def start(session: AsyncSession, tenant: Tenant, plate: str | None, today:
             )
         ).scalar_one_or_none()
         if holder is not None and holder != driver.id:
-            raise Conflict(f"vehicle {vehicle.plate} is assigned to another driver", field="plate")
+            raise StateConflict(
+                f"vehicle {vehicle.plate} is assigned to another driver", field="plate"
+            )
     lapsed = _expired(driver, vehicle, today)
     if lapsed:
-        raise Conflict(
+        raise StateConflict(
             f"expired: {', '.join(lapsed)}; the shift cannot start",
             field="documents",
             expired=lapsed,
         )
     if vehicle.status != "active":
-        raise Conflict(f"vehicle {vehicle.plate} is {vehicle.status}", field="plate")
+        raise StateConflict(f"vehicle {vehicle.plate} is {vehicle.status}", field="plate")
     shift = Shift(cooperative_id=tenant.cooperative_id, driver_id=driver.id, vehicle_id=vehicle.id)
     session.add(shift)
     await session.flush()
@@ -84,7 +86,7 @@ async def set_break(session: AsyncSession, tenant: Tenant, on: bool) -> Shift:
     assert tenant.driver_id is not None
     shift = await current(session, tenant, tenant.driver_id)
     if shift is None:
-        raise Conflict("no shift is started", field="shift")
+        raise StateConflict("no shift is started", field="shift")
     now = utcnow()
     if on and shift.break_started_at is None:
         shift.break_started_at = now

@@ -10,7 +10,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, ProofRequired, StateConflict
 from core.storage import Storage, sniff_image
 from core.tenancy import Tenant, scoped
 from routing import orders as order_service
@@ -91,7 +91,7 @@ async def _check_proof(session: AsyncSession, order: Order) -> None:
     if order.requires_signature and not kinds.get("signature"):
         missing.append("signature")
     if missing:
-        raise Conflict(
+        raise ProofRequired(
             f"proof of delivery needed first: {', '.join(missing)}", field="proof", missing=missing
         )
 
@@ -110,7 +110,7 @@ async def add_proof(
     """Store photos and a signature (content sniffed, size limited) with the recipient's name."""
     order = await mine(session, tenant, order_id)
     if order.status not in (OrderStatus.AT_DROPOFF, OrderStatus.AT_PICKUP, OrderStatus.PICKED_UP):
-        raise Conflict(f"proof is taken at a stop, the job is {order.status}", field="status")
+        raise StateConflict(f"proof is taken at a stop, the job is {order.status}", field="status")
     stored = []
     for kind, data in files:
         if len(data) > max_bytes:

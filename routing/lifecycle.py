@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from core.errors import Conflict
+from core.errors import InvalidTransition
 
 
 class OrderStatus(StrEnum):
@@ -56,7 +56,7 @@ def check_transition(current: str, target: str) -> OrderStatus:
     """The target state, or 409 naming the states allowed from here."""
     allowed = TRANSITIONS[OrderStatus(current)]
     if target not in allowed:
-        raise Conflict(
+        raise InvalidTransition(
             f"an order that is {current} cannot become {target}",
             field="status",
             allowed=[str(s) for s in allowed],

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.text import fold
 from core.timeutil import utcnow
@@ -161,7 +161,9 @@ async def get(session: AsyncSession, tenant: Tenant, order_id: int, *, lock: boo
 async def change(session: AsyncSession, tenant: Tenant, order_id: int, body: OrderUpdate) -> Order:
     order = await get(session, tenant, order_id, lock=True)
     if order.status not in (OrderStatus.NEW, OrderStatus.PLANNED):
-        raise Conflict(f"an order that is {order.status} can no longer be changed", field="status")
+        raise StateConflict(
+            f"an order that is {order.status} can no longer be changed", field="status"
+        )
     values = body.model_dump(exclude_unset=True, exclude={"pickup", "dropoff"})
     for key, value in values.items():
         setattr(order, key, str(value) if key == "vehicle_kind" and value else value)
@@ -301,10 +303,10 @@ async def offer(
     await expire_offers(session, tenant)
     driver = await get_scoped(session, Driver, driver_id, tenant, what="driver")
     if driver.status != "active":
-        raise Conflict(f"driver {driver_id} is {driver.status}", field="driver_id")
+        raise StateConflict(f"driver {driver_id} is {driver.status}", field="driver_id")
     order = await get(session, tenant, order_id, lock=True)
     if order.status == OrderStatus.OFFERED:
-        raise Conflict("the order is already offered to a driver", field="order_id")
+        raise StateConflict("the order is already offered to a driver", field="order_id")
     check_transition(order.status, OrderStatus.OFFERED)
     before = order.status
     made = Offer(
@@ -354,7 +356,7 @@ async def answer(
     if found.driver_id != tenant.driver_id:
         raise NotFound(f"offer {offer_id} not found", field="id")  # not theirs
     if found.status != "open":
-        raise Conflict(f"the offer is {found.status}", field="offer_id", status=found.status)
+        raise StateConflict(f"the offer is {found.status}", field="offer_id", status=found.status)
     order = await get(session, tenant, found.order_id, lock=True)
     found.status = "accepted" if accept else "declined"
     found.answered_at = utcnow()

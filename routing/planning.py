@@ -20,7 +20,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.errors import Conflict
+from core.errors import StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from fleet.legal import driving_rules_on
@@ -287,14 +287,14 @@ async def accept(session: AsyncSession, tenant: Tenant, plan_id: int) -> Plan:
     open."""
     plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
     if plan.status != "done":
-        raise Conflict(f"a plan that is {plan.status} cannot be accepted", field="status")
+        raise StateConflict(f"a plan that is {plan.status} cannot be accepted", field="status")
     for route in plan.routes or []:
         for stop in route["stops"]:
             if stop["leg"] != "pickup":
                 continue
             order = await order_service.get(session, tenant, stop["order_id"], lock=True)
             if order.status not in (OrderStatus.NEW, OrderStatus.PLANNED):
-                raise Conflict(
+                raise StateConflict(
                     f"order {order.id} is {order.status} now; plan again", field="routes"
                 )
             before = order.status

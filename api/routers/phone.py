@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
 from api.deps import DriverTenant, SessionDep
-from core.errors import Conflict, InvalidInput
+from core.errors import InvalidInput, StateConflict
 from fleet.assignments import current_vehicle_of
 from telematics.checks import VehicleInfo
 from telematics.contract import telemetry_topic
@@ -60,7 +60,7 @@ async def send_positions(request: Request, tenant: DriverTenant, session: Sessio
     assert tenant.driver_id is not None
     vehicle = await current_vehicle_of(session, tenant, tenant.driver_id)
     if vehicle is None:
-        raise Conflict("you have no vehicle assigned; start a shift first", field="vehicle")
+        raise StateConflict("you have no vehicle assigned; start a shift first", field="vehicle")
     info = VehicleInfo(vehicle.id, vehicle.cooperative_id, vehicle.tracking_device_id)
     now = datetime.now(UTC)
     payload, accepted, refused = check_for_vehicle(info, body, now, now)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
 
 from api.deps import EditorTenant, OfficeTenant, SessionDep
-from core.errors import Conflict
+from core.errors import StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from routing import planning
@@ -109,7 +109,7 @@ async def cancel_plan(plan_id: int, tenant: EditorTenant, session: SessionDep) -
     """The running job's result will be thrown away; 409 once it has finished."""
     plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
     if plan.status != "running":
-        raise Conflict(f"a plan that is {plan.status} cannot be cancelled", field="status")
+        raise StateConflict(f"a plan that is {plan.status} cannot be cancelled", field="status")
     plan.status = "cancelled"
     plan.finished_at = utcnow()
     await session.flush()

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, StateConflict
 from core.tenancy import Tenant
 from fleet.legal import driving_rules_on
 from telematics.journey.driving import Drive, evaluate
@@ -184,10 +184,10 @@ async def excuse(
     """Attach a force-majeure reason to a driving-time violation, where that day's rules allow."""
     event = await _event(session, tenant, event_id)
     if event["kind"] not in Kind.VIOLATIONS:
-        raise Conflict("only driving-time violations can be excused", field="id")
+        raise StateConflict("only driving-time violations can be excused", field="id")
     rules = driving_rules_on(event["started_at"].date())
     if not rules.force_majeure_excuses:
-        raise Conflict(
+        raise StateConflict(
             f"the rules in force on {event['started_at'].date().isoformat()}"
             f" ({rules.source}) allow no force-majeure excuse",
             field="id",

@@ -185,8 +185,12 @@ async def test_a_drivers_day(world: World) -> None:
         assert (await http.get("/api/v1/driver/jobs", headers=other)).json() == []
 
         url = f"/api/v1/driver/jobs/{order['id']}/steps"
-        wrong = await http.post(url, json={"status": "delivered"}, headers=me)
+        wrong = await http.post(
+            url, json={"status": "delivered"}, headers={**me, "Accept-Language": "vi"}
+        )
         assert wrong.status_code == 409 and wrong.json()["details"]["allowed"]
+        assert wrong.json()["error"] == "invalid_transition"
+        assert wrong.json()["message"].startswith("Không thể chuyển")
         for n, status in enumerate(
             ["en_route_pickup", "at_pickup", "picked_up", "en_route_dropoff", "at_dropoff"]
         ):
@@ -207,6 +211,7 @@ async def test_a_drivers_day(world: World) -> None:
 
         early = await http.post(url, json={"status": "delivered"}, headers=me)
         assert early.status_code == 409 and early.json()["details"]["missing"] == ["photo"]
+        assert early.json()["error"] == "proof_required"
         proof = f"/api/v1/driver/jobs/{order['id']}/proof"
         huge = await http.post(
             proof, files={"photos": ("a.jpg", b"\xff\xd8\xff" + b"0" * 20_000_000)}, headers=me
