@@ -50,6 +50,12 @@ def _positions(url: str, rng: random.Random) -> int:
                 " ST_SetSRID(ST_MakePoint(%s, %s), 4326), 30)",
                 [(v, coop, *_place(rng)) for v in vehicles],
             )
+        conn.execute(
+            "INSERT INTO shifts (cooperative_id, driver_id, vehicle_id)"
+            " SELECT cooperative_id, driver_id, vehicle_id FROM vehicle_assignments"
+            " WHERE cooperative_id = %s AND ends_at IS NULL",
+            (coop,),
+        )
         conn.execute("ANALYZE vehicle_state")
         return int(coop)
 

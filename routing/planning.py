@@ -24,7 +24,7 @@ from core.errors import StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from fleet.legal import driving_rules_on
-from fleet.models import Depot, Driver, Vehicle, VehicleAssignment
+from fleet.models import Depot, Driver, Shift, Vehicle, VehicleAssignment
 from routing import orders as order_service
 from routing.lifecycle import OrderStatus
 from routing.matrix import GreatCircle, TravelTimes
@@ -68,7 +68,8 @@ class Excluded:
 async def candidates(
     session: AsyncSession, tenant: Tenant, positions: Mapping[int, Point], today: date
 ) -> tuple[list[Candidate], list[Excluded]]:
-    """Drivers with a vehicle assigned now and valid documents, and why the others are not."""
+    """Drivers on shift (a started shift is their availability) with a vehicle assigned now and
+    valid documents, and why the others are not."""
     rows = await session.execute(
         scoped(select(Driver, Vehicle), tenant)
         .join(
@@ -76,6 +77,7 @@ async def candidates(
             (VehicleAssignment.driver_id == Driver.id) & VehicleAssignment.ends_at.is_(None),
         )
         .join(Vehicle, Vehicle.id == VehicleAssignment.vehicle_id)
+        .join(Shift, (Shift.driver_id == Driver.id) & Shift.ended_at.is_(None))
     )
     depot = (await session.execute(scoped(select(Depot), tenant).limit(1))).scalar_one_or_none()
     fallback = None

@@ -28,6 +28,7 @@ _NEAREST = text(
     JOIN vehicle_assignments a ON a.vehicle_id = s.vehicle_id AND a.ends_at IS NULL
     JOIN vehicles v ON v.id = s.vehicle_id
     JOIN drivers d ON d.id = a.driver_id
+    JOIN shifts sh ON sh.driver_id = d.id AND sh.ended_at IS NULL AND sh.break_started_at IS NULL
     WHERE s.cooperative_id = :coop
     ORDER BY s.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
     LIMIT :shortlist
@@ -50,9 +51,10 @@ async def suggest_drivers(
     shortlist: Annotated[int, Query(ge=1, le=500, description="nearest vehicles examined")] = 100,
     explain: Annotated[bool, Query(description="also list why the others were left out")] = False,
 ) -> dict[str, Any]:
-    """The ``limit`` best drivers by ETA to the pickup among the ``shortlist`` nearest vehicles,
-    each qualified (kind, capacity, features, documents valid, continuous-driving time left to
-    reach the pickup); with ``explain``, the reason each other driver was left out."""
+    """The ``limit`` best drivers by ETA to the pickup among the ``shortlist`` nearest vehicles
+    whose drivers are on shift (and not on a break), each qualified (kind, capacity, features,
+    documents valid, continuous-driving time left to reach the pickup); with ``explain``, the
+    reason each other driver was left out."""
     order = await order_service.get(session, tenant, order_id)
     pickup = to_shape(order.pickup_location)
     rows = (

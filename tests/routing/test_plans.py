@@ -19,7 +19,8 @@ V1 = "/api/v1"
 
 @pytest.fixture
 def small_coop(settings: Settings) -> Iterator[tuple[int, list[int]]]:
-    """Three drivers with trucks at a depot in Biên Hòa; one with an expired licence."""
+    """Three drivers on shift with trucks at a depot in Biên Hòa; one with an expired licence;
+    a fourth with a vehicle but no shift, who must not be planned."""
     with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
         coop = conn.execute(
             "INSERT INTO cooperatives (name, tax_code) VALUES ('HTX kế hoạch', '3900000088')"
@@ -31,7 +32,7 @@ def small_coop(settings: Settings) -> Iterator[tuple[int, list[int]]]:
             (coop,),
         )
         drivers = []
-        for n in range(3):
+        for n in range(4):
             expiry = "2020-01-01" if n == 2 else "2030-01-01"
             driver = conn.execute(
                 "INSERT INTO drivers (cooperative_id, full_name, phone, licence_number,"
@@ -48,6 +49,12 @@ def small_coop(settings: Settings) -> Iterator[tuple[int, list[int]]]:
                 " VALUES (%s, %s, %s)",
                 (coop, vehicle, driver),
             )
+            if n < 3:
+                conn.execute(
+                    "INSERT INTO shifts (cooperative_id, driver_id, vehicle_id)"
+                    " VALUES (%s, %s, %s)",
+                    (coop, driver, vehicle),
+                )
             drivers.append(driver)
     yield coop, drivers
     with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:

@@ -28,6 +28,10 @@ async def park(
         {"c": world.coop.id, "v": car.id, "d": driver.id},
     )
     await session.execute(
+        text("INSERT INTO shifts (cooperative_id, driver_id, vehicle_id) VALUES (:c, :d, :v)"),
+        {"c": world.coop.id, "v": car.id, "d": driver.id},
+    )
+    await session.execute(
         text(
             "INSERT INTO vehicle_state (vehicle_id, cooperative_id, device_time, received_at, geom)"
             " VALUES (:v, :c, now(), now(), ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"
