@@ -211,7 +211,7 @@ def _message(error: ErrorDetails) -> str:
     return error["msg"].removeprefix("Value error, ")
 
 
-def _decode(content: bytes) -> str:
+def decode_csv(content: bytes) -> str:
     if len(content) > MAX_BYTES:
         raise FileTooLarge(f"the file is over {MAX_BYTES // 2**20} MB", field="file")
     try:
@@ -225,7 +225,7 @@ def _decode(content: bytes) -> str:
     return text
 
 
-def _reader(text: str) -> Reader:
+def csv_reader(text: str) -> Reader:
     """Rows of ``text``; the delimiter is whichever of ``;`` and ``,`` the header uses more."""
     header = text.partition("\n")[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
@@ -374,7 +374,7 @@ async def import_csv(
     session: AsyncSession, tenant: Tenant, spec: CsvSpec, content: bytes, *, keep_valid: bool
 ) -> ImportReport:
     """Import the file's rows, all or (with ``keep_valid``) the valid ones, and report the rest."""
-    reader = _reader(_decode(content))
+    reader = csv_reader(decode_csv(content))
     columns, header_errors = _header(next(reader, []), spec)
     rows = _rows(reader, columns)
     if header_errors:

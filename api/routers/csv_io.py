@@ -40,6 +40,23 @@ CsvFile = Annotated[
 KeepValid = Annotated[bool, Query(description="import the valid rows even when some rows are bad")]
 
 
+def answer(report: ImportReport, keep_valid: bool) -> Any:
+    """The report, or 422 with it when rows (or the header) are bad and nothing was imported."""
+    if report.errors and (report.header_rejected or not keep_valid):
+        bad = len({error.row for error in report.errors})
+        message = "the header is not usable" if report.header_rejected else f"{bad} bad rows"
+        return JSONResponse(
+            {
+                "error": "validation_error",
+                "message": f"{message}; nothing was imported",
+                "field": "file",
+                **asdict(report),
+            },
+            status_code=422,
+        )
+    return report
+
+
 def _routes(spec: CsvSpec, path: str, filters: Callable[..., dict[str, Any]]) -> None:
     """``POST {path}/import`` and ``GET {path}/export.csv`` for one entity."""
     name = spec.entity.name
@@ -64,19 +81,7 @@ def _routes(spec: CsvSpec, path: str, filters: Callable[..., dict[str, Any]]) ->
         """
         content = await file.read(MAX_BYTES + 1)
         report = await import_csv(session, tenant, spec, content, keep_valid=keep_valid)
-        if report.errors and (report.header_rejected or not keep_valid):
-            bad = len({error.row for error in report.errors})
-            message = "the header is not usable" if report.header_rejected else f"{bad} bad rows"
-            return JSONResponse(
-                {
-                    "error": "validation_error",
-                    "message": f"{message}; nothing was imported",
-                    "field": "file",
-                    **asdict(report),
-                },
-                status_code=422,
-            )
-        return report
+        return answer(report, keep_valid)
 
     @router.get(
         f"{path}/export.csv",

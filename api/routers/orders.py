@@ -9,10 +9,13 @@ from fastapi import APIRouter, Query, status
 from sqlalchemy import select, text
 
 from api.deps import DriverTenant, EditorTenant, OfficeTenant, PageDep, SessionDep
+from api.routers.csv_io import CsvFile, KeepValid
+from api.routers.csv_io import answer as csv_answer
 from core.errors import NotFound
 from core.listing import paginate
 from core.timeutil import utcnow
-from routing import orders
+from fleet.csv_io import MAX_BYTES, ImportReport
+from routing import orders, orders_csv
 from routing.models import Offer, Order
 from routing.schemas import (
     OfferIn,
@@ -45,6 +48,24 @@ async def create_order(body: OrderCreate, tenant: EditorTenant, session: Session
     """A new order (status ``new``) with its pickup and drop-off; the reference is unique in
     the cooperative (409). The answer carries the customer's tracking link."""
     return orders.to_read(await orders.create(session, tenant, body))
+
+
+@router.post(
+    "/orders/import",
+    response_model=ImportReport,
+    summary="Import orders from a CSV file",
+    responses={422: {"description": "some rows are bad (same report): nothing was imported"}},
+)
+async def import_orders(
+    tenant: EditorTenant, session: SessionDep, file: CsvFile, keep_valid: KeepValid = False
+) -> Any:
+    """One order per row: reference, customer_name, pickup_address, pickup_lon, pickup_lat,
+    dropoff_address, dropoff_lon, dropoff_lat are required; optional columns as in the order
+    body (pickup_from, pickup_to, pickup_service_s, weight_kg, price_vnd…). Each bad cell is
+    reported as ``{row, column, message}``; nothing is imported unless ``keep_valid``."""
+    content = await file.read(MAX_BYTES + 1)
+    report = await orders_csv.import_orders(session, tenant, content, keep_valid=keep_valid)
+    return csv_answer(report, keep_valid)
 
 
 @router.get("/orders", summary="List orders")

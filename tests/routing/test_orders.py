@@ -195,3 +195,36 @@ async def test_concurrent_offers_never_double_offer(
         with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
             conn.execute("DELETE FROM users WHERE cooperative_id = %s", (coop,))
             conn.execute("DELETE FROM cooperatives WHERE id = %s", (coop,))
+
+
+CSV = (
+    "reference;customer_name;weight_kg;price_vnd;pickup_address;pickup_lon;pickup_lat;"
+    "pickup_from;dropoff_address;dropoff_lon;dropoff_lat\n"
+    "CSV-1;Công ty A;1200;2500000;Kho Amata;106.87;10.95;2026-11-26T01:00:00Z;Cát Lái;106.79;10.76\n"
+    "CSV-2;Công ty B;900;1800000;Kho Long Bình;106.88;10.94;;Thủ Đức;106.76;10.85\n"
+    "CSV-3;Công ty C;-5;1000;Kho Tam Phước;106.90;10.90;;Dĩ An;200;10.90\n"
+)
+
+
+async def test_import_orders_from_csv(client: httpx.AsyncClient, coop_a: CoopWorld) -> None:
+    files = {"file": ("orders.csv", CSV.encode("utf-8-sig"), "text/csv")}
+    url = f"{V1}/orders/import"
+    refused = await client.post(url, files=files, headers=coop_a.dispatcher.headers)
+    assert refused.status_code == 422
+    bad = {(e["row"], e["column"]) for e in refused.json()["errors"]}
+    assert bad == {(4, "weight_kg"), (4, "dropoff_lon")}
+    assert (await client.get(f"{V1}/orders", headers=coop_a.director.headers)).json()["total"] == 0
+    kept = await client.post(
+        f"{url}?keep_valid=true", files=files, headers=coop_a.dispatcher.headers
+    )
+    assert kept.status_code == 200 and kept.json()["imported"] == 2
+    listed = await client.get(f"{V1}/orders?q=CSV-1", headers=coop_a.director.headers)
+    (first,) = listed.json()["items"]
+    assert first["pickup"]["location"]["coordinates"] == [106.87, 10.95]
+    assert first["price_vnd"] == 2_500_000 and first["pickup"]["window_from"].startswith(
+        "2026-11-26"
+    )
+    again = await client.post(
+        f"{url}?keep_valid=true", files=files, headers=coop_a.dispatcher.headers
+    )
+    assert again.json()["imported"] == 0 and again.json()["rejected"] == 3
