@@ -200,7 +200,8 @@ async def test_concurrent_offers_never_double_offer(
 CSV = (
     "reference;customer_name;weight_kg;price_vnd;pickup_address;pickup_lon;pickup_lat;"
     "pickup_from;dropoff_address;dropoff_lon;dropoff_lat\n"
-    "CSV-1;Công ty A;1200;2500000;Kho Amata;106.87;10.95;2026-11-26T01:00:00Z;Cát Lái;106.79;10.76\n"
+    "CSV-1;Công ty A;1200;2500000;Kho Amata;106.87;10.95;2026-11-26T01:00:00Z;"
+    "Cát Lái;106.79;10.76\n"
     "CSV-2;Công ty B;900;1800000;Kho Long Bình;106.88;10.94;;Thủ Đức;106.76;10.85\n"
     "CSV-3;Công ty C;-5;1000;Kho Tam Phước;106.90;10.90;;Dĩ An;200;10.90\n"
 )
