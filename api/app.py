@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.errors import install_error_handlers
 from api.routers import (
@@ -29,9 +31,12 @@ from api.routers import (
 )
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
+from routing.orders import expire_offers
 from telematics.relay import Relay
 
 API_PREFIX = "/api/v1"
+OFFER_SWEEP_S = 5.0
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 coopfleet serves a transport cooperative's dispatchers, drivers and directors.
@@ -41,6 +46,19 @@ Sign in with `POST /api/v1/auth/token` (OAuth2 password flow) and send the acces
 cooperative's ids answer 404. Errors are JSON: `{"error", "message", "field", "errors"}`.
 Times are UTC (ISO 8601), distances metres, speeds km/h, money VND (integers).
 """
+
+
+async def expire_offers_forever(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Offers past their deadline move on (next driver, or back to dispatch) within seconds,
+    even when nobody is looking."""
+    while True:
+        await asyncio.sleep(OFFER_SWEEP_S)
+        try:
+            async with sessions() as session:
+                await expire_offers(session)
+                await session.commit()
+        except Exception:  # the next sweep tries again; the API must not stop over it
+            log.exception("expiring offers failed")
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
@@ -54,9 +72,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.engine = app_engine
         app.state.session_factory = session_factory(app_engine)
         app.state.relay = Relay(settings.mqtt_host, settings.mqtt_port, settings.secret_key)
+        sweeper = asyncio.create_task(expire_offers_forever(app.state.session_factory))
         try:
             yield
         finally:
+            sweeper.cancel()
             app.state.relay.close()
             if own_engine:
                 await app_engine.dispose()

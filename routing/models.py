@@ -128,6 +128,9 @@ class Offer(Base):
     deadline: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     offered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # auto-dispatch: on decline or expiry the order is offered to the next of these drivers
+    then_driver_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default="{}")
+    deadline_s: Mapped[int] = mapped_column(Integer, server_default="120")
 
 
 class Plan(Base):

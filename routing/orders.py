@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -280,41 +281,58 @@ async def expire_offers(session: AsyncSession, tenant: Tenant | None = None) -> 
         offer.answered_at = utcnow()
         order = await session.get(Order, offer.order_id, with_for_update=True)
         if order is not None and order.status == OrderStatus.OFFERED:
-            order.status = OrderStatus.NEW
-            order.driver_id = None
-            before = OrderStatus.OFFERED
-            await record(
-                session,
-                order,
-                OrderStatus.NEW,
-                from_status=before,
-                driver_id=offer.driver_id,
-                note="offer expired",
-            )
+            await _pass_on(session, offer, order, "offer expired")
     await session.flush()
     return len(expired)
 
 
 async def offer(
-    session: AsyncSession, tenant: Tenant, order_id: int, driver_id: int, deadline_s: int
+    session: AsyncSession,
+    tenant: Tenant,
+    order_id: int,
+    driver_id: int,
+    deadline_s: int,
+    then_driver_ids: Sequence[int] = (),
 ) -> Offer:
-    """Offer an order to one driver. The order row is locked and a partial unique index allows
-    one open offer per order, so two concurrent offers cannot both succeed."""
+    """Offer an order to one driver (and, auto-dispatching, to the next ones in turn). The order
+    row is locked and a partial unique index allows one open offer per order, so two concurrent
+    offers cannot both succeed."""
     await expire_offers(session, tenant)
-    driver = await get_scoped(session, Driver, driver_id, tenant, what="driver")
-    if driver.status != "active":
-        raise StateConflict(f"driver {driver_id} is {driver.status}", field="driver_id")
+    for candidate in (driver_id, *then_driver_ids):
+        await _active_driver(session, tenant, candidate)
     order = await get(session, tenant, order_id, lock=True)
     if order.status == OrderStatus.OFFERED:
         raise StateConflict("the order is already offered to a driver", field="order_id")
     check_transition(order.status, OrderStatus.OFFERED)
+    return await _make_offer(
+        session, order, driver_id, deadline_s, list(then_driver_ids), tenant.user_id
+    )
+
+
+async def _active_driver(session: AsyncSession, tenant: Tenant, driver_id: int) -> Driver:
+    driver = await get_scoped(session, Driver, driver_id, tenant, what="driver")
+    if driver.status != "active":
+        raise StateConflict(f"driver {driver_id} is {driver.status}", field="driver_id")
+    return driver
+
+
+async def _make_offer(
+    session: AsyncSession,
+    order: Order,
+    driver_id: int,
+    deadline_s: int,
+    queue: list[int],
+    user_id: int | None,
+) -> Offer:
     before = order.status
     made = Offer(
-        cooperative_id=tenant.cooperative_id,
+        cooperative_id=order.cooperative_id,
         order_id=order.id,
         driver_id=driver_id,
         deadline=utcnow() + timedelta(seconds=deadline_s),
-        offered_by=tenant.user_id,
+        deadline_s=deadline_s,
+        then_driver_ids=queue,
+        offered_by=user_id,
     )
     session.add(made)
     order.status = OrderStatus.OFFERED
@@ -322,7 +340,7 @@ async def offer(
     await flush_or_raise(session, "offer")
     tell(
         session,
-        tenant.cooperative_id,
+        order.cooperative_id,
         driver_id,
         "offer",
         {
@@ -335,16 +353,26 @@ async def offer(
         },
     )
     await record(
-        session,
-        order,
-        OrderStatus.OFFERED,
-        from_status=before,
-        user_id=tenant.user_id,
+        session, order, OrderStatus.OFFERED, from_status=before, user_id=user_id,
         driver_id=driver_id,
-    )
+    )  # fmt: skip
     await session.flush()
     await session.refresh(made)
     return made
+
+
+async def _pass_on(session: AsyncSession, offer: Offer, order: Order, why: str) -> None:
+    """After a decline or an expiry: the next driver in the offer's queue, else dispatch."""
+    order.status = OrderStatus.NEW
+    order.driver_id = None
+    await record(
+        session, order, OrderStatus.NEW, from_status=OrderStatus.OFFERED,
+        driver_id=offer.driver_id, note=why,
+    )  # fmt: skip
+    await session.flush()
+    if offer.then_driver_ids:
+        following, *rest = offer.then_driver_ids
+        await _make_offer(session, order, following, offer.deadline_s, rest, offer.offered_by)
 
 
 async def answer(
@@ -360,22 +388,21 @@ async def answer(
     order = await get(session, tenant, found.order_id, lock=True)
     found.status = "accepted" if accept else "declined"
     found.answered_at = utcnow()
-    target = OrderStatus.ACCEPTED if accept else OrderStatus.NEW
-    order.status = target
-    if accept:
-        assert tenant.driver_id is not None
-        vehicle = await current_vehicle_of(session, tenant, tenant.driver_id)
-        order.vehicle_id = vehicle.id if vehicle is not None else None
-    else:
-        order.driver_id = None
+    if not accept:
+        await _pass_on(session, found, order, "declined")
+        await session.refresh(order)
+        return found, order
+    assert tenant.driver_id is not None
+    order.status = OrderStatus.ACCEPTED
+    vehicle = await current_vehicle_of(session, tenant, tenant.driver_id)
+    order.vehicle_id = vehicle.id if vehicle is not None else None
     await record(
         session,
         order,
-        target,
+        OrderStatus.ACCEPTED,
         from_status=OrderStatus.OFFERED,
         user_id=tenant.user_id,
         driver_id=tenant.driver_id,
-        note=None if accept else "declined",
     )
     await session.flush()
     await session.refresh(order)

@@ -159,17 +159,23 @@ class OrderEventRead(BaseModel):
 
 class OfferIn(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"driver_id": 42, "deadline_s": 120}]}
+        json_schema_extra={
+            "examples": [{"driver_id": 42, "deadline_s": 120, "then_driver_ids": [57, 13]}]
+        }
     )
 
     driver_id: int
     deadline_s: int = Field(default=120, ge=15, le=3600)
+    then_driver_ids: list[int] = Field(
+        default_factory=list, max_length=20, description="auto-dispatch: next drivers, in order"
+    )
 
 
 class OfferRead(BaseModel):
     id: int
     order_id: int
     driver_id: int
+    then_driver_ids: list[int]
     status: str
     offered_at: datetime
     deadline: datetime

@@ -147,7 +147,9 @@ async def offer_order(
 ) -> Any:
     """The driver has until the deadline to accept; declined or expired, the order is ``new``
     again. An order already offered answers 409: never two drivers at once."""
-    return await orders.offer(session, tenant, order_id, body.driver_id, body.deadline_s)
+    return await orders.offer(
+        session, tenant, order_id, body.driver_id, body.deadline_s, body.then_driver_ids
+    )
 
 
 @router.get("/driver/offers", response_model=list[OfferRead], summary="My open offers")

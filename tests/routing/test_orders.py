@@ -7,11 +7,13 @@ from copy import deepcopy
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.config import Settings
 from routing.schemas import _EXAMPLE
-from tests.conftest import CoopWorld, committed_app, committed_bearer
+from tests import factories
+from tests.conftest import CoopWorld, committed_app, committed_bearer, sign_in_as
 
 V1 = "/api/v1"
 
@@ -229,3 +231,38 @@ async def test_import_orders_from_csv(client: httpx.AsyncClient, coop_a: CoopWor
         f"{url}?keep_valid=true", files=files, headers=coop_a.dispatcher.headers
     )
     assert again.json()["imported"] == 0 and again.json()["rejected"] == 3
+
+
+async def test_auto_dispatch_offers_the_next_driver(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, coop_a: CoopWorld
+) -> None:
+    """Declined by the first driver, the order goes to the next in the queue; when the queue is
+    empty it is back with dispatch."""
+    order = await make(client, coop_a)
+    second = await factories.make_driver(session, coop_a.coop)
+    second_user = await factories.make_user(session, coop_a.coop, role="driver", driver=second)
+    second_actor = await sign_in_as(session, settings, second_user)
+    first_offer = await client.post(
+        f"{V1}/orders/{order['id']}/offers",
+        json={"driver_id": coop_a.driver.user.driver_id, "then_driver_ids": [second.id]},
+        headers=coop_a.dispatcher.headers,
+    )
+    assert first_offer.status_code == 201, first_offer.text
+    await client.post(
+        f"{V1}/driver/offers/{first_offer.json()['id']}/decline", headers=coop_a.driver.headers
+    )
+    waiting = (await client.get(f"{V1}/driver/offers", headers=second_actor.headers)).json()
+    assert [o["order_id"] for o in waiting] == [order["id"]] and waiting[0]["then_driver_ids"] == []
+    await session.execute(
+        text("UPDATE order_offers SET deadline = now() - interval '1 second' WHERE id = :i"),
+        {"i": waiting[0]["id"]},
+    )
+    await session.commit()
+    assert (await client.get(f"{V1}/driver/offers", headers=second_actor.headers)).json() == []
+    back = (await client.get(f"{V1}/orders/{order['id']}", headers=coop_a.director.headers)).json()
+    assert back["status"] == "new" and back["driver_id"] is None
+    history = (
+        await client.get(f"{V1}/orders/{order['id']}/events", headers=coop_a.director.headers)
+    ).json()
+    assert [e["to_status"] for e in history] == ["new", "offered", "new", "offered", "new"]
+    assert [e["note"] for e in history][2:5:2] == ["declined", "offer expired"]
