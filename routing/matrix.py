@@ -26,21 +26,28 @@ class TravelTimes(Protocol):
         ...
 
 
+DEFAULT_SPEEDS_KMH = {
+    "truck": 40.0,
+    "container_tractor": 35.0,
+    "coach": 45.0,
+    "bus": 35.0,
+    "van": 45.0,
+    "taxi": 40.0,
+    "contract_car": 50.0,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class GreatCircle:
     detour: float = 1.3  # road distance / straight-line distance, typical for Vietnamese roads
     default_speed_kmh: float = 40.0
-    speeds_kmh: dict[str, float] = field(
-        default_factory=lambda: {
-            "truck": 40.0,
-            "container_tractor": 35.0,
-            "coach": 45.0,
-            "bus": 35.0,
-            "van": 45.0,
-            "taxi": 40.0,
-            "contract_car": 50.0,
-        }
-    )
+    speeds_kmh: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEEDS_KMH))
+
+    @classmethod
+    def calibrated(cls, measured_kmh: dict[str, float]) -> GreatCircle:
+        """Door-to-door speeds the cooperative's own trips showed (distance along the track over
+        duration), the defaults for kinds without enough trips."""
+        return cls(speeds_kmh={**DEFAULT_SPEEDS_KMH, **measured_kmh})
 
     def table(
         self, points: Sequence[tuple[float, float]], kind: str | None = None

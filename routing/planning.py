@@ -338,6 +338,7 @@ async def execute(
     plan_id: int,
     positions: Mapping[int, Point],
     order_ids: Sequence[int] | None,
+    travel: TravelTimes | None = None,
 ) -> None:
     """Load, solve (in a thread: the event loop stays free), store. A plan cancelled meanwhile
     keeps its status; an error is stored on the plan, never lost."""
@@ -349,7 +350,7 @@ async def execute(
         plan.orders, plan.drivers = len(todo), len(drivers)
         await session.commit()
     try:
-        built = build(todo, drivers, t0)
+        built = build(todo, drivers, t0, travel=travel)
         if built.problem is not None:
             result = await asyncio.to_thread(solve, built.problem, time_limit_s=limit, seed=seed)
         else:

@@ -14,7 +14,9 @@ from core.errors import StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from routing import planning
+from routing.matrix import GreatCircle
 from routing.models import Plan
+from telematics.journey.read import trip_speeds_by_kind
 
 router = APIRouter(tags=["planning"])
 
@@ -70,9 +72,10 @@ async def start_plan(
     the drivers available now; poll ``GET /plans/{id}`` for progress and the result."""
     plan = await planning.start(session, tenant, time_limit_s=body.time_limit_s, seed=body.seed)
     positions = await _positions(session, tenant)
+    travel = GreatCircle.calibrated(await trip_speeds_by_kind(session, tenant))
     await session.commit()
     job = planning.execute(
-        request.app.state.session_factory, tenant, plan.id, positions, body.order_ids
+        request.app.state.session_factory, tenant, plan.id, positions, body.order_ids, travel
     )
     tasks: set[asyncio.Task[None]] = request.app.state.__dict__.setdefault("plan_tasks", set())
     task = asyncio.create_task(job)

@@ -14,8 +14,10 @@ from sqlalchemy import text
 from api.deps import OfficeTenant, SessionDep
 from core.timeutil import today_in
 from routing import orders as order_service
+from routing.matrix import GreatCircle
 from routing.suggest import Nearby, Need, rank
 from telematics.journey.driving import Drive, evaluate
+from telematics.journey.read import trip_speeds_by_kind
 
 router = APIRouter(tags=["orders"])
 
@@ -107,7 +109,8 @@ async def suggest_drivers(
         load=(order.weight_kg, order.volume_m3, order.seats),
         features=frozenset(order.features or ()),
     )
-    best, excluded = rank(need, nearby, today_in(zone or "Asia/Ho_Chi_Minh"), limit)
+    travel = GreatCircle.calibrated(await trip_speeds_by_kind(session, tenant))
+    best, excluded = rank(need, nearby, today_in(zone or "Asia/Ho_Chi_Minh"), limit, travel)
     answer: dict[str, Any] = {"order_id": order.id, "examined": len(nearby), "drivers": best}
     if explain:
         answer["excluded"] = excluded

@@ -294,3 +294,21 @@ async def driving_status(session: AsyncSession, tenant: Tenant, driver_id: int) 
     status["driving_now"] = bool(drives) and now - drives[-1].end_t < 120
     status["as_of"] = datetime.fromtimestamp(now).astimezone()
     return status
+
+
+async def trip_speeds_by_kind(
+    session: AsyncSession, tenant: Tenant, days: int = 30, at_least: int = 20
+) -> dict[str, float]:
+    """Median door-to-door speed (km/h) of the cooperative's closed trips of the last ``days``
+    by vehicle kind, for kinds with ``at_least`` trips of 5 minutes or more."""
+    rows = await session.execute(
+        text(
+            "SELECT v.kind, percentile_cont(0.5) WITHIN GROUP (ORDER BY t.avg_speed_kmh)"
+            " FROM trips t JOIN vehicles v ON v.id = t.vehicle_id"
+            " WHERE t.cooperative_id = :coop AND NOT t.is_open AND t.duration_s >= 300"
+            " AND t.started_at >= now() - make_interval(days => :days)"
+            " GROUP BY v.kind HAVING count(*) >= :at_least"
+        ),
+        {"coop": tenant.cooperative_id, "days": days, "at_least": at_least},
+    )
+    return {kind: float(speed) for kind, speed in rows if speed and speed > 3}
