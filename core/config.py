@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     default_time_zone: str = "Asia/Ho_Chi_Minh"
     cors_origins: list[str] = Field(default_factory=list)
+    osrm_url: str | None = None  # an OSRM-compatible table service for road travel times
     storage_backend: Literal["local", "s3"] = "local"  # where proof-of-delivery files go
     storage_dir: str = "var/storage"  # local disk storage
     s3_endpoint_url: str | None = None  # an S3-compatible service; None: AWS

@@ -63,3 +63,34 @@ class GreatCircle:
         distances = np.ceil(metres).astype(np.int64)
         durations = np.ceil(metres / speed).astype(np.int64)
         return durations, distances
+
+
+@dataclass(frozen=True, slots=True)
+class OsrmTable:
+    """An OSRM-compatible ``table`` service (self-hosted OSRM, or one that speaks its format),
+    for road travel times instead of great-circle estimates. Values are rounded up."""
+
+    base_url: str
+    profile: str = "driving"
+    timeout_s: float = 30.0
+
+    def table(
+        self, points: Sequence[tuple[float, float]], kind: str | None = None
+    ) -> tuple[Table, Table]:
+        import httpx  # only when configured
+
+        coordinates = ";".join(f"{lon:.6f},{lat:.6f}" for lon, lat in points)
+        url = f"{self.base_url.rstrip('/')}/table/v1/{self.profile}/{coordinates}"
+        answer = httpx.get(url, params={"annotations": "duration,distance"}, timeout=self.timeout_s)
+        answer.raise_for_status()
+        body = answer.json()
+        if body.get("code") != "Ok":
+            raise RuntimeError(f"OSRM table answered {body.get('code')}: {body.get('message')}")
+        unreachable = 10**9  # OSRM gives null where no route exists
+        durations = np.array(
+            [[unreachable if v is None else v for v in row] for row in body["durations"]]
+        )
+        distances = np.array(
+            [[unreachable if v is None else v for v in row] for row in body["distances"]]
+        )
+        return np.ceil(durations).astype(np.int64), np.ceil(distances).astype(np.int64)

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
 
-from api.deps import EditorTenant, OfficeTenant, SessionDep
+from api.deps import EditorTenant, OfficeTenant, SessionDep, SettingsDep
 from core.errors import StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from routing import planning
-from routing.matrix import GreatCircle
+from routing.matrix import GreatCircle, OsrmTable, TravelTimes
 from routing.models import Plan
 from telematics.journey.read import trip_speeds_by_kind
 
@@ -66,13 +66,19 @@ async def _positions(session: SessionDep, tenant: Tenant) -> dict[int, tuple[flo
 
 @router.post("/plans", status_code=status.HTTP_202_ACCEPTED, summary="Plan the open orders")
 async def start_plan(
-    body: PlanIn, request: Request, tenant: EditorTenant, session: SessionDep
+    body: PlanIn,
+    request: Request,
+    tenant: EditorTenant,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """Start planning (OR-Tools, within ``time_limit_s``) for the given or all open orders with
     the drivers available now; poll ``GET /plans/{id}`` for progress and the result."""
     plan = await planning.start(session, tenant, time_limit_s=body.time_limit_s, seed=body.seed)
     positions = await _positions(session, tenant)
-    travel = GreatCircle.calibrated(await trip_speeds_by_kind(session, tenant))
+    travel: TravelTimes = GreatCircle.calibrated(await trip_speeds_by_kind(session, tenant))
+    if settings.osrm_url:
+        travel = OsrmTable(settings.osrm_url)
     await session.commit()
     job = planning.execute(
         request.app.state.session_factory, tenant, plan.id, positions, body.order_ids, travel
