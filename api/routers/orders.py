@@ -15,7 +15,7 @@ from core.errors import NotFound
 from core.listing import paginate
 from core.timeutil import utcnow
 from fleet.csv_io import MAX_BYTES, ImportReport
-from routing import orders, orders_csv
+from routing import jobs, orders, orders_csv
 from routing.models import Offer, Order
 from routing.schemas import (
     OfferIn,
@@ -189,7 +189,8 @@ async def decline_offer(offer_id: int, tenant: DriverTenant, session: SessionDep
 @public.get("/track/{token}", summary="Customer tracking link")
 async def track(token: str, session: SessionDep) -> dict[str, Any]:
     """No sign-in: the order's status, its stops' addresses and, while the vehicle is on its
-    way, where it is. The link is unguessable and expires (404 afterwards)."""
+    way, where it is and the ETA at the drop-off. The link is unguessable and expires (404
+    afterwards)."""
     order = (
         await session.execute(select(Order).where(Order.tracking_token == token))
     ).scalar_one_or_none()
@@ -201,6 +202,7 @@ async def track(token: str, session: SessionDep) -> dict[str, Any]:
         "pickup_address": order.pickup_address,
         "dropoff_address": order.dropoff_address,
         "vehicle_position": None,
+        "eta": None,  # drop-off, while the vehicle is on its way
     }
     if order.status in orders.ON_THE_ROAD and order.vehicle_id is not None:
         row = (
@@ -218,4 +220,6 @@ async def track(token: str, session: SessionDep) -> dict[str, Any]:
                 "coordinates": [row[0], row[1]],
                 "time": row[2],
             }
+            arrivals = jobs.etas([order], (row[0], row[1]), utcnow())
+            answer["eta"] = arrivals.get((order.id, "dropoff"))
     return answer

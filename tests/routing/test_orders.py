@@ -143,13 +143,31 @@ async def test_another_cooperative_sees_no_orders(
     assert offer.status_code == 404 and offer.json()["field"] == "id"
 
 
-async def test_tracking_link_needs_no_sign_in(client: httpx.AsyncClient, coop_a: CoopWorld) -> None:
+async def test_tracking_link_needs_no_sign_in(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld
+) -> None:
     order = await make(client, coop_a)
     path = order["tracking_url"]
     assert len(path.rsplit("/", 1)[-1]) >= 32
     seen = await client.get(path)
     assert seen.status_code == 200 and seen.json()["status"] == "new"
     assert (await client.get(f"{V1}/track/not-a-token")).status_code == 404
+    vehicle = await factories.make_vehicle(session, coop_a.coop)
+    await session.execute(
+        text(
+            "INSERT INTO vehicle_state (vehicle_id, cooperative_id, device_time, received_at, geom)"
+            " VALUES (:v, :c, now(), now(), ST_SetSRID(ST_MakePoint(106.85, 10.90), 4326))"
+        ),
+        {"v": vehicle.id, "c": coop_a.coop.id},
+    )
+    await session.execute(
+        text("UPDATE orders SET status = 'en_route_dropoff', vehicle_id = :v WHERE id = :o"),
+        {"v": vehicle.id, "o": order["id"]},
+    )
+    await session.commit()
+    moving = (await client.get(path)).json()
+    assert moving["vehicle_position"]["coordinates"] == [106.85, 10.9]
+    assert moving["eta"] is not None and moving["eta"] > moving["vehicle_position"]["time"]
 
 
 async def test_concurrent_offers_never_double_offer(
