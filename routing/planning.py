@@ -26,16 +26,19 @@ from core.timeutil import utcnow
 from fleet.legal import driving_rules_on
 from fleet.models import Depot, Driver, Shift, Vehicle, VehicleAssignment
 from routing import orders as order_service
-from routing.lifecycle import OrderStatus
+from routing.lifecycle import ON_THE_JOB, OrderStatus
 from routing.matrix import GreatCircle, TravelTimes
 from routing.models import Order, Plan
 from routing.solver import (
     BreakRule,
+    FixedPrefix,
+    Leg,
     Matrix,
     Problem,
     Result,
     Status,
     Stop,
+    StopRef,
     TimeWindow,
     solve,
 )
@@ -44,6 +47,8 @@ from routing.solver import Vehicle as SolverVehicle
 
 Point = tuple[float, float]
 UNRECORDED = 10**9
+ON_BOARD = (OrderStatus.PICKED_UP, OrderStatus.EN_ROUTE_DROPOFF, OrderStatus.AT_DROPOFF)
+COMMITTED = (OrderStatus.ACCEPTED, *ON_THE_JOB)
 DEFAULT_SHIFT_S = 10 * 3600  # without shifts from the driver app, a driver is available this long
 
 
@@ -156,11 +161,39 @@ def build(
     t0: datetime,
     horizon_s: int = DEFAULT_SHIFT_S,
     travel: TravelTimes | None = None,
+    committed: Sequence[Order] = (),
 ) -> Built:
-    """The solver's problem: every stop and driver start is a place in one travel-time table."""
+    """The solver's problem: every stop and driver start is a place in one travel-time table.
+
+    ``committed`` orders (accepted or under way) stay with their driver, first on the route and
+    in their order, served even if late: re-planning never takes a job from a driver."""
     travel = travel or GreatCircle()
     places: list[Point] = []
     solver_orders, skipped = [], []
+    on_shift = {d.driver_id for d in drivers}
+    prefixes: dict[int, list[StopRef]] = {}
+    for order in committed:
+        if order.driver_id not in on_shift:
+            continue
+        on_board = order.status in ON_BOARD
+        whenever = (TimeWindow(0, horizon_s * 2),)
+        pickup = None
+        if not on_board:
+            places.append(_point(order.pickup_location))
+            window = _window(order.pickup_from, order.pickup_to, t0, horizon_s) or whenever
+            pickup = Stop(len(places) - 1, window, order.pickup_service_s)
+        places.append(_point(order.dropoff_location))
+        window = _window(order.dropoff_from, order.dropoff_to, t0, horizon_s) or whenever
+        solver_orders.append(
+            SolverOrder(
+                id=str(order.id),
+                pickup=pickup,
+                delivery=Stop(len(places) - 1, window, order.dropoff_service_s),
+                demand=(order.weight_kg, round(order.volume_m3 * 1000), order.seats),
+            )
+        )
+        legs = ([] if on_board else [Leg.PICKUP]) + [Leg.DELIVERY]
+        prefixes.setdefault(order.driver_id, []).extend(StopRef(str(order.id), leg) for leg in legs)
     for order in open_orders:
         pickup_window = _window(order.pickup_from, order.pickup_to, t0, horizon_s)
         dropoff_window = _window(order.dropoff_from, order.dropoff_to, t0, horizon_s)
@@ -184,7 +217,9 @@ def build(
         skipped += [{"order_id": int(o.id), "reason": "no driver available"} for o in solver_orders]
         return Built(None, places, skipped)
     vehicles = []
-    for driver in nearest_drivers(drivers, places[0::2]):
+    chosen = list(nearest_drivers(drivers, places[0::2]))
+    chosen += [d for d in drivers if d.driver_id in prefixes and d not in chosen]
+    for driver in chosen:
         places.append(driver.start)
         node = len(places) - 1
         vehicles.append(
@@ -205,6 +240,7 @@ def build(
         distances=Matrix.from_flat(len(places), distances.ravel().tolist()),
         vehicles=tuple(vehicles),
         orders=tuple(solver_orders),
+        fixed=tuple(FixedPrefix(str(d), tuple(refs)) for d, refs in prefixes.items()),
         break_rule=BreakRule(rules.continuous_max_s, rules.break_min_s),
     )
     return Built(problem, places, skipped)
@@ -229,7 +265,12 @@ def nearest_drivers(
     return [drivers[i] for i in sorted(chosen.tolist())]
 
 
-def to_plan_json(result: Result, t0: datetime, vehicles_of: Mapping[int, int]) -> dict[str, Any]:
+def to_plan_json(
+    result: Result,
+    t0: datetime,
+    vehicles_of: Mapping[int, int],
+    fixed: frozenset[int] = frozenset(),
+) -> dict[str, Any]:
     """Routes with ETAs as UTC times, unserved orders with reasons, KPIs."""
 
     def at(seconds: int) -> str:
@@ -246,6 +287,7 @@ def to_plan_json(result: Result, t0: datetime, vehicles_of: Mapping[int, int]) -
                 {
                     "order_id": int(visit.order),
                     "leg": str(visit.leg),
+                    "fixed": int(visit.order) in fixed,
                     "eta": at(visit.arrival),
                     "service_start": at(visit.start),
                     "service_end": at(visit.end),
@@ -283,6 +325,20 @@ async def open_orders(
     return list((await session.execute(statement.order_by(Order.id))).scalars())
 
 
+async def committed_orders(
+    session: AsyncSession, tenant: Tenant, driver_ids: Sequence[int]
+) -> list[Order]:
+    """Jobs drivers have accepted or are doing, in the order they will do them."""
+    if not driver_ids:
+        return []
+    rows = await session.execute(
+        scoped(select(Order), tenant)
+        .where(Order.status.in_(COMMITTED), Order.driver_id.in_(driver_ids))
+        .order_by(Order.driver_id, Order.pickup_from.nulls_last(), Order.id)
+    )
+    return list(rows.scalars())
+
+
 async def accept(session: AsyncSession, tenant: Tenant, plan_id: int) -> Plan:
     """The dispatcher takes the plan: its orders become planned for their route's driver and
     vehicle (offers follow, order by order); a plan is accepted once, if its orders are still
@@ -292,8 +348,8 @@ async def accept(session: AsyncSession, tenant: Tenant, plan_id: int) -> Plan:
         raise StateConflict(f"a plan that is {plan.status} cannot be accepted", field="status")
     for route in plan.routes or []:
         for stop in route["stops"]:
-            if stop["leg"] != "pickup":
-                continue
+            if stop["leg"] != "pickup" or stop.get("fixed"):
+                continue  # committed work stays as it is
             order = await order_service.get(session, tenant, stop["order_id"], lock=True)
             if order.status not in (OrderStatus.NEW, OrderStatus.PLANNED):
                 raise StateConflict(
@@ -347,15 +403,17 @@ async def execute(
         t0, limit, seed = plan.starts_at, plan.time_limit_s, plan.seed
         todo = await open_orders(session, tenant, order_ids)
         drivers, excluded = await candidates(session, tenant, positions, t0.date())
+        committed = await committed_orders(session, tenant, [d.driver_id for d in drivers])
         plan.orders, plan.drivers = len(todo), len(drivers)
         await session.commit()
     try:
-        built = build(todo, drivers, t0, travel=travel)
+        built = build(todo, drivers, t0, travel=travel, committed=committed)
         if built.problem is not None:
             result = await asyncio.to_thread(solve, built.problem, time_limit_s=limit, seed=seed)
         else:
             result = Result(Status.FEASIBLE, (), (), 0, 0.0)  # nothing to plan
-        answer = to_plan_json(result, t0, {d.driver_id: d.vehicle_id for d in drivers})
+        vehicles_of = {d.driver_id: d.vehicle_id for d in drivers}
+        answer = to_plan_json(result, t0, vehicles_of, frozenset(o.id for o in committed))
         answer["unserved"] += built.skipped
         answer["kpis"]["drivers_excluded"] = len(excluded)
         error = None

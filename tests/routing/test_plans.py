@@ -129,3 +129,28 @@ async def test_plan_serves_what_it_can_and_says_why_not(
         assert one["status"] == "planned" and one["driver_id"] in drivers[:2]
         again = await client.post(f"{V1}/plans/{plan_id}/accept", headers=headers)
         assert again.status_code == 409
+
+        # mid-day: the first order is on board with its driver; re-planning keeps it there, first
+        with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+            conn.execute("UPDATE orders SET status = 'picked_up' WHERE id = %s", (ids[0],))
+        keeper = one["driver_id"]
+        replan = await client.post(f"{V1}/plans", json={"time_limit_s": 3}, headers=headers)
+        second_id = replan.json()["id"]
+        for _ in range(100):
+            second = (await client.get(f"{V1}/plans/{second_id}", headers=headers)).json()
+            if second["status"] != "running":
+                break
+            await asyncio.sleep(0.2)
+        assert second["status"] == "done", second
+        route = next(r for r in second["routes"] if r["driver_id"] == keeper)
+        assert route["stops"][0] == route["stops"][0] | {
+            "order_id": ids[0],
+            "leg": "delivery",
+            "fixed": True,
+        }
+        assert second["previous_accepted"]["id"] == plan_id
+        assert (
+            await client.post(f"{V1}/plans/{second_id}/accept", headers=headers)
+        ).status_code == 200
+        kept = (await client.get(f"{V1}/orders/{ids[0]}", headers=headers)).json()
+        assert kept["status"] == "picked_up" and kept["driver_id"] == keeper
