@@ -76,5 +76,9 @@ fi
 if ! command -v mosquitto_pub >/dev/null; then
   apt_install mosquitto-clients || say "note: mosquitto-clients (mosquitto_pub/sub) is not installed"
 fi
+# --- Fonts for PDF reports (Vietnamese text) ------------------------------------------------
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  apt_install fonts-dejavu-core || say "note: install 'fonts-dejavu-core' for PDF reports"
+fi
 [ -x "$PY" ] || fail "the virtualenv is missing: run 'make install' first"
 "$PY" -m telematics.broker ensure --dir var/mosquitto --port "$MQTT_PORT"

@@ -8,10 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
+from sqlalchemy import text
 
 from api.deps import OfficeTenant, SessionDep
 from core.timeutil import today_in
-from reports import compliance, export, members, utilization
+from reports import compliance, export, members, pdf, utilization
 from reports.period import Period
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -77,3 +78,25 @@ async def compliance_report(
         session, tenant, Period(start_day, end_day), today_in("Asia/Ho_Chi_Minh")
     )
     return _answer(report, "compliance", export.COMPLIANCE, format)
+
+
+@router.get("/monthly.pdf", summary="The monthly report as a PDF")
+async def monthly_pdf(
+    tenant: OfficeTenant,
+    session: SessionDep,
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])],
+) -> Response:
+    """Totals, a chart of the ten vehicles that drove most, the least used vehicles and the
+    compliance counts of the month, in Vietnamese."""
+    period = Period.month(month)
+    usage = await utilization.utilization(session, tenant, period, "vehicle")
+    checks = await compliance.report(session, tenant, period, today_in("Asia/Ho_Chi_Minh"))
+    name = await session.scalar(
+        text("SELECT name FROM cooperatives WHERE id = :c"), {"c": tenant.cooperative_id}
+    )
+    body = pdf.monthly(str(name), month, usage, checks)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="monthly-{month}.pdf"'},
+    )

@@ -221,3 +221,21 @@ async def test_exports(client: httpx.AsyncClient, session: AsyncSession, coop_a:
     assert sheet.cell(row=2, column=4).value == 300  # a number, not text
     assert isinstance(sheet.cell(row=2, column=14).value, int)
     assert sheet.cell(row=2, column=14).number_format == "#,##0"
+
+
+async def test_monthly_pdf_has_vietnamese_text(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld
+) -> None:
+    import pypdf
+
+    await fleet(session, coop_a)
+    answer = await client.get(
+        f"{V1}/reports/monthly.pdf?month=2026-11", headers=coop_a.director.headers
+    )
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    text_ = "\n".join(
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(answer.content)).pages
+    )
+    assert "Báo cáo hoạt động tháng 11/2026" in text_
+    assert "Tổng quãng đường: 350.0 km" in text_
+    assert "Vi phạm lái liên tục" in text_ and "Quá tốc độ" in text_
