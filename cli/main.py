@@ -77,6 +77,23 @@ def _plan(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _send_reports(args: argparse.Namespace) -> int:
+    from core.db import create_engine_from_settings, session_factory
+    from reports.delivery import deliver_all
+
+    async def run() -> int:
+        settings = get_settings()
+        engine = create_engine_from_settings(settings)
+        async with session_factory(engine)() as session:
+            sent = await deliver_all(session, settings, args.month)
+        await engine.dispose()
+        for item in sent:
+            print(f"sent the {args.month} report to {item['email']}")
+        return 0
+
+    return asyncio.run(run())
+
+
 def _create_admin(args: argparse.Namespace) -> int:
     from fleet.seed import create_platform_admin
 
@@ -242,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--time-limit", type=int, default=60, help="seconds")
     plan.add_argument("--seed", type=int, default=0)
     plan.set_defaults(handler=_plan)
+
+    send = commands.add_parser("send-reports", help="e-mail the monthly report to subscribers")
+    send.add_argument("--month", required=True, help="YYYY-MM, e.g. the month just ended")
+    send.set_defaults(handler=_send_reports)
 
     simulate = commands.add_parser("simulate", help="drive simulated vehicles over MQTT")
     simulate.add_argument("--vehicles", type=int, default=3000)

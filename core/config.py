@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     default_time_zone: str = "Asia/Ho_Chi_Minh"
     cors_origins: list[str] = Field(default_factory=list)
+    smtp_host: str = "127.0.0.1"  # monthly reports by e-mail
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "coopfleet@localhost"
     osrm_url: str | None = None  # an OSRM-compatible table service for road travel times
     storage_backend: Literal["local", "s3"] = "local"  # where proof-of-delivery files go
     storage_dir: str = "var/storage"  # local disk storage

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, pool
 
 import core.idempotency  # noqa: F401  (stored answers of retried requests)
 import fleet.models  # noqa: F401  (registers the registry tables on the metadata)
+import reports.delivery  # noqa: F401  (report subscriptions)
 import routing.models  # noqa: F401  (orders and offers)
 import telematics.tables  # noqa: F401  (and the telemetry tables)
 from core.db import Base

@@ -5,17 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
-from sqlalchemy import text
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
-from api.deps import OfficeTenant, SessionDep
+from api.deps import OfficeTenant, SessionDep, require
+from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import today_in
-from reports import compliance, export, members, pdf, utilization
+from fleet.enums import Role
+from reports import compliance, delivery, export, members, utilization
 from reports.period import Period
 
 router = APIRouter(prefix="/reports", tags=["reports"])
+DirectorTenant = Annotated[Tenant, Depends(require(Role.ADMIN, Role.DIRECTOR))]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv or xlsx")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -88,15 +92,44 @@ async def monthly_pdf(
 ) -> Response:
     """Totals, a chart of the ten vehicles that drove most, the least used vehicles and the
     compliance counts of the month, in Vietnamese."""
-    period = Period.month(month)
-    usage = await utilization.utilization(session, tenant, period, "vehicle")
-    checks = await compliance.report(session, tenant, period, today_in("Asia/Ho_Chi_Minh"))
-    name = await session.scalar(
-        text("SELECT name FROM cooperatives WHERE id = :c"), {"c": tenant.cooperative_id}
-    )
-    body = pdf.monthly(str(name), month, usage, checks)
+    body = await delivery.monthly_pdf(session, tenant, month)
     return Response(
         body,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="monthly-{month}.pdf"'},
     )
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "giamdoc@htx.vn"}]})
+
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+
+
+@router.post("/subscriptions", status_code=201, summary="Receive the monthly report by e-mail")
+async def subscribe(
+    body: SubscriptionIn, tenant: DirectorTenant, session: SessionDep
+) -> dict[str, Any]:
+    """The monthly PDF is sent to this address by `coopfleet send-reports` (run monthly)."""
+    row = delivery.ReportSubscription(
+        cooperative_id=tenant.cooperative_id, user_id=tenant.user_id, email=body.email
+    )
+    session.add(row)
+    await session.flush()
+    return {"id": row.id, "email": row.email}
+
+
+@router.get("/subscriptions", summary="Who receives the monthly report")
+async def subscriptions(tenant: DirectorTenant, session: SessionDep) -> list[dict[str, Any]]:
+    """The cooperative's addresses for the monthly report."""
+    rows = await session.execute(
+        scoped(select(delivery.ReportSubscription), tenant).order_by(delivery.ReportSubscription.id)
+    )
+    return [{"id": r.id, "email": r.email} for r in rows.scalars()]
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204, summary="Stop the e-mails")
+async def unsubscribe(subscription_id: int, tenant: DirectorTenant, session: SessionDep) -> None:
+    """Remove an address; another cooperative's id is 404."""
+    row = await get_scoped(session, delivery.ReportSubscription, subscription_id, tenant)
+    await session.delete(row)

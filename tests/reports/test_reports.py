@@ -239,3 +239,62 @@ async def test_monthly_pdf_has_vietnamese_text(
     assert "Báo cáo hoạt động tháng 11/2026" in text_
     assert "Tổng quãng đường: 350.0 km" in text_
     assert "Vi phạm lái liên tục" in text_ and "Quá tốc độ" in text_
+
+
+async def test_monthly_report_by_email(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld, coop_b: CoopWorld
+) -> None:
+    """A director subscribes; sending delivers the PDF to a local SMTP sink."""
+    import socket
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+
+    from core.config import Settings
+    from reports.delivery import deliver_all
+
+    await fleet(session, coop_a)
+    made = await client.post(
+        f"{V1}/reports/subscriptions",
+        json={"email": "giamdoc@htx.vn"},
+        headers=coop_a.director.headers,
+    )
+    assert made.status_code == 201
+    bad = await client.post(
+        f"{V1}/reports/subscriptions",
+        json={"email": "not-an-address"},
+        headers=coop_a.director.headers,
+    )
+    assert bad.status_code == 422
+    refused = await client.post(
+        f"{V1}/reports/subscriptions", json={"email": "x@y.vn"}, headers=coop_a.dispatcher.headers
+    )
+    assert refused.status_code == 403
+    other = await client.delete(
+        f"{V1}/reports/subscriptions/{made.json()['id']}", headers=coop_b.director.headers
+    )
+    assert other.status_code == 404
+
+    received: list[bytes] = []
+
+    class Sink:
+        async def handle_DATA(self, server: object, session_: object, envelope: object) -> str:
+            received.append(envelope.content)  # type: ignore[attr-defined]
+            return "250 OK"
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="bao-cao@htx.vn")
+        sent = await deliver_all(session, settings, "2026-11")
+    finally:
+        controller.stop()
+    assert [s["email"] for s in sent] == ["giamdoc@htx.vn"]
+    message = message_from_bytes(received[0])
+    assert message["To"] == "giamdoc@htx.vn"
+    attachments = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
+    payload = attachments[0].get_payload(decode=True)
+    assert len(attachments) == 1 and isinstance(payload, bytes) and payload.startswith(b"%PDF")
