@@ -15,7 +15,7 @@ from api.deps import OfficeTenant, SessionDep, require
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import today_in
 from fleet.enums import Role
-from reports import compliance, delivery, export, members, utilization
+from reports import compliance, delivery, dossier, export, members, utilization
 from reports.period import Period
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -133,3 +133,14 @@ async def unsubscribe(subscription_id: int, tenant: DirectorTenant, session: Ses
     """Remove an address; another cooperative's id is 404."""
     row = await get_scoped(session, delivery.ReportSubscription, subscription_id, tenant)
     await session.delete(row)
+
+
+@router.get("/vehicles/{vehicle_id}/dossier", summary="A vehicle's management dossier")
+async def vehicle_dossier(
+    vehicle_id: int, tenant: OfficeTenant, session: SessionDep, start_day: date, end_day: date
+) -> Any:
+    """Papers, activity day by day, trips, dispatches and events of one vehicle over the period:
+    the record that shows the cooperative really manages it."""
+    return jsonable_encoder(
+        await dossier.dossier(session, tenant, vehicle_id, Period(start_day, end_day))
+    )

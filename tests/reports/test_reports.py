@@ -298,3 +298,21 @@ async def test_monthly_report_by_email(
     attachments = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
     payload = attachments[0].get_payload(decode=True)
     assert len(attachments) == 1 and isinstance(payload, bytes) and payload.startswith(b"%PDF")
+
+
+async def test_vehicle_dossier(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld, coop_b: CoopWorld
+) -> None:
+    vehicles, _, _ = await fleet(session, coop_a)
+    url = f"{V1}/reports/vehicles/{vehicles[0]}/dossier?{NOVEMBER}"
+    body = (await client.get(url, headers=coop_a.director.headers)).json()
+    assert body["summary"] == body["summary"] | {
+        "days_with_activity": 2,
+        "km": 300.0,
+        "trips": 4,
+        "dispatches": 2,
+        "delivered": 2,
+    }
+    assert body["vehicle"]["owner"] is not None and body["events"]["overspeed"] == 1
+    assert [d["day"] for d in body["days"]] == ["2026-11-03", "2026-11-04"]
+    assert (await client.get(url, headers=coop_b.director.headers)).status_code == 404
