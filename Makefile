@@ -1,12 +1,13 @@
 # coopfleet: `make demo` runs the whole thing, `make test` checks it. Both work on a fresh Debian
-# machine: they install what is missing (Python packages, PostGIS, Mosquitto) and start services.
+# machine: they install what is missing (Python packages, PostGIS, Mosquitto,
+# Chromium for the console's browser tests) and start services.
 
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: demo test install services migrate seed api lint check-imports clean
+.PHONY: demo test install services browser migrate seed api lint check-imports clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +19,9 @@ install: $(STAMP)
 
 services:
 	bash scripts/services.sh
+
+browser:
+	bash scripts/browser.sh
 
 migrate: install services
 	$(BIN)/coopfleet migrate
@@ -37,7 +41,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install services lint
+test: install services browser lint
 	$(BIN)/pytest
 
 clean:

@@ -9,14 +9,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.errors import install_error_handlers
+from api.live import LiveHub
 from api.routers import (
     accounts,
     assignments,
     auth,
+    console,
     csv_io,
     driver,
     journeys,
@@ -32,6 +35,7 @@ from api.routers import (
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
 from routing.orders import expire_offers
+from telematics.journey.rules import JourneyRules
 from telematics.relay import Relay
 
 API_PREFIX = "/api/v1"
@@ -72,11 +76,13 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.engine = app_engine
         app.state.session_factory = session_factory(app_engine)
         app.state.relay = Relay(settings.mqtt_host, settings.mqtt_port, settings.secret_key)
+        app.state.live = LiveHub(app.state.session_factory, JourneyRules())
         sweeper = asyncio.create_task(expire_offers_forever(app.state.session_factory))
         try:
             yield
         finally:
             sweeper.cancel()
+            await app.state.live.close()
             app.state.relay.close()
             if own_engine:
                 await app_engine.dispose()
@@ -126,7 +132,16 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(driver.office)
     v1.include_router(reports.router)
     v1.include_router(phone.router)
+    v1.include_router(console.router)
     app.include_router(v1)
+    app.include_router(console.pages)
+    app.mount("/console/static", console.static_files, name="console-static")
+    app.mount("/console/vendor/leaflet", console.leaflet_files, name="leaflet")
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/console/")
+
     app.include_router(tracking.metrics_router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")

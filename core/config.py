@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "coopfleet@localhost"
     osrm_url: str | None = None  # an OSRM-compatible table service for road travel times
+    map_tile_url: str = ""  # e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; "": plain map
+    map_tile_attribution: str = ""  # shown in the map's corner when tiles are used
     storage_backend: Literal["local", "s3"] = "local"  # where proof-of-delivery files go
     storage_dir: str = "var/storage"  # local disk storage
     s3_endpoint_url: str | None = None  # an S3-compatible service; None: AWS

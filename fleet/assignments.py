@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,4 +92,41 @@ async def current_vehicle_of(
         scoped(select(Vehicle), tenant)
         .join(VehicleAssignment, VehicleAssignment.vehicle_id == Vehicle.id)
         .where(VehicleAssignment.driver_id == driver_id, VehicleAssignment.ends_at.is_(None))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """A vehicle as the live map labels it: plate, kind and the driver assigned now."""
+
+    vehicle_id: int
+    plate: str
+    kind: str
+    driver_id: int | None
+    driver_name: str | None
+
+
+async def roster(session: AsyncSession, tenant: Tenant) -> list[RosterEntry]:
+    """Every vehicle of the cooperative with its current driver, in one query."""
+    rows = await session.execute(
+        scoped(select(Vehicle.id, Vehicle.plate, Vehicle.kind), tenant)
+        .add_columns(Driver.id, Driver.full_name)
+        .outerjoin(
+            VehicleAssignment,
+            (VehicleAssignment.vehicle_id == Vehicle.id) & VehicleAssignment.ends_at.is_(None),
+        )
+        .outerjoin(Driver, Driver.id == VehicleAssignment.driver_id)
+        .order_by(Vehicle.id)
+    )
+    return [RosterEntry(*row) for row in rows.all()]
+
+
+async def current_driver_of(
+    session: AsyncSession, tenant: Tenant, vehicle_id: int
+) -> Driver | None:
+    """The driver assigned to a vehicle now, if any."""
+    return await session.scalar(
+        scoped(select(Driver), tenant)
+        .join(VehicleAssignment, VehicleAssignment.driver_id == Driver.id)
+        .where(VehicleAssignment.vehicle_id == vehicle_id, VehicleAssignment.ends_at.is_(None))
     )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.config import Settings
 from core.db import Base
 from core.tenancy import Tenant
-from core.timeutil import today_in
+from fleet.cooperatives import local_today
 from fleet.models import Cooperative
 from reports import compliance, pdf, utilization
 from reports.period import Period
@@ -37,7 +37,7 @@ class ReportSubscription(Base):
 async def monthly_pdf(session: AsyncSession, tenant: Tenant, month: str) -> bytes:
     period = Period.month(month)
     usage = await utilization.utilization(session, tenant, period, "vehicle")
-    checks = await compliance.report(session, tenant, period, today_in("Asia/Ho_Chi_Minh"))
+    checks = await compliance.report(session, tenant, period, await local_today(session, tenant))
     cooperative = await session.get(Cooperative, tenant.cooperative_id)
     title = cooperative.name if cooperative is not None else ""
     return pdf.monthly(title, month, usage, checks)

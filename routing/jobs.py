@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -178,3 +179,26 @@ def etas(
         clock += timedelta(seconds=service_s)
         here = index
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleJob:
+    """The order a vehicle is serving right now."""
+
+    order_id: int
+    reference: str
+    status: str
+
+
+async def jobs_by_vehicle(session: AsyncSession, tenant: Tenant) -> dict[int, VehicleJob]:
+    """Vehicles on the road for an order (the newest one when a vehicle serves several)."""
+    rows = await session.execute(
+        scoped(select(Order.vehicle_id, Order.id, Order.reference, Order.status), tenant)
+        .where(Order.status.in_(ON_THE_JOB), Order.vehicle_id.is_not(None))
+        .order_by(Order.vehicle_id, Order.id.desc())
+    )
+    jobs: dict[int, VehicleJob] = {}
+    for vehicle_id, order_id, reference, status in rows.all():
+        if vehicle_id is not None:
+            jobs.setdefault(vehicle_id, VehicleJob(order_id, reference, status))
+    return jobs

@@ -270,8 +270,11 @@ def to_plan_json(
     t0: datetime,
     vehicles_of: Mapping[int, int],
     fixed: frozenset[int] = frozenset(),
+    where: Mapping[tuple[int, str], Point] | None = None,
 ) -> dict[str, Any]:
-    """Routes with ETAs as UTC times, unserved orders with reasons, KPIs."""
+    """Routes with ETAs as UTC times (and each stop's place, from ``where``, so a map can draw
+    them), unserved orders with reasons, KPIs."""
+    where = where or {}
 
     def at(seconds: int) -> str:
         return (t0 + timedelta(seconds=seconds)).isoformat()
@@ -287,6 +290,7 @@ def to_plan_json(
                 {
                     "order_id": int(visit.order),
                     "leg": str(visit.leg),
+                    "location": where.get((int(visit.order), str(visit.leg))),
                     "fixed": int(visit.order) in fixed,
                     "eta": at(visit.arrival),
                     "service_start": at(visit.start),
@@ -413,7 +417,16 @@ async def execute(
         else:
             result = Result(Status.FEASIBLE, (), (), 0, 0.0)  # nothing to plan
         vehicles_of = {d.driver_id: d.vehicle_id for d in drivers}
-        answer = to_plan_json(result, t0, vehicles_of, frozenset(o.id for o in committed))
+        where: dict[tuple[int, str], Point] = {
+            (order.id, leg): _point(location)
+            for order in (*todo, *committed)
+            for leg, location in (
+                (Leg.PICKUP, order.pickup_location),
+                (Leg.DELIVERY, order.dropoff_location),
+            )
+        }
+        fixed = frozenset(o.id for o in committed)
+        answer = to_plan_json(result, t0, vehicles_of, fixed, where)
         answer["unserved"] += built.skipped
         answer["kpis"]["drivers_excluded"] = len(excluded)
         error = None

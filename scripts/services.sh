@@ -17,9 +17,11 @@ fail() { say "$*"; exit 1; }
 can_apt() { [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; }
 apt_install() {
   can_apt || return 1
-  if [ -z "$APT_UPDATED" ]; then apt-get update -qq >/dev/null; APT_UPDATED=1; fi
+  # wait for another apt or dpkg run (an unattended upgrade, a second script) instead of failing
+  local wait=(-o DPkg::Lock::Timeout=300)
+  if [ -z "$APT_UPDATED" ]; then apt-get "${wait[@]}" update -qq >/dev/null; APT_UPDATED=1; fi
   say "installing $* with apt"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq "$@" >/dev/null
 }
 
 if [ "${1:-}" = stop ]; then

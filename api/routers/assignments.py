@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import EditorTenant, OfficeTenant, SessionDep
-from core.timeutil import today_in
 from fleet import assignments, documents
-from fleet.models import Cooperative, VehicleAssignment
+from fleet.cooperatives import local_today
+from fleet.models import VehicleAssignment
 from fleet.schemas import AssignmentCreate, AssignmentRead, ExpiringDocument
 
 router = APIRouter()
@@ -73,6 +73,5 @@ async def expiring_documents(
 
     Dates are compared with today in the cooperative's time zone.
     """
-    coop = await session.get(Cooperative, tenant.cooperative_id)
-    zone = coop.time_zone if coop else "Asia/Ho_Chi_Minh"
-    return await documents.expiring(session, tenant, today=today_in(zone), within_days=days)
+    today = await local_today(session, tenant)
+    return await documents.expiring(session, tenant, today=today, within_days=days)

@@ -30,10 +30,11 @@ from api.idempotency import IdempotencyKey, once
 from core.errors import DomainError, InvalidInput, NotFound
 from core.storage import storage_from
 from core.tenancy import Tenant, get_scoped, scoped
-from core.timeutil import today_in, utcnow
+from core.timeutil import utcnow
 from fleet import shifts
 from fleet.assignments import current_vehicle_of
 from fleet.auth import authenticate, revoke_all_sessions
+from fleet.cooperatives import local_today
 from fleet.geo import GeoJSONPoint
 from fleet.models import Driver, User
 from fleet.passwords import hash_password, verify_password
@@ -45,7 +46,6 @@ from telematics.journey.read import driving_status
 
 router = APIRouter(tags=["driver app"])
 office = APIRouter(tags=["orders"])
-ZONE = "Asia/Ho_Chi_Minh"
 
 
 class ShiftIn(BaseModel):
@@ -146,7 +146,7 @@ async def me(tenant: DriverTenant, session: SessionDep) -> dict[str, Any]:
     assert tenant.driver_id is not None
     driver = await get_scoped(session, Driver, tenant.driver_id, tenant, what="driver")
     vehicle = await current_vehicle_of(session, tenant, driver.id)
-    today = today_in(ZONE)
+    today = await local_today(session, tenant)
     soon = today + timedelta(days=30)
     papers: list[tuple[str, date | None]] = [("driving_licence", driver.licence_expiry)]
     if vehicle is not None:
@@ -185,7 +185,8 @@ async def start_shift(
     reason when a paper has expired, the vehicle is someone else's, or a shift is open."""
 
     async def run() -> Any:
-        return _shift(await shifts.start(session, tenant, body.plate, today_in(ZONE)))
+        today = await local_today(session, tenant)
+        return _shift(await shifts.start(session, tenant, body.plate, today))
 
     return await once(session, tenant, key, {"shift/start": body.model_dump()}, run)
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from api.deps import OfficeTenant, SessionDep, require
 from core.tenancy import Tenant, get_scoped, scoped
-from core.timeutil import today_in
+from fleet.cooperatives import local_today
 from fleet.enums import Role
 from reports import compliance, delivery, dossier, export, members, utilization
 from reports.period import Period
@@ -78,9 +78,8 @@ async def compliance_report(
 ) -> Any:
     """Driving-time warnings and violations per driver, overspeed per 100 km and transmission
     gaps per vehicle and driver, and papers expired or expiring within 30 days (JSON)."""
-    report = await compliance.report(
-        session, tenant, Period(start_day, end_day), today_in("Asia/Ho_Chi_Minh")
-    )
+    today = await local_today(session, tenant)
+    report = await compliance.report(session, tenant, Period(start_day, end_day), today)
     return _answer(report, "compliance", export.COMPLIANCE, format)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from api.deps import OfficeTenant, SessionDep
 from core.timeutil import today_in
+from fleet.cooperatives import zone_of
 from routing import orders as order_service
 from routing.matrix import GreatCircle
 from routing.suggest import Nearby, Need, rank
@@ -76,13 +77,11 @@ async def suggest_drivers(
             _TRIPS, {"coop": tenant.cooperative_id, "drivers": [r[0] for r in rows]}
         ):
             trips[driver_id].append(Drive(start, end, vehicle_id))
-    zone = await session.scalar(
-        text("SELECT time_zone FROM cooperatives WHERE id = :coop"), {"coop": tenant.cooperative_id}
-    )
+    zone = await zone_of(session, tenant)
     now = time.time()
     nearby = []
     for row in rows:
-        status = evaluate(row[0], trips[row[0]], zone or "Asia/Ho_Chi_Minh", now=now).status
+        status = evaluate(row[0], trips[row[0]], zone, now=now).status
         nearby.append(
             Nearby(
                 driver_id=row[0],
@@ -110,7 +109,7 @@ async def suggest_drivers(
         features=frozenset(order.features or ()),
     )
     travel = GreatCircle.calibrated(await trip_speeds_by_kind(session, tenant))
-    best, excluded = rank(need, nearby, today_in(zone or "Asia/Ho_Chi_Minh"), limit, travel)
+    best, excluded = rank(need, nearby, today_in(zone), limit, travel)
     answer: dict[str, Any] = {"order_id": order.id, "examined": len(nearby), "drivers": best}
     if explain:
         answer["excluded"] = excluded

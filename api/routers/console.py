@@ -1,0 +1,195 @@
+"""The dispatcher console: its pages, the live map feed (WebSocket) and the vehicle panel.
+
+Pages are server-rendered shells in the chosen language (cookie ``lang``, Vietnamese by
+default) with no tenant data in them; their ES modules load data from the JSON API with the
+signed-in user's token, so the one place that decides who sees what stays the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import xstatic.pkg.leaflet
+from fastapi import APIRouter, Cookie, Request, WebSocket, WebSocketDisconnect
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from api.console_texts import LANGUAGES, texts_for
+from api.deps import OFFICE, OfficeTenant, SessionDep
+from api.live import LiveHub
+from core.errors import DomainError
+from core.tenancy import get_scoped
+from core.timeutil import utcnow
+from fleet.assignments import current_driver_of
+from fleet.auth import authenticate
+from fleet.cooperatives import local_today, zone_of
+from fleet.models import Vehicle
+from fleet.schemas import VehicleRead
+from routing.jobs import jobs_by_vehicle
+from telematics.journey import read as journey_read
+from telematics.journey.rules import JourneyRules
+from telematics.live import latest_fixes, live_status
+
+HERE = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=HERE / "templates")
+static_files = StaticFiles(directory=HERE / "static" / "console")
+leaflet_files = StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR)
+
+pages = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(tags=["console"])
+
+PAGES = ("dispatch", "fleet", "reports", "login")
+SOON_DAYS = 30
+
+
+def _script_json(value: Any) -> str:
+    """JSON that is safe inside a <script> element."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _render(request: Request, page: str, lang: str | None) -> Response:
+    language = lang if lang in LANGUAGES else LANGUAGES[0]
+    settings = request.app.state.settings
+    texts = texts_for(language)
+    config = {
+        "tileUrl": settings.map_tile_url,
+        "tileAttribution": settings.map_tile_attribution,
+        "language": language,
+    }
+    return templates.TemplateResponse(
+        request,
+        f"console/{page}.html",
+        {
+            "page": page,
+            "lang": language,
+            "t": texts,
+            "texts_json": _script_json(texts),
+            "config_json": _script_json(config),
+        },
+    )
+
+
+@pages.get("/", response_class=HTMLResponse)
+async def dispatch_page(request: Request, lang: Annotated[str | None, Cookie()] = None) -> Response:
+    return _render(request, "dispatch", lang)
+
+
+@pages.get("/{page}", response_class=HTMLResponse)
+async def other_page(
+    page: str, request: Request, lang: Annotated[str | None, Cookie()] = None
+) -> Response:
+    if page not in PAGES or page == "dispatch":
+        return RedirectResponse("/console/")
+    return _render(request, page, lang)
+
+
+@router.websocket("/live/ws")
+async def live_socket(websocket: WebSocket, token: str) -> None:
+    """The live map feed: sign in with ``?token=<access token>``. The first message is a
+    ``snapshot`` of every vehicle (``fields`` names the columns of each row); then, at most
+    once a second, a ``delta`` with only what changed: ``full`` rows for vehicles new or
+    relabelled, ``moves`` rows (``move_fields``) for vehicles that moved or changed status,
+    ``orders`` whose status, driver or vehicle changed. Close codes 4401/4403: sign in again."""
+    factory = websocket.app.state.session_factory
+    settings = websocket.app.state.settings
+    hub: LiveHub = websocket.app.state.live
+    await websocket.accept()
+    try:
+        async with factory() as session:
+            principal = await authenticate(session, token, settings)
+    except DomainError:
+        await websocket.close(code=4401, reason="not authenticated")
+        return
+    tenant = principal.tenant
+    if tenant is None or principal.role not in OFFICE:
+        await websocket.close(code=4403, reason="office roles only")
+        return
+    feed, subscriber = await hub.subscribe(tenant)
+    listener = asyncio.create_task(_drain(websocket))
+    try:
+        await websocket.send_json(feed.snapshot())
+        while not listener.done():
+            waiter = asyncio.create_task(subscriber.ready.wait())
+            await asyncio.wait({waiter, listener}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if subscriber.ready.is_set():
+                await websocket.send_json(subscriber.take())
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the browser went away
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await listener
+        await hub.unsubscribe(feed, subscriber)
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read (and ignore) what the browser sends, so a closed socket is noticed at once."""
+    while True:
+        await websocket.receive_text()
+
+
+@router.get("/vehicles/{vehicle_id}/live", summary="A vehicle now: the map's vehicle panel")
+async def vehicle_now(vehicle_id: int, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
+    """The vehicle, its driver, its latest fix and status, today's distance and time (in the
+    cooperative's zone), the order it is serving and its papers with days left."""
+    vehicle = await get_scoped(session, Vehicle, vehicle_id, tenant, what="vehicle")
+    driver = await current_driver_of(session, tenant, vehicle.id)
+    today = await local_today(session, tenant)
+    found = await latest_fixes(session, tenant.cooperative_id, vehicle_id=vehicle.id)
+    fix = found[0] if found else None
+    job = (await jobs_by_vehicle(session, tenant)).get(vehicle.id)
+    rollup = await journey_read.daily(
+        session, tenant, today, today, group="vehicle", vehicle_id=vehicle.id
+    )
+    papers = {
+        "badge": vehicle.badge_expiry,
+        "inspection": vehicle.inspection_expiry,
+        "insurance": vehicle.insurance_expiry,
+    }
+    if driver is not None:
+        papers["licence"] = driver.licence_expiry
+    answer: dict[str, Any] = jsonable_encoder(
+        {
+            "vehicle": VehicleRead.model_validate(vehicle),
+            "driver": None
+            if driver is None
+            else {"id": driver.id, "full_name": driver.full_name, "phone": driver.phone},
+            "position": None
+            if fix is None
+            else {
+                "lon": fix.lon,
+                "lat": fix.lat,
+                "speed_kmh": fix.speed_kmh,
+                "heading": fix.heading,
+                "ignition": fix.ignition,
+                "device_time": fix.device_time,
+                "received_at": fix.received_at,
+            },
+            "status": "offline"
+            if fix is None
+            else live_status(fix, utcnow(), job is not None, JourneyRules()).value,
+            "today": rollup[0] if rollup else None,
+            "job": None
+            if job is None
+            else {"order_id": job.order_id, "reference": job.reference, "status": job.status},
+            "papers": [
+                {
+                    "document": name,
+                    "expires_on": expires,
+                    "days_left": None if expires is None else (expires - today).days,
+                    "soon": expires is not None and expires <= today + timedelta(days=SOON_DAYS),
+                }
+                for name, expires in papers.items()
+            ],
+            "zone": await zone_of(session, tenant),
+        }
+    )
+    return answer
