@@ -158,8 +158,8 @@ export function toast(message, isError = false) {
 /** The error's message in the page's language, with the field at fault. */
 export function describe(error) {
   if (error instanceof ApiError && error.body) {
-    const field = error.field ? ` (${error.field})` : "";
-    return `${error.body.message}${field}`;
+    const detail = error.body.detail && error.body.detail !== error.body.message ? ` — ${error.body.detail}` : "";
+    return `${error.body.message}${detail}`;
   }
   return String(error.message ?? error);
 }

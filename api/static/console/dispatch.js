@@ -11,7 +11,7 @@ const LIST_LIMIT = 100; // rows in the vehicle list; the map shows them all
 const LIST_REFRESH_MS = 2000;
 
 const me = await startPage();
-const map = L.map("map", { preferCanvas: true, zoomControl: true, keyboard: true }).setView([10.95, 106.82], 10);
+const map = L.map("map", { zoomControl: true, keyboard: true }).setView([10.95, 106.82], 10);
 if (CONFIG.tileUrl) {
   L.tileLayer(CONFIG.tileUrl, { attribution: CONFIG.tileAttribution, maxZoom: 19 }).addTo(map);
 } else {
@@ -242,3 +242,4 @@ if (me.role !== "director") {
   startPlan(context);
 }
 startAlerts(context);
+document.body.dataset.ready = "true"; // every control is wired: tests and users may act
