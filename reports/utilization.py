@@ -119,6 +119,42 @@ async def _rows(
     return [_figures(dict(row), period.days, group) for row in result.mappings()]
 
 
+_BY_DAY = """
+SELECT day, sum(distance_m) AS distance_m, sum(moving_s) AS moving_s,
+       count(DISTINCT vehicle_id) FILTER (WHERE moving_s > 0) AS active_vehicles
+FROM daily_activity
+WHERE cooperative_id = :coop AND day BETWEEN :first AND :last AND vehicle_id <> 0
+GROUP BY day ORDER BY day
+"""
+
+
+async def by_day(session: AsyncSession, tenant: Tenant, period: Period) -> list[dict[str, Any]]:
+    """The whole fleet day by day: km, moving hours, vehicles that moved, and utilization over
+    the vehicles with any activity in the period (the chart of utilization over time)."""
+    fleet = await session.scalar(
+        text(
+            "SELECT count(DISTINCT vehicle_id) FROM daily_activity WHERE cooperative_id = :coop"
+            " AND day BETWEEN :first AND :last AND vehicle_id <> 0"
+        ),
+        {"coop": tenant.cooperative_id, "first": period.first, "last": period.last},
+    )
+    result = await session.execute(
+        text(_BY_DAY),
+        {"coop": tenant.cooperative_id, "first": period.first, "last": period.last},
+    )
+    available_h = (fleet or 1) * AVAILABLE_HOURS_PER_DAY
+    return [
+        {
+            "day": row["day"],
+            "km": round(row["distance_m"] / 1000, 1),
+            "moving_hours": round(row["moving_s"] / 3600, 2),
+            "active_vehicles": int(row["active_vehicles"]),
+            "utilization": round(row["moving_s"] / 3600 / available_h, 4),
+        }
+        for row in result.mappings()
+    ]
+
+
 async def utilization(
     session: AsyncSession, tenant: Tenant, period: Period, group: str
 ) -> dict[str, Any]:
@@ -151,4 +187,5 @@ async def utilization(
         "rows": rows,
         "totals": totals,
         "averages": averages,
+        "days": await by_day(session, tenant, period),
     }

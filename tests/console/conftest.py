@@ -23,6 +23,8 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
 
 from core.config import Settings
+from fleet.entities import VEHICLES
+from fleet.models import Vehicle
 from fleet.passwords import hash_password
 from telematics.broker import LocalBroker
 from telematics.credentials import write_password_file
@@ -38,8 +40,9 @@ from tests.telematics.conftest import (  # noqa: F401 (fixtures)
 CHROMIUM = os.environ.get("COOPFLEET_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "console"
 PASSWORD = "mat-khau-dieu-hanh-1"
-VEHICLES = 24
+FLEET_SIZE = 24
 CENTRE = (106.8426, 10.9574)  # Biên Hòa
+REPORT_DAY = date(2026, 11, 2)
 
 
 @dataclass
@@ -59,12 +62,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _make_cooperative(settings: Settings, tag: str) -> ConsoleWorld:
+def _make_cooperative(config: Settings, tag: str) -> ConsoleWorld:
     """A cooperative with drivers on shift, vehicles with fresh positions, office users and an
     overspeed alert, committed (the server has its own connections)."""
     far = date.today() + timedelta(days=400)
     now = datetime.now(UTC)
-    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+    with psycopg.connect(config.sync_database_url, autocommit=True) as conn:
         coop = conn.execute(
             "INSERT INTO cooperatives (name, tax_code) VALUES (%s, %s) RETURNING id",
             (f"HTX điều hành {tag}", f"{int(tag, 16) % 10**10:010d}"),
@@ -79,18 +82,20 @@ def _make_cooperative(settings: Settings, tag: str) -> ConsoleWorld:
             )
             logins[role] = login
         vehicle_ids, driver_ids, plates = [], [], []
-        for n in range(VEHICLES):
+        for n in range(FLEET_SIZE):
             plate = f"60C-{n:03d}.{int(tag[:2], 16) % 100:02d}"
             driver = conn.execute(
                 "INSERT INTO drivers (cooperative_id, full_name, phone, licence_number,"
                 " licence_class, licence_expiry) VALUES (%s, %s, %s, %s, 'C', %s) RETURNING id",
                 (coop, f"Tài xế Số {n}", f"09{n:08d}", f"GP{tag}{n}", far),
             ).fetchone()[0]  # type: ignore[index]
+            keys = Vehicle(plate=plate)
+            VEHICLES.derive(keys)  # the plate key and search text, as the registry sets them
             vehicle = conn.execute(
-                "INSERT INTO vehicles (cooperative_id, plate, plate_key, kind, payload_kg,"
+                "INSERT INTO vehicles (cooperative_id, plate, plate_key, search, kind, payload_kg,"
                 " volume_m3, badge_expiry, inspection_expiry, insurance_expiry)"
-                " VALUES (%s, %s, %s, 'truck', 8000, 40, %s, %s, %s) RETURNING id",
-                (coop, plate, f"60C{n:03d}{tag}", far, far, far),
+                " VALUES (%s, %s, %s, %s, 'truck', 8000, 40, %s, %s, %s) RETURNING id",
+                (coop, plate, keys.plate_key, keys.search, far, far, far),
             ).fetchone()[0]  # type: ignore[index]
             conn.execute(
                 "INSERT INTO vehicle_assignments (cooperative_id, vehicle_id, driver_id)"
@@ -112,11 +117,18 @@ def _make_cooperative(settings: Settings, tag: str) -> ConsoleWorld:
             vehicle_ids.append(vehicle)
             driver_ids.append(driver)
             plates.append(plate)
+        for n, vehicle in enumerate(vehicle_ids[:3]):  # yesterday's activity, for the reports
+            conn.execute(
+                "INSERT INTO daily_activity (vehicle_id, day, driver_id, cooperative_id,"
+                " distance_m, engine_s, moving_s, idle_s, nodata_s, trips, stops)"
+                " VALUES (%s, %s, %s, %s, %s, 7200, 3600 * %s, 600, 0, 2, 3)",
+                (vehicle, REPORT_DAY, driver_ids[n], coop, 100_000 * (n + 1), n + 1),
+            )
         event_id = conn.execute(
             "INSERT INTO journey_events (cooperative_id, source, subject_id, kind, vehicle_id,"
             " driver_id, started_at, ended_at, geom, details)"
             " VALUES (%s, 'vehicle', %s, 'overspeed', %s, %s, %s, %s,"
-            " ST_SetSRID(ST_MakePoint(%s, %s), 4326), '{\"max_kmh\": 97, \"limit_kmh\": 80}')"
+            ' ST_SetSRID(ST_MakePoint(%s, %s), 4326), \'{"max_kmh": 97, "limit_kmh": 80}\')'
             " RETURNING id",
             (
                 coop,
@@ -131,17 +143,18 @@ def _make_cooperative(settings: Settings, tag: str) -> ConsoleWorld:
     return ConsoleWorld("", coop, vehicle_ids, driver_ids, plates, logins, event_id)
 
 
-def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+def _serve(config: Settings, port: int) -> subprocess.Popen[bytes]:
     """``coopfleet api`` as its own process, on the test database and broker."""
     environment = {
         **os.environ,
         "COOPFLEET_ENVIRONMENT": "test",
-        "COOPFLEET_DATABASE_URL": settings.database_url,
-        "COOPFLEET_SECRET_KEY": settings.secret_key,
-        "COOPFLEET_MQTT_HOST": settings.mqtt_host,
-        "COOPFLEET_MQTT_PORT": str(settings.mqtt_port),
+        "COOPFLEET_DATABASE_URL": config.database_url,
+        "COOPFLEET_SECRET_KEY": config.secret_key,
+        "COOPFLEET_MQTT_HOST": config.mqtt_host,
+        "COOPFLEET_MQTT_PORT": str(config.mqtt_port),
     }
-    command = [sys.executable, "-m", "cli.main", "api", "--port", str(port), "--log-level", "warning"]
+    command = [sys.executable, "-m", "cli.main", "api", "--port", str(port)]
+    command += ["--log-level", "warning"]
     process = subprocess.Popen(command, env=environment)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -181,7 +194,7 @@ def world(settings: Settings, broker: LocalBroker) -> Iterator[ConsoleWorld]:  #
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 (once, before the browser starts)
         pytest.fail(f"{CHROMIUM} is missing: run scripts/browser.sh (make test does)")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM)
@@ -215,6 +228,9 @@ class Console:
         await self.page.wait_for_selector("body[data-ready]", state="attached")
 
     async def screenshot(self, name: str) -> None:
+        """The page once the map has settled (vehicles are hidden while it zooms)."""
+        await self.page.wait_for_function("!document.querySelector('.leaflet-zoom-anim')")
+        await self.page.wait_for_timeout(300)
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         await self.page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -257,7 +258,8 @@ async def test_keyboard_moves_between_tabs(console: Console) -> None:
     await console.sign_in("dispatcher")
     await page.get_by_role("tab", name="Xe", exact=True).focus()
     await page.keyboard.press("ArrowRight")
-    await expect(page.get_by_role("tab", name="Đơn hàng")).to_have_attribute("aria-selected", "true")
+    orders_tab = page.get_by_role("tab", name="Đơn hàng")
+    await expect(orders_tab).to_have_attribute("aria-selected", "true")
     await expect(page.locator("#pane-orders")).to_be_visible()
 
 
@@ -269,3 +271,47 @@ async def test_a_director_lands_on_reports_and_cannot_dispatch(console: Console)
     await wait_js(console, "window.coopfleet?.feed.vehicles.size > 0")
     await expect(page.get_by_role("tab", name="Đơn hàng")).to_be_hidden()
     await expect(page.get_by_role("tab", name="Kế hoạch")).to_be_hidden()
+
+
+async def test_reports_page_shows_figures_and_exports_xlsx(console: Console) -> None:
+    page = console.page
+    await console.sign_in("director")
+    form = page.locator("#report-filters")
+    await form.locator("[name=month]").fill("2026-11")
+    await form.get_by_role("button", name="Xem báo cáo").click()
+    rows = page.locator("#utilization-table tbody tr")
+    await expect(rows).to_have_count(3)
+    # ranked by utilization: the vehicle that moved 3 h first, 300 km; the last one flagged
+    await expect(rows.nth(0)).to_contain_text(console.world.plates[2])
+    await expect(rows.nth(0).locator("td").nth(2)).to_have_text("300")
+    await expect(rows.nth(2)).to_have_class("flagged")
+    assert await page.locator("#chart-days circle").count() == 1  # one day with activity
+    await console.screenshot("reports")
+    async with page.expect_download() as waiting:
+        await form.get_by_role("button", name="Xuất Excel").click()
+    download = await waiting.value
+    assert download.suggested_filename.endswith(".xlsx")
+    assert (await download.path()).read_bytes()[:2] == b"PK"  # a zip: an XLSX workbook
+    assert console.errors == []
+
+
+async def test_fleet_page_search_and_csv_import_report(console: Console, tmp_path: Path) -> None:
+    page = console.page
+    await console.sign_in("admin")
+    await console.goto("/console/fleet")
+    table = page.locator("#registry-table tbody tr")
+    await expect(table).to_have_count(24)
+    await page.locator("#registry-search").fill(console.world.plates[7])
+    await expect(table).to_have_count(1)
+    await console.screenshot("fleet")
+    bad = tmp_path / "members.csv"
+    bad.write_text("member_no,full_name,join_date\nXV-1,Nguyễn Văn A,2026-13-40\n", "utf-8")
+    form = page.locator("#import-form")
+    await form.locator("[name=entity]").select_option("members")
+    await form.locator("[name=file]").set_input_files(str(bad))
+    await form.get_by_role("button", name="Nhập").click()
+    await expect(page.locator("#import-summary")).to_contain_text("chưa nhập dòng nào")
+    errors = page.locator("#import-errors tbody tr")
+    await expect(errors).to_have_count(1)
+    await expect(errors.first.locator("td").first).to_have_text("2")
+    await expect(errors.first).to_contain_text("join_date")

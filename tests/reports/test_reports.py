@@ -156,6 +156,13 @@ async def test_utilization_by_vehicle(
     assert [r["rank"] for r in body["rows"]] == [1, 2]
     assert second["bottom_10_percent"] and not first["bottom_10_percent"]
     assert body["totals"]["km"] == 350.0
+    # day by day: 3 Nov one vehicle 200 km 5 h; 4 Nov both, 150 km 4 h; 2 vehicles available
+    assert body["days"] == [
+        {"day": "2026-11-03", "km": 200.0, "moving_hours": 5.0, "active_vehicles": 1,
+         "utilization": round(5 / 20, 4)},
+        {"day": "2026-11-04", "km": 150.0, "moving_hours": 4.0, "active_vehicles": 2,
+         "utilization": round(4 / 20, 4)},
+    ]  # fmt: skip
     other = await client.get(
         f"{V1}/reports/utilization?{NOVEMBER}", headers=coop_b.director.headers
     )

@@ -1,0 +1,166 @@
+"""The live map's WebSocket feed against the real server: who may listen, what a cooperative
+sees, and that after the snapshot only changes are sent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from core.config import Settings
+from fleet.passwords import hash_password
+from tests.console.conftest import PASSWORD, ConsoleWorld
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def token(world: ConsoleWorld, login: str, password: str = PASSWORD) -> str:
+    async with httpx.AsyncClient(base_url=world.base) as http:
+        answer = await http.post(
+            "/api/v1/auth/token", data={"username": login, "password": password}
+        )
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["access_token"])
+
+
+def feed_url(world: ConsoleWorld, access_token: str) -> str:
+    return f"{world.base.replace('http', 'ws')}/api/v1/live/ws?token={access_token}"
+
+
+async def receive(socket: ClientConnection) -> dict[str, Any]:
+    """The next message; the feed sends at least a delta a second while anything changes."""
+    async with asyncio.timeout(5):
+        message: dict[str, Any] = json.loads(await socket.recv())
+    return message
+
+
+async def test_only_office_roles_with_a_valid_token_may_listen(
+    world: ConsoleWorld, settings: Settings
+) -> None:
+    with pytest.raises(ConnectionClosed) as refused:
+        async with connect(feed_url(world, "not-a-token")) as socket:
+            await receive(socket)
+    assert refused.value.rcvd is not None and refused.value.rcvd.code == 4401
+    phone = f"09{uuid.uuid4().int % 10**8:08d}"
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO users (cooperative_id, login, full_name, role, password_hash, driver_id)"
+            " VALUES (%s, %s, 'Tài xế', 'driver', %s, %s)",
+            (world.coop_id, phone, hash_password(PASSWORD), world.driver_ids[0]),
+        )
+    with pytest.raises(ConnectionClosed) as driver:
+        async with connect(feed_url(world, await token(world, phone))) as socket:
+            await receive(socket)
+    assert driver.value.rcvd is not None and driver.value.rcvd.code == 4403
+
+
+async def test_a_cooperative_sees_only_its_own_fleet(
+    world: ConsoleWorld, settings: Settings
+) -> None:
+    async with connect(feed_url(world, await token(world, world.logins["dispatcher"]))) as socket:
+        snapshot = await receive(socket)
+    assert snapshot["type"] == "snapshot"
+    index = snapshot["fields"].index("id")
+    assert sorted(row[index] for row in snapshot["vehicles"]) == sorted(world.vehicle_ids)
+
+    tag = uuid.uuid4().hex[:6]
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        other = conn.execute(
+            "INSERT INTO cooperatives (name, tax_code) VALUES (%s, %s) RETURNING id",
+            (f"HTX khác {tag}", f"{int(tag, 16) % 10**10:010d}"),
+        ).fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            "INSERT INTO vehicles (cooperative_id, plate, plate_key, kind) VALUES (%s, %s, %s,"
+            " 'van')",
+            (other, "51D-999.99", f"51D99999{tag}"),
+        )
+        conn.execute(
+            "INSERT INTO users (cooperative_id, login, full_name, role, password_hash)"
+            " VALUES (%s, %s, 'Điều phối khác', 'dispatcher', %s)",
+            (other, f"other-{tag}@htx.vn", hash_password(PASSWORD)),
+        )
+    try:
+        access = await token(world, f"other-{tag}@htx.vn")
+        async with connect(feed_url(world, access)) as socket:
+            theirs = await receive(socket)
+        ids = [row[index] for row in theirs["vehicles"]]
+        assert len(ids) == 1 and not set(ids) & set(world.vehicle_ids)
+    finally:
+        with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM users WHERE cooperative_id = %s", (other,))
+            conn.execute("DELETE FROM cooperatives WHERE id = %s", (other,))
+
+
+async def test_after_the_snapshot_only_changes_are_sent(
+    world: ConsoleWorld, settings: Settings
+) -> None:
+    async with connect(feed_url(world, await token(world, world.logins["dispatcher"]))) as socket:
+        snapshot = await receive(socket)
+        fields = snapshot["fields"]
+        status_at = fields.index("status")
+        shown = {row[0]: row for row in snapshot["vehicles"]}
+        moved = world.vehicle_ids[10]
+        with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+            conn.execute(
+                "UPDATE vehicle_state SET geom = ST_SetSRID(ST_MakePoint(106.7777, 10.8888), 4326),"
+                " device_time = now(), received_at = now(), speed_kmh = 33 WHERE vehicle_id = %s",
+                (moved,),
+            )
+        seen: dict[int, list[Any]] = {}
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline and moved not in seen:
+            delta = await receive(socket)
+            assert delta["type"] == "delta"
+            for row in delta.get("moves", []):
+                seen[row[0]] = row
+    move_fields = snapshot["move_fields"]
+    row = dict(zip(move_fields, seen[moved], strict=True))
+    assert (row["lon"], row["lat"], row["speed"], row["status"]) == (
+        106.7777,
+        10.8888,
+        33,
+        "moving",
+    )
+    for vehicle_id, change in seen.items():  # any other vehicle sent had changed its status
+        if vehicle_id != moved:
+            before = shown[vehicle_id][status_at]
+            assert change[move_fields.index("status")] != before
+
+
+async def test_order_status_changes_are_pushed(world: ConsoleWorld) -> None:
+    access = await token(world, world.logins["dispatcher"])
+    headers = {"Authorization": f"Bearer {access}"}
+    body = {
+        "reference": f"LIVE-{uuid.uuid4().hex[:6]}",
+        "kind": "freight",
+        "customer_name": "Khách trực tuyến",
+        "pickup": {"address": "Kho A", "location": {"type": "Point", "coordinates": [106.8, 10.9]}},
+        "dropoff": {
+            "address": "Kho B",
+            "location": {"type": "Point", "coordinates": [106.7, 10.8]},
+        },
+    }
+    async with connect(feed_url(world, access)) as socket:
+        await receive(socket)
+        async with httpx.AsyncClient(base_url=world.base, headers=headers) as http:
+            answer = await http.post("/api/v1/orders", json=body)
+            assert answer.status_code == 201, answer.text
+            created = answer.json()
+            cancelled = await http.post(
+                f"/api/v1/orders/{created['id']}/transitions", json={"status": "cancelled"}
+            )
+            assert cancelled.status_code == 200, cancelled.text
+        statuses: list[str] = []
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline and "cancelled" not in statuses:
+            delta = await receive(socket)
+            statuses += [o["status"] for o in delta.get("orders", []) if o["id"] == created["id"]]
+    assert statuses[-1] == "cancelled"
