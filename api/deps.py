@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, WebSocket
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
-from core.errors import Forbidden
+from core.errors import DomainError, Forbidden
 from core.listing import PageRequest
 from core.tenancy import Tenant
 from fleet.auth import Principal, authenticate
@@ -95,3 +95,20 @@ def page_request(
 
 
 PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+async def socket_tenant(websocket: WebSocket, token: str, *roles: Role) -> Tenant | None:
+    """Accept a WebSocket signed in by ``?token=``; the caller's tenant, or None after closing
+    it with a code the app can read (4401: sign in again, 4403: not for this role). A browser
+    cannot send headers on a WebSocket, hence the token in the query."""
+    await websocket.accept()
+    try:
+        async with websocket.app.state.session_factory() as session:
+            principal = await authenticate(session, token, websocket.app.state.settings)
+    except DomainError:
+        await websocket.close(code=4401, reason="not authenticated")
+        return None
+    if principal.tenant is None or principal.role not in roles:
+        await websocket.close(code=4403, reason="not for this role")
+        return None
+    return principal.tenant

@@ -19,24 +19,17 @@ import argparse
 import asyncio
 import itertools
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-import uuid
 from typing import Any
 
 import psycopg
 from playwright.async_api import CDPSession, Page, async_playwright
-from sqlalchemy.engine import make_url
 
-from core.config import Settings
-from fleet.seed import DEMO_PASSWORD, seed_demo
-from migrations import upgrade
-from tests.conftest import BASE_URL, admin_dsn
+from bench.throwaway import database, place_demo_fleet
+from fleet.seed import DEMO_PASSWORD
+from tests.processes import start_api
 
 CHROMIUM = os.environ.get("COOPFLEET_CHROMIUM", "/usr/bin/chromium")
 PAN_SECONDS = 10
@@ -67,25 +60,6 @@ def _place(n: int) -> tuple[float, float]:
     return 106.6 + (n * 7919 % 1000) / 1000 * 0.8, 10.7 + (n * 104729 % 1000) / 1000 * 0.6
 
 
-def _prepare(url: str) -> int:
-    """Every demo vehicle gets a position around Biên Hòa and Hồ Chí Minh City."""
-    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-        coop = conn.execute(
-            "SELECT id FROM cooperatives WHERE name = 'HTX Vận tải Biên Hòa'"
-        ).fetchone()[0]  # type: ignore[index]
-        vehicles = [
-            r[0] for r in conn.execute("SELECT id FROM vehicles WHERE cooperative_id = %s", (coop,))
-        ]
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO vehicle_state (vehicle_id, cooperative_id, device_time, received_at,"
-                " geom, speed_kmh, ignition) VALUES (%s, %s, now(), now(),"
-                " ST_SetSRID(ST_MakePoint(%s, %s), 4326), 40, true)",
-                [(v, coop, *_place(i)) for i, v in enumerate(vehicles)],
-            )
-        return int(coop)
-
-
 class Mover(threading.Thread):
     """Moves every vehicle of the cooperative once a second, as 3,000 devices at 1 Hz would."""
 
@@ -110,31 +84,6 @@ class Mover(threading.Thread):
                 )
                 self.seconds.append(time.monotonic() - started)
                 self.stop.wait(max(0.0, 1.0 - (time.monotonic() - started)))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    environment = {
-        **os.environ,
-        "COOPFLEET_DATABASE_URL": url,
-        "COOPFLEET_SECRET_KEY": "bench-" + "k" * 40,
-    }
-    command = [sys.executable, "-m", "cli.main", "api", "--port", str(port)]
-    command += ["--log-level", "warning"]
-    process = subprocess.Popen(command, env=environment)
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the API did not start")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -232,34 +181,22 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5.0, help="heap watch duration")
     parser.add_argument("--runs", type=int, default=3, help="panning runs")
     args = parser.parse_args()
-    name = f"coopfleet_bench_console_{uuid.uuid4().hex[:6]}"
-    url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    server = None
-    mover = None
-    try:
-        upgrade(url)
-        asyncio.run(seed_demo(Settings(database_url=url)))
-        coop = _prepare(url)
-        port = _free_port()
-        server = _serve(url, port)
+    with database("console", demo=True) as url:
+        coop = place_demo_fleet(url, _place)
+        server, base = start_api(url)
         mover = Mover(url, coop)
         mover.start()
-        asyncio.run(_measure(f"http://127.0.0.1:{port}", args.minutes, args.runs, server.pid))
-        print(
-            f"  mover: one UPDATE of 3,000 positions per second,"
-            f" median {statistics.median(mover.seconds) * 1000:.0f} ms"
-        )
-    finally:
-        if mover is not None:
+        try:
+            asyncio.run(_measure(base, args.minutes, args.runs, server.pid))
+        finally:
             mover.stop.set()
             mover.join(5)
-        if server is not None:
             server.terminate()
             server.wait(10)
-        with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(
+        f"  mover: one UPDATE of 3,000 positions per second,"
+        f" median {statistics.median(mover.seconds) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import csv
 import io
 import statistics
 import time
-import uuid
 from datetime import date
 from typing import Any
 
@@ -22,12 +21,12 @@ import psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.throwaway import database
 from core.config import Settings
 from fleet.csv_io import LIST_SEPARATOR
 from fleet.entities import VEHICLES
 from fleet.models import Cooperative, Vehicle
-from migrations import upgrade
-from tests.conftest import BASE_URL, admin_dsn, committed_app, committed_bearer
+from tests.conftest import committed_app, committed_bearer
 
 ROWS = 3000
 RUNS = 5
@@ -118,18 +117,10 @@ def copy_baseline(url: str, rows: list[dict[str, Any]]) -> float:
 
 
 def main() -> None:
-    name = f"coopfleet_bench_csv_{uuid.uuid4().hex[:6]}"
-    url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        upgrade(url)
+    with database("csv") as url:
         rows = vehicles(ROWS)
         timings = asyncio.run(import_runs(url, as_csv(rows)))
         baseline = copy_baseline(url, rows)
-    finally:
-        with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     median = statistics.median(timings)
     print(f"median import of {ROWS} rows through the API: {median:.3f} s (target < 5 s)")
     print(f"raw COPY of the same rows: {baseline:.3f} s")

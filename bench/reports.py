@@ -12,17 +12,14 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-import uuid
 
 import httpx
 import psycopg
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.throwaway import database
 from core.config import Settings
-from fleet.seed import seed_demo
-from migrations import upgrade
-from tests.conftest import BASE_URL, admin_dsn, committed_app, committed_bearer
+from tests.conftest import committed_app, committed_bearer
 
 RUNS = 20
 MONTH = "start_day=2026-10-01&end_day=2026-10-31"
@@ -100,22 +97,13 @@ def _p95(values: list[float]) -> float:
 
 
 def main() -> None:
-    name = f"coopfleet_bench_reports_{uuid.uuid4().hex[:6]}"
-    url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        upgrade(url)
-        asyncio.run(seed_demo(Settings(database_url=url)))
+    with database("reports", demo=True) as url:
         started = time.perf_counter()
         coop = _fill(url)
         print(
             f"filled 3,000 vehicles x 400 days of rollups in {time.perf_counter() - started:.0f} s"
         )
         timings = asyncio.run(_measure(url, coop))
-    finally:
-        with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     for key, target in (("json", "p95 ≤ 1 s"), ("xlsx", "≤ 3 s"), ("raw", "bare SQL aggregate")):
         values = timings[key]
         print(

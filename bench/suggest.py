@@ -12,17 +12,14 @@ import asyncio
 import random
 import statistics
 import time
-import uuid
 
 import httpx
 import psycopg
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.throwaway import database, place_demo_fleet
 from core.config import Settings
-from fleet.seed import seed_demo
-from migrations import upgrade
-from tests.conftest import BASE_URL, admin_dsn, committed_app, committed_bearer
+from tests.conftest import committed_app, committed_bearer
 
 REQUESTS = 500
 
@@ -35,29 +32,17 @@ def _point(lon: float, lat: float) -> dict[str, object]:
     return {"type": "Point", "coordinates": [lon, lat]}
 
 
-def _positions(url: str, rng: random.Random) -> int:
+def _on_shift(url: str, rng: random.Random) -> int:
+    """Every demo vehicle at a random place, every assigned driver on shift."""
+    coop = place_demo_fleet(url, lambda _: _place(rng))
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-        coop = conn.execute(
-            "SELECT id FROM cooperatives WHERE name = 'HTX Vận tải Biên Hòa'"
-        ).fetchone()[0]  # type: ignore[index]
-        vehicles = [
-            r[0] for r in conn.execute("SELECT id FROM vehicles WHERE cooperative_id = %s", (coop,))
-        ]
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO vehicle_state (vehicle_id, cooperative_id, device_time, received_at,"
-                " geom, speed_kmh) VALUES (%s, %s, now(), now(),"
-                " ST_SetSRID(ST_MakePoint(%s, %s), 4326), 30)",
-                [(v, coop, *_place(rng)) for v in vehicles],
-            )
         conn.execute(
             "INSERT INTO shifts (cooperative_id, driver_id, vehicle_id)"
             " SELECT cooperative_id, driver_id, vehicle_id FROM vehicle_assignments"
             " WHERE cooperative_id = %s AND ends_at IS NULL",
             (coop,),
         )
-        conn.execute("ANALYZE vehicle_state")
-        return int(coop)
+    return coop
 
 
 async def _run(url: str, coop: int, rng: random.Random) -> tuple[list[float], list[float]]:
@@ -110,19 +95,10 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    name = f"coopfleet_bench_suggest_{uuid.uuid4().hex[:6]}"
-    url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        upgrade(url)
-        asyncio.run(seed_demo(Settings(database_url=url)))
+    with database("suggest", demo=True) as url:
         rng = random.Random(7)
-        coop = _positions(url, rng)
+        coop = _on_shift(url, rng)
         request_s, knn_s = asyncio.run(_run(url, coop, rng))
-    finally:
-        with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print(f"{REQUESTS} suggestion requests, 3,000 drivers online, shortlist 100:")
     print(
         f"  request p50 {_pct(request_s, 0.5):.1f} ms, p99 {_pct(request_s, 0.99):.1f} ms,"

@@ -11,6 +11,7 @@ PORT=${COOPFLEET_API_PORT:-8000}
 cat <<TXT
 
 coopfleet demo is starting on http://${HOST}:${PORT}
+  Console (live map, orders, plans, alerts, reports):  http://${HOST}:${PORT}/console/
   API docs (OpenAPI):  http://${HOST}:${PORT}/api/v1/docs
   Health:              http://${HOST}:${PORT}/healthz
   Metrics:             http://${HOST}:${PORT}/metrics

@@ -22,13 +22,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.console_texts import LANGUAGES, texts_for
-from api.deps import OFFICE, OfficeTenant, SessionDep
+from api.deps import OFFICE, OfficeTenant, SessionDep, socket_tenant
 from api.live import LiveHub
-from core.errors import DomainError
 from core.tenancy import get_scoped
 from core.timeutil import utcnow
 from fleet.assignments import current_driver_of
-from fleet.auth import authenticate
 from fleet.cooperatives import local_today, zone_of
 from fleet.models import Vehicle
 from fleet.schemas import VehicleRead
@@ -97,20 +95,10 @@ async def live_socket(websocket: WebSocket, token: str) -> None:
     once a second, a ``delta`` with only what changed: ``full`` rows for vehicles new or
     relabelled, ``moves`` rows (``move_fields``) for vehicles that moved or changed status,
     ``orders`` whose status, driver or vehicle changed. Close codes 4401/4403: sign in again."""
-    factory = websocket.app.state.session_factory
-    settings = websocket.app.state.settings
+    tenant = await socket_tenant(websocket, token, *OFFICE)
+    if tenant is None:
+        return
     hub: LiveHub = websocket.app.state.live
-    await websocket.accept()
-    try:
-        async with factory() as session:
-            principal = await authenticate(session, token, settings)
-    except DomainError:
-        await websocket.close(code=4401, reason="not authenticated")
-        return
-    tenant = principal.tenant
-    if tenant is None or principal.role not in OFFICE:
-        await websocket.close(code=4403, reason="office roles only")
-        return
     feed, subscriber = await hub.subscribe(tenant)
     listener = asyncio.create_task(_drain(websocket))
     try:

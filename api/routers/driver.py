@@ -25,7 +25,15 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
 
-from api.deps import AnyTenant, DriverTenant, EditorTenant, OfficeTenant, SessionDep, SettingsDep
+from api.deps import (
+    AnyTenant,
+    DriverTenant,
+    EditorTenant,
+    OfficeTenant,
+    SessionDep,
+    SettingsDep,
+    socket_tenant,
+)
 from api.idempotency import IdempotencyKey, once
 from core.errors import DomainError, InvalidInput, NotFound
 from core.storage import storage_from
@@ -35,6 +43,7 @@ from fleet import shifts
 from fleet.assignments import current_vehicle_of
 from fleet.auth import authenticate, revoke_all_sessions
 from fleet.cooperatives import local_today
+from fleet.enums import Role
 from fleet.geo import GeoJSONPoint
 from fleet.models import Driver, User
 from fleet.passwords import hash_password, verify_password
@@ -375,19 +384,11 @@ async def messages_socket(websocket: WebSocket, token: str, after_id: int = 0) -
     """The push channel: sign in with ``?token=<access token>``; each message is sent as JSON
     with its id; reconnect with ``after_id`` = the last id received to miss nothing. The phone
     may send ``{"ack": id}``, which is only a keep-alive (the server keeps nothing per phone)."""
+    tenant = await socket_tenant(websocket, token, Role.DRIVER)
+    if tenant is None:
+        return
     factory = websocket.app.state.session_factory
     settings = websocket.app.state.settings
-    await websocket.accept()  # then close with a code the app can read (4401, 4403)
-    try:
-        async with factory() as session:
-            principal = await authenticate(session, token, settings)
-    except DomainError:
-        await websocket.close(code=4401, reason="not authenticated")
-        return
-    tenant = principal.tenant
-    if tenant is None or principal.role != "driver":
-        await websocket.close(code=4403, reason="drivers only")
-        return
     cursor = after_id
     checked = time.monotonic()
     try:

@@ -46,6 +46,24 @@ async def _own_driver(session: SessionDep, tenant: Tenant, driver_id: int) -> No
     await get_scoped(session, Driver, driver_id, tenant)
 
 
+async def _segments(
+    session: SessionDep,
+    tenant: Tenant,
+    kind: Literal["trips", "stops"],
+    start: datetime,
+    end: datetime,
+    format: str,
+    **subject: int,
+) -> Any:
+    """Trips (with their paths in GeoJSON) or stops of one vehicle or driver, as JSON or GeoJSON."""
+    geojson = format == "geojson"
+    if kind == "trips":
+        rows = await read.trips(session, tenant, start, end, with_path=geojson, **subject)
+    else:
+        rows = await read.stops(session, tenant, start, end, **subject)
+    return _features(rows, "path" if kind == "trips" else "point") if geojson else rows
+
+
 @router.get("/vehicles/{vehicle_id}/trips", summary="A vehicle's trips over a period")
 async def vehicle_trips(
     vehicle_id: int,
@@ -57,10 +75,7 @@ async def vehicle_trips(
 ) -> Any:
     """Trips overlapping ``start``–``end`` (at most 93 days); GeoJSON carries each trip's path."""
     await get_scoped(session, Vehicle, vehicle_id, tenant)
-    rows = await read.trips(
-        session, tenant, start, end, vehicle_id=vehicle_id, with_path=format == "geojson"
-    )
-    return _features(rows, "path") if format == "geojson" else rows
+    return await _segments(session, tenant, "trips", start, end, format, vehicle_id=vehicle_id)
 
 
 @router.get("/drivers/{driver_id}/trips", summary="A driver's trips over a period")
@@ -74,10 +89,7 @@ async def driver_trips(
 ) -> Any:
     """Trips the driver drove (card or assignment); a driver may read only their own."""
     await _own_driver(session, tenant, driver_id)
-    rows = await read.trips(
-        session, tenant, start, end, driver_id=driver_id, with_path=format == "geojson"
-    )
-    return _features(rows, "path") if format == "geojson" else rows
+    return await _segments(session, tenant, "trips", start, end, format, driver_id=driver_id)
 
 
 @router.get("/vehicles/{vehicle_id}/stops", summary="A vehicle's stops over a period")
@@ -91,8 +103,7 @@ async def vehicle_stops(
 ) -> Any:
     """Stops overlapping the period, with duration and engine-on (idling) time."""
     await get_scoped(session, Vehicle, vehicle_id, tenant)
-    rows = await read.stops(session, tenant, start, end, vehicle_id=vehicle_id)
-    return _features(rows, "point") if format == "geojson" else rows
+    return await _segments(session, tenant, "stops", start, end, format, vehicle_id=vehicle_id)
 
 
 @router.get("/drivers/{driver_id}/stops", summary="A driver's stops over a period")
@@ -106,8 +117,7 @@ async def driver_stops(
 ) -> Any:
     """Stops made while the driver was at the wheel; a driver may read only their own."""
     await _own_driver(session, tenant, driver_id)
-    rows = await read.stops(session, tenant, start, end, driver_id=driver_id)
-    return _features(rows, "point") if format == "geojson" else rows
+    return await _segments(session, tenant, "stops", start, end, format, driver_id=driver_id)
 
 
 @router.get("/events", summary="Journey events and alerts")

@@ -28,9 +28,45 @@ def check_range(start: datetime, end: datetime) -> None:
         raise InvalidInput(f"a range is at most {MAX_RANGE_DAYS} days", field="end")
 
 
-_TRIP_COLUMNS = """id, vehicle_id, driver_id, started_at, ended_at, is_open, distance_m,
-    odometer_m, duration_s, moving_s, idle_s, max_speed_kmh, avg_speed_kmh,
-    ST_AsGeoJSON(start_geom)::json AS start_point, ST_AsGeoJSON(end_geom)::json AS end_point"""
+_COLUMNS = {
+    "trips": """id, vehicle_id, driver_id, started_at, ended_at, is_open, distance_m,
+        odometer_m, duration_s, moving_s, idle_s, max_speed_kmh, avg_speed_kmh,
+        ST_AsGeoJSON(start_geom)::json AS start_point, ST_AsGeoJSON(end_geom)::json AS end_point""",
+    "stops": """id, vehicle_id, driver_id, started_at, ended_at, is_open, duration_s, engine_on_s,
+        ST_AsGeoJSON(geom)::json AS point""",
+}
+
+
+async def _segments(
+    session: AsyncSession,
+    tenant: Tenant,
+    table: str,
+    start: datetime,
+    end: datetime,
+    *,
+    vehicle_id: int | None,
+    driver_id: int | None,
+    extra: str = "",
+) -> list[dict[str, Any]]:
+    """Trips or stops overlapping the period, for one vehicle or driver (or all), oldest first."""
+    check_range(start, end)
+    rows = await session.execute(
+        text(
+            f"SELECT {_COLUMNS[table]}{extra} FROM {table}"  # noqa: S608 (constant fragments)
+            " WHERE cooperative_id = :coop AND started_at < :end AND ended_at >= :start"
+            " AND (CAST(:vehicle AS int) IS NULL OR vehicle_id = :vehicle)"
+            " AND (CAST(:driver AS int) IS NULL OR driver_id = :driver)"
+            " ORDER BY started_at LIMIT 5000"
+        ),
+        {
+            "coop": tenant.cooperative_id,
+            "start": start,
+            "end": end,
+            "vehicle": vehicle_id,
+            "driver": driver_id,
+        },
+    )
+    return [dict(row) for row in rows.mappings()]
 
 
 async def trips(
@@ -43,25 +79,10 @@ async def trips(
     driver_id: int | None = None,
     with_path: bool = False,
 ) -> list[dict[str, Any]]:
-    check_range(start, end)
     path = ", ST_AsGeoJSON(path)::json AS path" if with_path else ""
-    rows = await session.execute(
-        text(
-            f"SELECT {_TRIP_COLUMNS}{path} FROM trips"  # noqa: S608 (constant fragments)
-            " WHERE cooperative_id = :coop AND started_at < :end AND ended_at >= :start"
-            " AND (CAST(:vehicle AS int) IS NULL OR vehicle_id = :vehicle)"
-            " AND (CAST(:driver AS int) IS NULL OR driver_id = :driver)"
-            " ORDER BY started_at LIMIT 5000"
-        ),
-        {
-            "coop": tenant.cooperative_id,
-            "start": start,
-            "end": end,
-            "vehicle": vehicle_id,
-            "driver": driver_id,
-        },
+    return await _segments(
+        session, tenant, "trips", start, end, vehicle_id=vehicle_id, driver_id=driver_id, extra=path
     )
-    return [dict(row) for row in rows.mappings()]
 
 
 async def stops(
@@ -73,25 +94,9 @@ async def stops(
     vehicle_id: int | None = None,
     driver_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    check_range(start, end)
-    rows = await session.execute(
-        text(
-            "SELECT id, vehicle_id, driver_id, started_at, ended_at, is_open, duration_s,"
-            " engine_on_s, ST_AsGeoJSON(geom)::json AS point FROM stops"
-            " WHERE cooperative_id = :coop AND started_at < :end AND ended_at >= :start"
-            " AND (CAST(:vehicle AS int) IS NULL OR vehicle_id = :vehicle)"
-            " AND (CAST(:driver AS int) IS NULL OR driver_id = :driver)"
-            " ORDER BY started_at LIMIT 5000"
-        ),
-        {
-            "coop": tenant.cooperative_id,
-            "start": start,
-            "end": end,
-            "vehicle": vehicle_id,
-            "driver": driver_id,
-        },
+    return await _segments(
+        session, tenant, "stops", start, end, vehicle_id=vehicle_id, driver_id=driver_id
     )
-    return [dict(row) for row in rows.mappings()]
 
 
 _EVENT_COLUMNS = """id, kind, source, vehicle_id, driver_id, started_at, ended_at, details, live,

@@ -5,11 +5,6 @@ tests also save the main screens, under var/test-artifacts/console/."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -28,6 +23,7 @@ from fleet.models import Vehicle
 from fleet.passwords import hash_password
 from telematics.broker import LocalBroker
 from telematics.credentials import write_password_file
+from tests.processes import start_api
 from tests.telematics.conftest import (  # noqa: F401 (fixtures)
     Fleet,
     RunningWorker,
@@ -54,12 +50,6 @@ class ConsoleWorld:
     plates: list[str]
     logins: dict[str, str]  # role -> login
     event_id: int
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _make_cooperative(config: Settings, tag: str) -> ConsoleWorld:
@@ -143,30 +133,6 @@ def _make_cooperative(config: Settings, tag: str) -> ConsoleWorld:
     return ConsoleWorld("", coop, vehicle_ids, driver_ids, plates, logins, event_id)
 
 
-def _serve(config: Settings, port: int) -> subprocess.Popen[bytes]:
-    """``coopfleet api`` as its own process, on the test database and broker."""
-    environment = {
-        **os.environ,
-        "COOPFLEET_ENVIRONMENT": "test",
-        "COOPFLEET_DATABASE_URL": config.database_url,
-        "COOPFLEET_SECRET_KEY": config.secret_key,
-        "COOPFLEET_MQTT_HOST": config.mqtt_host,
-        "COOPFLEET_MQTT_PORT": str(config.mqtt_port),
-    }
-    command = [sys.executable, "-m", "cli.main", "api", "--port", str(port)]
-    command += ["--log-level", "warning"]
-    process = subprocess.Popen(command, env=environment)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the API server did not start")
-
-
 @pytest.fixture(scope="module")
 def world(settings: Settings, broker: LocalBroker) -> Iterator[ConsoleWorld]:  # noqa: F811
     tag = uuid.uuid4().hex[:6]
@@ -176,9 +142,13 @@ def world(settings: Settings, broker: LocalBroker) -> Iterator[ConsoleWorld]:  #
     ingest: RunningWorker = start_worker(
         private_config(settings, Fleet(made.coop_id, made.vehicle_ids))
     )
-    port = _free_port()
-    server = _serve(settings, port)
-    made.base = f"http://127.0.0.1:{port}"
+    server, made.base = start_api(
+        settings.database_url,
+        settings.secret_key,
+        environment="test",
+        mqtt_host=settings.mqtt_host,
+        mqtt_port=str(settings.mqtt_port),
+    )
     yield made
     server.terminate()
     server.wait(10)

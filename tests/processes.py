@@ -1,0 +1,44 @@
+"""The API server as its own process, for the browser tests and the console benchmark."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+START_TIMEOUT_S = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_api(
+    database_url: str, secret_key: str = "bench-" + "k" * 40, **settings: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``coopfleet api`` on a free port with these settings (``mqtt_port="1885"`` becomes
+    ``COOPFLEET_MQTT_PORT``); returns the process and its base URL once /healthz answers."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "COOPFLEET_DATABASE_URL": database_url,
+        "COOPFLEET_SECRET_KEY": secret_key,
+        **{f"COOPFLEET_{name.upper()}": value for name, value in settings.items()},
+    }
+    command = [sys.executable, "-m", "cli.main", "api", "--port", str(port)]
+    process = subprocess.Popen([*command, "--log-level", "warning"], env=environment)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                return process, base
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the API server did not start")
