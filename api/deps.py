@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError, Forbidden, NotAuthenticated
 from core.listing import PageRequest
 from core.tenancy import Tenant
 from fleet.auth import Principal, authenticate
@@ -97,12 +97,26 @@ def page_request(
 PageDep = Annotated[PageRequest, Depends(page_request)]
 
 
-async def socket_tenant(websocket: WebSocket, token: str, *roles: Role) -> Tenant | None:
-    """Accept a WebSocket signed in by ``?token=``; the caller's tenant, or None after closing
-    it with a code the app can read (4401: sign in again, 4403: not for this role). A browser
-    cannot send headers on a WebSocket, hence the token in the query."""
-    await websocket.accept()
+BEARER_PROTOCOL = "bearer"
+
+
+async def socket_tenant(
+    websocket: WebSocket, token: str | None, *roles: Role
+) -> tuple[Tenant, str] | None:
+    """Accept a signed-in WebSocket: the caller's tenant and token, or None after closing it with
+    a code the app can read (4401: sign in again, 4403: not for this role).
+
+    A browser cannot send an Authorization header on a WebSocket. It offers the token as a
+    subprotocol (``new WebSocket(url, ["bearer", token])``), which keeps it out of URLs and access
+    logs; ``?token=`` is accepted too, for clients that cannot.
+    """
+    offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
+    by_protocol = offered[1] if len(offered) == 2 and offered[0] == BEARER_PROTOCOL else None
+    await websocket.accept(subprotocol=BEARER_PROTOCOL if by_protocol else None)
+    token = by_protocol or token
     try:
+        if not token:
+            raise NotAuthenticated("no token")
         async with websocket.app.state.session_factory() as session:
             principal = await authenticate(session, token, websocket.app.state.settings)
     except DomainError:
@@ -111,4 +125,16 @@ async def socket_tenant(websocket: WebSocket, token: str, *roles: Role) -> Tenan
     if principal.tenant is None or principal.role not in roles:
         await websocket.close(code=4403, reason="not for this role")
         return None
-    return principal.tenant
+    return principal.tenant, token
+
+
+async def socket_still_signed_in(websocket: WebSocket, token: str) -> bool:
+    """Check a long-lived socket's sign-in again (a disabled account or a closed session is cut
+    off); closes it with 4401 when it is no longer valid."""
+    try:
+        async with websocket.app.state.session_factory() as session:
+            await authenticate(session, token, websocket.app.state.settings)
+    except DomainError:
+        await websocket.close(code=4401, reason="not authenticated")
+        return False
+    return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.console_texts import LANGUAGES, texts_for
-from api.deps import OFFICE, OfficeTenant, SessionDep, socket_tenant
+from api.deps import OFFICE, OfficeTenant, SessionDep, socket_still_signed_in, socket_tenant
 from api.live import LiveHub
 from core.tenancy import get_scoped
 from core.timeutil import utcnow
@@ -45,6 +46,7 @@ router = APIRouter(tags=["console"])
 
 PAGES = ("dispatch", "fleet", "reports", "login")
 SOON_DAYS = 30
+RECHECK_S = 30  # how often a live socket checks its sign-in again
 
 
 def _script_json(value: Any) -> str:
@@ -89,24 +91,33 @@ async def other_page(
 
 
 @router.websocket("/live/ws")
-async def live_socket(websocket: WebSocket, token: str) -> None:
-    """The live map feed: sign in with ``?token=<access token>``. The first message is a
+async def live_socket(websocket: WebSocket, token: str | None = None) -> None:
+    """The live map feed: sign in by offering the subprotocols ``bearer, <access token>`` (or
+    with ``?token=``). The first message is a
     ``snapshot`` of every vehicle (``fields`` names the columns of each row); then, at most
     once a second, a ``delta`` with only what changed: ``full`` rows for vehicles new or
     relabelled, ``moves`` rows (``move_fields``) for vehicles that moved or changed status,
     ``orders`` whose status, driver or vehicle changed. Close codes 4401/4403: sign in again."""
-    tenant = await socket_tenant(websocket, token, *OFFICE)
-    if tenant is None:
+    signed = await socket_tenant(websocket, token, *OFFICE)
+    if signed is None:
         return
+    tenant, token = signed
     hub: LiveHub = websocket.app.state.live
     feed, subscriber = await hub.subscribe(tenant)
     listener = asyncio.create_task(_drain(websocket))
+    checked = time.monotonic()
     try:
         await websocket.send_json(feed.snapshot())
         while not listener.done():
             waiter = asyncio.create_task(subscriber.ready.wait())
-            await asyncio.wait({waiter, listener}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waiter, listener}, timeout=RECHECK_S, return_when=asyncio.FIRST_COMPLETED
+            )
             waiter.cancel()
+            if time.monotonic() - checked > RECHECK_S:  # a disabled account is cut off
+                if not await socket_still_signed_in(websocket, token):
+                    break
+                checked = time.monotonic()
             if subscriber.ready.is_set():
                 await websocket.send_json(subscriber.take())
     except (WebSocketDisconnect, RuntimeError):

@@ -32,6 +32,7 @@ from api.deps import (
     OfficeTenant,
     SessionDep,
     SettingsDep,
+    socket_still_signed_in,
     socket_tenant,
 )
 from api.idempotency import IdempotencyKey, once
@@ -41,7 +42,7 @@ from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from fleet import shifts
 from fleet.assignments import current_vehicle_of
-from fleet.auth import authenticate, revoke_all_sessions
+from fleet.auth import revoke_all_sessions
 from fleet.cooperatives import local_today
 from fleet.enums import Role
 from fleet.geo import GeoJSONPoint
@@ -55,6 +56,7 @@ from telematics.journey.read import driving_status
 
 router = APIRouter(tags=["driver app"])
 office = APIRouter(tags=["orders"])
+RECHECK_S = 30  # how often a push channel checks its sign-in again
 
 
 class ShiftIn(BaseModel):
@@ -380,23 +382,26 @@ async def stream_messages(
 
 
 @router.websocket("/messages/ws")
-async def messages_socket(websocket: WebSocket, token: str, after_id: int = 0) -> None:
+async def messages_socket(
+    websocket: WebSocket, token: str | None = None, after_id: int = 0
+) -> None:
     """The push channel: sign in with ``?token=<access token>``; each message is sent as JSON
     with its id; reconnect with ``after_id`` = the last id received to miss nothing. The phone
     may send ``{"ack": id}``, which is only a keep-alive (the server keeps nothing per phone)."""
-    tenant = await socket_tenant(websocket, token, Role.DRIVER)
-    if tenant is None:
+    signed = await socket_tenant(websocket, token, Role.DRIVER)
+    if signed is None:
         return
+    tenant, token = signed
     factory = websocket.app.state.session_factory
-    settings = websocket.app.state.settings
     cursor = after_id
     checked = time.monotonic()
     try:
         while True:
+            if time.monotonic() - checked > RECHECK_S:  # a disabled driver is cut off
+                if not await socket_still_signed_in(websocket, token):
+                    return
+                checked = time.monotonic()
             async with factory() as session:
-                if time.monotonic() - checked > 30:  # a disabled driver is cut off
-                    await authenticate(session, token, settings)
-                    checked = time.monotonic()
                 rows = await _messages(session, tenant, cursor, 200)
             for row in rows:
                 cursor = row["id"]

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from core.config import Settings
 from fleet.passwords import hash_password
@@ -65,7 +66,10 @@ async def test_only_office_roles_with_a_valid_token_may_listen(
 async def test_a_cooperative_sees_only_its_own_fleet(
     world: ConsoleWorld, settings: Settings
 ) -> None:
-    async with connect(feed_url(world, await token(world, world.logins["dispatcher"]))) as socket:
+    access = await token(world, world.logins["dispatcher"])
+    bare = f"{world.base.replace('http', 'ws')}/api/v1/live/ws"  # the token as a subprotocol
+    async with connect(bare, subprotocols=[Subprotocol("bearer"), Subprotocol(access)]) as socket:
+        assert socket.subprotocol == "bearer"
         snapshot = await receive(socket)
     assert snapshot["type"] == "snapshot"
     index = snapshot["fields"].index("id")

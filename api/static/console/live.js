@@ -14,8 +14,8 @@ export class LiveFeed {
 
   connect() {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${window.location.host}/api/v1/live/ws?token=${encodeURIComponent(accessToken())}`;
-    const socket = new WebSocket(url);
+    // the token travels as a subprotocol, so it never appears in a URL or an access log
+    const socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/live/ws`, ["bearer", accessToken()]);
     this.socket = socket;
     socket.addEventListener("message", (event) => {
       this.bytes += event.data.length;
