@@ -34,6 +34,7 @@ from api.routers import (
 )
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
+from routing.matrix import CachedTables
 from routing.orders import expire_offers
 from telematics.journey.rules import JourneyRules
 from telematics.relay import Relay
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.travel_tables = CachedTables()  # recent travel-time tables, for re-planning
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

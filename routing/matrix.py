@@ -2,11 +2,15 @@
 
 A provider answers a whole table at once. The default needs no network: great-circle distance
 times a detour factor, at a speed for the vehicle kind; integers, rounded up, so a plan found on
-them stays feasible when checked in exact arithmetic. Computed with NumPy for thousands of points.
+them stays feasible when checked in exact arithmetic. Computed with NumPy for thousands of points;
+``CachedTables`` keeps recent tables for re-planning.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -94,3 +98,60 @@ class OsrmTable:
             [[unreachable if v is None else v for v in row] for row in body["distances"]]
         )
         return np.ceil(durations).astype(np.int64), np.ceil(distances).astype(np.int64)
+
+
+class CachedTables:
+    """The most recent tables, by provider, vehicle kind and points, up to ``max_cells`` held.
+
+    Re-planning the same orders from the same places (a dispatcher's second try with a longer
+    time budget, a plan compared with the previous one) then costs a lookup instead of an OSRM
+    round trip or an O(n²) computation. Thread-safe: planning jobs run in threads.
+    """
+
+    def __init__(self, max_cells: int = 10_000_000) -> None:
+        self.max_cells = max_cells
+        self.hits = 0
+        self.misses = 0
+        self._tables: OrderedDict[bytes, tuple[Table, Table]] = OrderedDict()
+        self._cells = 0
+        self._lock = threading.Lock()
+
+    def over(self, provider: TravelTimes) -> TravelTimes:
+        """``provider`` answering through this cache."""
+        return _Cached(self, provider)
+
+    def table(
+        self, provider: TravelTimes, points: Sequence[tuple[float, float]], kind: str | None
+    ) -> tuple[Table, Table]:
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(repr(provider).encode())
+        digest.update((kind or "").encode())
+        digest.update(np.asarray(points, dtype=np.float64).tobytes())
+        key = digest.digest()
+        with self._lock:
+            if key in self._tables:
+                self._tables.move_to_end(key)
+                self.hits += 1
+                return self._tables[key]
+        answer = provider.table(points, kind)
+        cells = answer[0].size
+        with self._lock:
+            self.misses += 1
+            if cells <= self.max_cells and key not in self._tables:
+                self._tables[key] = answer
+                self._cells += cells
+                while self._cells > self.max_cells:
+                    _, (old, _) = self._tables.popitem(last=False)
+                    self._cells -= old.size
+        return answer
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    cache: CachedTables
+    provider: TravelTimes
+
+    def table(
+        self, points: Sequence[tuple[float, float]], kind: str | None = None
+    ) -> tuple[Table, Table]:
+        return self.cache.table(self.provider, points, kind)

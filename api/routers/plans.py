@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from api.deps import EditorTenant, OfficeTenant, SessionDep, SettingsDep
 from core.errors import StateConflict
@@ -17,6 +17,7 @@ from routing import planning
 from routing.matrix import GreatCircle, OsrmTable, TravelTimes
 from routing.models import Plan
 from telematics.journey.read import trip_speeds_by_kind
+from telematics.live import latest_fixes
 
 router = APIRouter(tags=["planning"])
 
@@ -54,14 +55,9 @@ def _read(plan: Plan, previous: Plan | None = None) -> dict[str, Any]:
 
 
 async def _positions(session: SessionDep, tenant: Tenant) -> dict[int, tuple[float, float]]:
-    rows = await session.execute(
-        text(
-            "SELECT vehicle_id, ST_X(geom), ST_Y(geom) FROM vehicle_state"
-            " WHERE cooperative_id = :coop"
-        ),
-        {"coop": tenant.cooperative_id},
-    )
-    return {vid: (lon, lat) for vid, lon, lat in rows}
+    """Where each vehicle is now: the routes start there."""
+    fixes = await latest_fixes(session, tenant.cooperative_id)
+    return {fix.vehicle_id: (fix.lon, fix.lat) for fix in fixes}
 
 
 @router.post("/plans", status_code=status.HTTP_202_ACCEPTED, summary="Plan the open orders")
@@ -79,6 +75,7 @@ async def start_plan(
     travel: TravelTimes = GreatCircle.calibrated(await trip_speeds_by_kind(session, tenant))
     if settings.osrm_url:
         travel = OsrmTable(settings.osrm_url)
+    travel = request.app.state.travel_tables.over(travel)
     await session.commit()
     job = planning.execute(
         request.app.state.session_factory, tenant, plan.id, positions, body.order_ids, travel

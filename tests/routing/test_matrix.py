@@ -10,14 +10,17 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from routing.matrix import GreatCircle, OsrmTable
+from routing.matrix import CachedTables, GreatCircle, OsrmTable
 
 
 class FakeOsrm(BaseHTTPRequestHandler):
     """Answers /table/v1/driving/{lon,lat;…} with 100 s and 1,000.4 m per index step; a point
     at longitude 0 is unreachable (null), as OSRM reports it."""
 
+    requests = 0
+
     def do_GET(self) -> None:
+        FakeOsrm.requests += 1
         body: dict[str, object]
         path = self.path.split("?")[0]
         points = [p.split(",") for p in path.split("/")[-1].split(";")]
@@ -73,3 +76,20 @@ def test_osrm_errors_are_raised(osrm: str) -> None:
 def test_great_circle_is_symmetric_and_rounded_up() -> None:
     durations, distances = GreatCircle().table([(106.8, 10.9), (106.9, 10.9)], "truck")
     assert durations[0, 1] == durations[1, 0] > 0 and distances[0, 1] > 10_000
+
+
+def test_cached_tables_ask_the_provider_once_per_table(osrm: str) -> None:
+    cache = CachedTables(max_cells=20)
+    road = cache.over(OsrmTable(osrm))
+    here = [(106.8, 10.9), (106.9, 10.9), (107.0, 10.9)]
+    before = FakeOsrm.requests
+    first = road.table(here)
+    again = road.table(list(here))  # an equal list of points, not the same object
+    assert FakeOsrm.requests == before + 1 and (cache.hits, cache.misses) == (1, 1)
+    assert (again[0] == first[0]).all() and (again[1] == first[1]).all()
+    road.table(here, "coach")  # another kind is another table
+    cache.over(OsrmTable(osrm, profile="truck")).table(here)  # another provider too
+    assert FakeOsrm.requests == before + 3
+    road.table([(106.8, 10.9), (106.95, 10.9)])  # 9 + 9 + 9 + 4 cells > 20: the oldest goes
+    road.table(here)
+    assert FakeOsrm.requests == before + 5
