@@ -33,6 +33,7 @@ TICK_S = 1.0
 OVERLAP = timedelta(seconds=5)  # a batch commits within this of being received
 ROSTER_EVERY = 30  # ticks between re-reading plates, kinds and assigned drivers
 JOBS_EVERY = 2  # ticks between re-reading which vehicles serve an order
+LOAD_TIMEOUT_S = 15  # a new socket waits this long for the fleet's first reading
 
 # The wire rows: a full row when a vehicle is first shown, a short one when only it moved.
 FULL_FIELDS = (
@@ -249,7 +250,8 @@ class LiveHub:
         self.feeds: dict[int, CooperativeFeed] = {}
 
     async def subscribe(self, tenant: Tenant) -> tuple[CooperativeFeed, Subscriber]:
-        """Join the cooperative's feed; returns once the feed has read the fleet once."""
+        """Join the cooperative's feed; returns once the feed has read the fleet once (raises
+        TimeoutError, after leaving, when it could not within ``LOAD_TIMEOUT_S``)."""
         feed = self.feeds.get(tenant.cooperative_id)
         if feed is None:
             feed = CooperativeFeed(tenant, self.sessions, self.rules)
@@ -257,7 +259,11 @@ class LiveHub:
             self.feeds[tenant.cooperative_id] = feed
         subscriber = Subscriber()
         feed.subscribers.add(subscriber)
-        await feed.loaded.wait()
+        try:
+            await asyncio.wait_for(feed.loaded.wait(), LOAD_TIMEOUT_S)
+        except TimeoutError:
+            await self.unsubscribe(feed, subscriber)
+            raise
         return feed, subscriber
 
     async def unsubscribe(self, feed: CooperativeFeed, subscriber: Subscriber) -> None:

@@ -103,7 +103,11 @@ async def live_socket(websocket: WebSocket, token: str | None = None) -> None:
         return
     tenant, token = signed
     hub: LiveHub = websocket.app.state.live
-    feed, subscriber = await hub.subscribe(tenant)
+    try:
+        feed, subscriber = await hub.subscribe(tenant)
+    except TimeoutError:  # the database does not answer: the browser retries
+        await websocket.close(code=1011, reason="the live feed is not available")
+        return
     listener = asyncio.create_task(_drain(websocket))
     checked = time.monotonic()
     try:

@@ -73,7 +73,9 @@ export function startAlerts(context) {
           render();
         });
       } catch {
-        // the stream dropped (network, server restart): try again shortly
+        // the stream dropped (network, server restart, an expired token): refresh the token if
+        // needed (a failed refresh goes to sign-in), then try again shortly
+        await api("/auth/me").catch(() => null);
       }
       await new Promise((resolve) => setTimeout(resolve, 3000));
     }
