@@ -171,6 +171,10 @@ _UI: dict[str, tuple[str, str]] = {
     "col_events_100km": ("Sự kiện/100 km", "Events/100 km"),
     "col_previous_km": ("Km kỳ trước", "Previous km"),
     "show_more": ("Xem thêm", "Show more"),
+    "no_data_period": (
+        "Chưa có số liệu trong kỳ này (số liệu được tổng hợp từ hành trình đã ghi nhận).",
+        "No figures for this period yet (they are summed from recorded journeys).",
+    ),
     "compliance_report": ("Tuân thủ quy định", "Compliance"),
     "col_subject": ("Đối tượng", "Subject"),
     "col_overspeed_100km": ("Quá tốc độ/100 km", "Overspeed/100 km"),

@@ -43,12 +43,13 @@ export function lineChart(svg, points, show) {
 export function barChart(svg, bars, show) {
   const { width, height } = frame(svg);
   if (!bars.length) return;
-  const left = Math.min(160, width * 0.4);
+  const left = Math.min(230, width * 0.45);
+  const fit = (text) => (text.length > 32 ? `${text.slice(0, 31)}…` : text);
   const row = Math.min(22, height / bars.length);
   const most = Math.max(...bars.map((b) => b.value), 1e-9);
   bars.forEach((bar, i) => {
     const y = i * row;
-    svg.append(node("text", { x: left - 6, y: y + row * 0.7, "font-size": 11, "text-anchor": "end" }, bar.label));
+    svg.append(node("text", { x: left - 6, y: y + row * 0.7, "font-size": 11, "text-anchor": "end" }, fit(bar.label)));
     const length = ((width - left - 60) * bar.value) / most;
     const rect = node("rect", { x: left, y: y + 2, width: Math.max(length, 1), height: row - 4, fill: bar.colour ?? "#0969da" });
     rect.append(node("title", {}, `${bar.label}: ${show(bar.value)}`));

@@ -76,7 +76,9 @@ function showUtilization() {
     [t("rows_count"), format.number(usage.rows.length)],
   ]);
   const groupLabel = (row) => (usage.group === "kind" ? label("kind", row.label) : row.label ?? `#${row.key}`);
+  const empty = element("tr", {}, element("td", { colspan: 15, class: "muted", text: t("no_data_period") }));
   document.querySelector("#utilization-table tbody").replaceChildren(
+    ...(usage.rows.length ? [] : [empty]),
     ...usage.rows.slice(0, shownRows).map((row) =>
       element("tr", { class: row.bottom_10_percent ? "flagged" : "", title: row.bottom_10_percent ? t("bottom_10") : null },
         cell(row.rank), cell(groupLabel(row), ""), cell(format.number(row.km, 1)), cell(format.number(row.engine_hours, 1)),
