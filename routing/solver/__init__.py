@@ -1,5 +1,6 @@
 """The planner core: problem dataclasses in, OR-Tools model, result out. Pure: no database,
-no settings, no wall-clock date; only the standard library and OR-Tools."""
+no settings, no wall-clock date; only the standard library, OR-Tools and PyVRP (a first plan
+for the problems it can model)."""
 
 from routing.solver.model import (
     BreakRule,

@@ -1,4 +1,5 @@
-"""The entry point: one model for small problems, decomposition for large ones."""
+"""The entry point: PyVRP's plan finished by OR-Tools where PyVRP can model the problem; else one
+OR-Tools model for small problems, decomposition for large ones."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from routing.solver.decompose import solve_decomposed
 from routing.solver.model import Problem
 from routing.solver.options import Options
 from routing.solver.result import Result
-from routing.solver.single import solve_single
+from routing.solver.screen import unservable
+from routing.solver.single import has_breaks, solve_single
+from routing.solver.warm import fits_pyvrp, warm_plan
 
 
 def solve(
@@ -19,6 +22,15 @@ def solve(
         raise ValueError(f"time limit must be positive, got {time_limit_s}")
     options = options or Options()
     deadline = time.monotonic() + time_limit_s
+    if options.warm_share > 0 and fits_pyvrp(problem, has_breaks(problem)):
+        return _solve_warm(problem, deadline=deadline, seed=seed, options=options)
     if len(problem.orders) > options.decompose_above and options.workers > 1:
         return solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
     return solve_single(problem, deadline=deadline, seed=seed, options=options)
+
+
+def _solve_warm(problem: Problem, *, deadline: float, seed: int, options: Options) -> Result:
+    """PyVRP plans for its share of the budget; OR-Tools checks, finishes and improves it."""
+    hgs_seconds = options.warm_share * (deadline - time.monotonic())
+    plan = warm_plan(problem, hgs_seconds, seed, leave_out=unservable(problem))
+    return solve_single(problem, deadline=deadline, seed=seed, options=options, warm_start=plan)
