@@ -4,6 +4,7 @@ constraint is shown to change the plan the way it should."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from bench.vrp_check import check_plan
 from routing.solver import (
@@ -16,6 +17,7 @@ from routing.solver import (
     Status,
     StopRef,
     TimeWindow,
+    single,
     solve,
 )
 from tests.solver.tiny import DAY, HOUR, MINUTE, parcel, problem, stop, truck
@@ -173,3 +175,19 @@ def test_route_elimination_uses_fewer_vehicles_when_they_cost() -> None:
 def test_day_long_window_never_exceeds_the_horizon() -> None:
     result = planned(problem(5, [truck("a", shift=(0, DAY))], [parcel("x", 4, 1)]))
     assert result.routes[0].end <= DAY
+
+
+def test_a_distance_phase_that_finds_nothing_keeps_the_plan_in_hand(monkeypatch: Any) -> None:
+    """The last phase may fail to take the plan when the budget is spent (seen on Li & Lim
+    lr1_4_1 after a PyVRP start): the plan found before it must come back, not "no plan"."""
+    real_search = single.search
+
+    def search(*args: Any, fixed_costs: bool = True, **kwargs: Any) -> Any:
+        found = real_search(*args, fixed_costs=fixed_costs, **kwargs)
+        return found if fixed_costs else replace(found, assignment=None)
+
+    monkeypatch.setattr(single, "search", search)
+    orders = [parcel(f"o{k}", 1 + k % 3, 4 + k % 3) for k in range(6)]
+    vehicles = [replace(truck(f"v{k}"), fixed_cost=1_000_000) for k in range(6)]
+    result = planned(problem(8, vehicles, orders), budget=2)
+    assert result.status == Status.FEASIBLE and result.kpis.served == 6
