@@ -64,12 +64,24 @@ def solve_single(
     seed: int,
     options: Options,
     warm_start: Plan | None = None,
+    check_only: bool = False,
 ) -> Result:
-    """Screen, build, search until ``deadline`` (a ``time.monotonic()`` value), read back."""
+    """Screen, build, search until ``deadline`` (a ``time.monotonic()`` value), read back.
+
+    With ``check_only``, a valid ``warm_start`` is only read into the full model (which rejects
+    any broken constraint) and returned as it is: on large models OR-Tools' search does not
+    stop on time (measured: 109 s instead of 14 s on a 1,000-customer model started from a
+    good plan), so it searches only when the plan does not fit."""
     began = time.monotonic()
     reasons = unservable(problem)
     orders = [j for j in range(len(problem.orders)) if j not in reasons]
     random.Random(seed).shuffle(orders)
+    if check_only and warm_start is not None:
+        everyone = list(range(len(problem.vehicles)))
+        found = search(
+            problem, orders, everyone, seed, options, deadline, deadline, warm_start, check=True
+        )
+        return _result(problem, found, reasons, time.monotonic() - began)
     everyone = list(range(len(problem.vehicles)))
     eliminate = (
         options.eliminate_routes
@@ -127,6 +139,7 @@ def search(
     target: int | None = None,
     *,
     fixed_costs: bool = True,
+    check: bool = False,
 ) -> Found:
     """Build a model and search it: from ``warm_start`` if given and valid, else from a first
     solution; stop at the first solution after ``stop_at``, or below ``target``, or at
@@ -158,6 +171,8 @@ def search(
             for v in range(len(fleet))
         ]
         initial = routing.ReadAssignmentFromRoutes(routes, True)
+        if initial is not None and check:
+            return Found(model, initial)
     if initial is None:
         # the callback also runs on partial plans inside the first-solution heuristic, where
         # finishing the search would leave no plan at all: arm the watchdog only afterwards

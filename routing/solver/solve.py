@@ -13,6 +13,8 @@ from routing.solver.screen import unservable
 from routing.solver.single import has_breaks, solve_single
 from routing.solver.warm import fits_pyvrp, warm_plan
 
+CHECK_ONLY_SHARE = 0.9  # of the budget for PyVRP when OR-Tools only checks its plan
+
 
 def solve(
     problem: Problem, *, time_limit_s: float, seed: int = 0, options: Options | None = None
@@ -30,7 +32,13 @@ def solve(
 
 
 def _solve_warm(problem: Problem, *, deadline: float, seed: int, options: Options) -> Result:
-    """PyVRP plans for its share of the budget; OR-Tools checks, finishes and improves it."""
-    hgs_seconds = options.warm_share * (deadline - time.monotonic())
+    """PyVRP plans for its share of the budget; OR-Tools checks, finishes and improves it. Above
+    ``decompose_above`` orders OR-Tools only checks the plan (its search overruns the budget on
+    such models) and PyVRP gets ``CHECK_ONLY_SHARE`` of the time."""
+    large = len(problem.orders) > options.decompose_above
+    share = CHECK_ONLY_SHARE if large else options.warm_share
+    hgs_seconds = share * (deadline - time.monotonic())
     plan = warm_plan(problem, hgs_seconds, seed, leave_out=unservable(problem))
-    return solve_single(problem, deadline=deadline, seed=seed, options=options, warm_start=plan)
+    return solve_single(
+        problem, deadline=deadline, seed=seed, options=options, warm_start=plan, check_only=large
+    )

@@ -3,6 +3,8 @@ pairs together and in order, leaves out what cannot fit, and comes out checked."
 
 from __future__ import annotations
 
+import time
+
 from routing.solver import (
     BreakRule,
     FixedPrefix,
@@ -14,7 +16,7 @@ from routing.solver import (
     TimeWindow,
     solve,
 )
-from routing.solver.single import has_breaks
+from routing.solver.single import has_breaks, solve_single
 from routing.solver.warm import fits_pyvrp, warm_plan
 from tests.solver.tiny import HOUR, parcel, problem, truck
 
@@ -72,3 +74,29 @@ def test_solve_through_pyvrp_serves_everything_and_reports_the_rest() -> None:
         assert [u.order for u in result.unserved] == ["heavy"]
     # on a line the best plan is one truck out to place 8 and back: 16 km
     assert sum(route.distance for route in warm.routes) == 16_000
+
+
+def test_check_only_keeps_a_valid_plan_and_searches_when_it_breaks_a_rule() -> None:
+    orders = [parcel("p1", 1, 2), parcel("p2", 3, 4)]
+    built = problem(6, [truck("a"), truck("b")], orders)
+    # valid but wasteful: two trucks where one would do
+    wasteful = {
+        "a": [StopRef("p1", Leg.PICKUP), StopRef("p1", Leg.DELIVERY)],
+        "b": [StopRef("p2", Leg.PICKUP), StopRef("p2", Leg.DELIVERY)],
+    }
+    kept = solve_single(
+        built, deadline=time.monotonic() + 2, seed=1, options=Options(),
+        warm_start=wasteful, check_only=True,
+    )  # fmt: skip
+    assert {route.vehicle: [v.order for v in route.visits] for route in kept.routes} == {
+        "a": ["p1", "p1"],
+        "b": ["p2", "p2"],
+    }
+    # a delivery before its pickup cannot be read into the model: the search takes over
+    broken = {"a": [StopRef("p1", Leg.DELIVERY), StopRef("p1", Leg.PICKUP)]}
+    searched = solve_single(
+        built, deadline=time.monotonic() + 2, seed=1, options=Options(),
+        warm_start=broken, check_only=True,
+    )  # fmt: skip
+    served = {visit.order for route in searched.routes for visit in route.visits}
+    assert served == {"p1", "p2"} and not searched.unserved
