@@ -144,18 +144,18 @@ class CooperativeFeed:
             await asyncio.sleep(TICK_S)
 
     async def tick(self) -> None:
-        full: dict[int, list[Any]] = {}
-        moves: dict[int, list[Any]] = {}
+        relabelled: set[int] = set()
         orders: dict[int, dict[str, Any]] = {}
         async with self.sessions() as session:
             if self._ticks % ROSTER_EVERY == 0:
-                await self._read_roster(session, full)
+                relabelled = await self._read_roster(session)
             if self._ticks % JOBS_EVERY == 0:
                 self._jobs = await jobs_by_vehicle(session, self.tenant)
                 await self._read_orders(session, orders)
             since = None if self._seen_until is None else self._seen_until - OVERLAP
             fixes = await latest_fixes(session, self.tenant.cooperative_id, since=since)
         self._ticks += 1
+        changed: set[int] = set()
         for fix in fixes:
             vehicle = self.vehicles.get(fix.vehicle_id)
             if vehicle is None or vehicle.fix == fix:
@@ -163,7 +163,7 @@ class CooperativeFeed:
             vehicle.fix = fix
             if self._seen_until is None or fix.received_at > self._seen_until:
                 self._seen_until = fix.received_at
-            moves[fix.vehicle_id] = []  # filled below, with its status
+            changed.add(fix.vehicle_id)
         now = utcnow()
         for vehicle_id, vehicle in self.vehicles.items():
             job = self._jobs.get(vehicle_id)
@@ -175,27 +175,30 @@ class CooperativeFeed:
             reference = job.reference if job else None
             if status != vehicle.status or reference != vehicle.job:
                 vehicle.status, vehicle.job = status, reference
-                moves[vehicle_id] = []
-        for vehicle_id in moves:
-            moves[vehicle_id] = self.vehicles[vehicle_id].move_row()
-        for vehicle_id in full:
-            full[vehicle_id] = self.vehicles[vehicle_id].full_row()
-        self._publish(full, moves, orders)
+                changed.add(vehicle_id)
+        self._publish(
+            {i: self.vehicles[i].full_row() for i in relabelled},
+            {i: self.vehicles[i].move_row() for i in changed - relabelled},
+            orders,
+        )
 
-    async def _read_roster(self, session: AsyncSession, full: dict[int, list[Any]]) -> None:
+    async def _read_roster(self, session: AsyncSession) -> set[int]:
+        """Re-read plates, kinds and assigned drivers; the vehicles new or relabelled."""
         entries = {entry.vehicle_id: entry for entry in await roster(session, self.tenant)}
         for vehicle_id in list(self.vehicles):
             if vehicle_id not in entries:
                 del self.vehicles[vehicle_id]  # removed from the registry: the map drops it
+        relabelled = set()
         for vehicle_id, entry in entries.items():
             vehicle = self.vehicles.get(vehicle_id)
             if vehicle is None:
                 self.vehicles[vehicle_id] = LiveVehicle(entry)
-            elif vehicle.entry == entry:
-                continue
-            else:
+            elif vehicle.entry != entry:
                 vehicle.entry = entry
-            full[vehicle_id] = []
+            else:
+                continue
+            relabelled.add(vehicle_id)
+        return relabelled
 
     async def _read_orders(self, session: AsyncSession, changed: dict[int, dict[str, Any]]) -> None:
         """Orders whose status, driver or vehicle changed since the last look."""
@@ -214,9 +217,8 @@ class CooperativeFeed:
                 self._orders_until = updated_at
             state = (status, driver_id, vehicle_id)
             if self.order_status.get(order_id) != state:
-                first_look = order_id not in self.order_status
                 self.order_status[order_id] = state
-                if not first_look or self._ticks > 0:
+                if self._ticks > 0:  # the first look only learns the current states
                     changed[order_id] = {
                         "id": order_id,
                         "status": status,

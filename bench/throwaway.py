@@ -4,17 +4,14 @@ cooperatives, and dropped afterwards whatever happens."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 from core.config import Settings
 from fleet.seed import seed_demo
-from migrations import upgrade
-from tests.conftest import BASE_URL, admin_dsn
+from tests.conftest import fresh_database
 
 DEMO_COOPERATIVE = "HTX Vận tải Biên Hòa"  # 3,000 members, drivers and vehicles
 
@@ -22,18 +19,10 @@ DEMO_COOPERATIVE = "HTX Vận tải Biên Hòa"  # 3,000 members, drivers and ve
 @contextmanager
 def database(purpose: str, *, demo: bool = False) -> Iterator[str]:
     """The SQLAlchemy URL of a fresh database named after ``purpose``."""
-    name = f"coopfleet_bench_{purpose}_{uuid.uuid4().hex[:6]}"
-    url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        upgrade(url)
+    with fresh_database(f"coopfleet_bench_{purpose}") as url:
         if demo:
             asyncio.run(seed_demo(Settings(database_url=url)))
         yield url
-    finally:
-        with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def place_demo_fleet(url: str, place: Callable[[int], tuple[float, float]]) -> int:

@@ -190,13 +190,19 @@ class VehicleJob:
     status: str
 
 
-async def jobs_by_vehicle(session: AsyncSession, tenant: Tenant) -> dict[int, VehicleJob]:
-    """Vehicles on the road for an order (the newest one when a vehicle serves several)."""
-    rows = await session.execute(
+async def jobs_by_vehicle(
+    session: AsyncSession, tenant: Tenant, vehicle_id: int | None = None
+) -> dict[int, VehicleJob]:
+    """Vehicles on the road for an order (the newest one when a vehicle serves several), or
+    only ``vehicle_id``'s."""
+    statement = (
         scoped(select(Order.vehicle_id, Order.id, Order.reference, Order.status), tenant)
         .where(Order.status.in_(ON_THE_JOB), Order.vehicle_id.is_not(None))
         .order_by(Order.vehicle_id, Order.id.desc())
     )
+    if vehicle_id is not None:
+        statement = statement.where(Order.vehicle_id == vehicle_id)
+    rows = await session.execute(statement)
     jobs: dict[int, VehicleJob] = {}
     for vehicle_id, order_id, reference, status in rows.all():
         if vehicle_id is not None:

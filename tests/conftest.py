@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -41,10 +42,11 @@ def admin_dsn(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """A fresh database for this test run, migrated from empty."""
-    name = f"coopfleet_test_{uuid.uuid4().hex[:8]}"
+@contextmanager
+def fresh_database(prefix: str) -> Iterator[str]:
+    """A new database migrated from empty (``alembic upgrade head``), dropped afterwards; its
+    SQLAlchemy URL. The test run and the benchmarks each take one."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -54,6 +56,13 @@ def database_url() -> Iterator[str]:
     finally:
         with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database for this test run, migrated from empty."""
+    with fresh_database("coopfleet_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 from datetime import timedelta
@@ -26,9 +27,9 @@ from api.console_texts import LANGUAGES, texts_for
 from api.deps import OFFICE, OfficeTenant, SessionDep, socket_still_signed_in, socket_tenant
 from api.live import LiveHub
 from core.tenancy import get_scoped
-from core.timeutil import utcnow
+from core.timeutil import today_in, utcnow
 from fleet.assignments import current_driver_of
-from fleet.cooperatives import local_today, zone_of
+from fleet.cooperatives import zone_of
 from fleet.models import Vehicle
 from fleet.schemas import VehicleRead
 from routing.jobs import jobs_by_vehicle
@@ -54,10 +55,17 @@ def _script_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
+@functools.cache
+def _page_texts(language: str) -> tuple[dict[str, str], str]:
+    """The texts of a language, and the same as JSON for the page's modules (built once)."""
+    texts = texts_for(language)
+    return texts, _script_json(texts)
+
+
 def _render(request: Request, page: str, lang: str | None) -> Response:
     language = lang if lang in LANGUAGES else LANGUAGES[0]
     settings = request.app.state.settings
-    texts = texts_for(language)
+    texts, texts_json = _page_texts(language)
     config = {
         "tileUrl": settings.map_tile_url,
         "tileAttribution": settings.map_tile_attribution,
@@ -70,7 +78,7 @@ def _render(request: Request, page: str, lang: str | None) -> Response:
             "page": page,
             "lang": language,
             "t": texts,
-            "texts_json": _script_json(texts),
+            "texts_json": texts_json,
             "config_json": _script_json(config),
         },
     )
@@ -145,10 +153,11 @@ async def vehicle_now(vehicle_id: int, tenant: OfficeTenant, session: SessionDep
     cooperative's zone), the order it is serving and its papers with days left."""
     vehicle = await get_scoped(session, Vehicle, vehicle_id, tenant, what="vehicle")
     driver = await current_driver_of(session, tenant, vehicle.id)
-    today = await local_today(session, tenant)
+    zone = await zone_of(session, tenant)
+    today = today_in(zone)
     found = await latest_fixes(session, tenant.cooperative_id, vehicle_id=vehicle.id)
     fix = found[0] if found else None
-    job = (await jobs_by_vehicle(session, tenant)).get(vehicle.id)
+    job = (await jobs_by_vehicle(session, tenant, vehicle.id)).get(vehicle.id)
     rollup = await journey_read.daily(
         session, tenant, today, today, group="vehicle", vehicle_id=vehicle.id
     )
@@ -192,7 +201,7 @@ async def vehicle_now(vehicle_id: int, tenant: OfficeTenant, session: SessionDep
                 }
                 for name, expires in papers.items()
             ],
-            "zone": await zone_of(session, tenant),
+            "zone": zone,
         }
     )
     return answer

@@ -38,7 +38,14 @@ def _solve_warm(problem: Problem, *, deadline: float, seed: int, options: Option
     large = len(problem.orders) > options.decompose_above
     share = CHECK_ONLY_SHARE if large else options.warm_share
     hgs_seconds = share * (deadline - time.monotonic())
-    plan = warm_plan(problem, hgs_seconds, seed, leave_out=unservable(problem))
+    screened = unservable(problem)
+    plan = warm_plan(problem, hgs_seconds, seed, leave_out=screened)
     return solve_single(
-        problem, deadline=deadline, seed=seed, options=options, warm_start=plan, check_only=large
+        problem,
+        deadline=deadline,
+        seed=seed,
+        options=options,
+        warm_start=plan,
+        check_only=large,
+        screened=screened,
     )

@@ -35,7 +35,6 @@ const trackLayer = L.layerGroup().addTo(map);
 const context = { map, me, vehicles: null, layer, onOrdersChanged: [] };
 const feed = new LiveFeed({
   onVehicles: (changed, snapshot) => {
-    context.vehicles = feed.vehicles;
     if (snapshot) {
       layer.setVehicles(feed.vehicles);
       fillKinds();
@@ -50,6 +49,7 @@ const feed = new LiveFeed({
   onState: (state) => document.body.classList.toggle("reconnecting", state !== "live"),
 });
 context.feed = feed;
+context.vehicles = feed.vehicles; // one Map, kept current by the feed
 window.coopfleet = { map, feed, layer }; // for the browser tests and benchmark
 feed.connect();
 
