@@ -6,7 +6,9 @@ budget) on each instance, re-checks every solution with ``bench.vrp_check`` and 
 instance and solver: vehicles vs best known, distance, gap %, wall time, checker verdict; then
 medians and the planner's distance over the baseline's. The two run side by side in two
 processes (each single-threaded); ``--serial`` runs them one after the other, for sets the
-planner decomposes (it then uses two worker processes itself). Conventions per set:
+planner decomposes (it then uses two worker processes itself). ``--no-baseline --at-once 2``
+solves two instances at a time with the planner alone (one per core), for whole sets whose
+baseline was sampled in an earlier run. Conventions per set:
 
 * Li & Lim (``lilim*``): SINTEF objective, fewest vehicles then distance, both judged in double
   precision. Times are scaled ×1000 and rounded **up** (so a plan is feasible exactly), model
@@ -265,6 +267,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--serial", action="store_true", help="run the two solvers one after the other"
     )
     parser.add_argument("--region-size", type=int, help="orders per region when decomposing")
+    parser.add_argument(
+        "--at-once",
+        type=int,
+        default=1,
+        help="instances solved at the same time (each solver single-threaded; one per core)",
+    )
     args = parser.parse_args(argv)
     options = Options(region_size=args.region_size)
     bks = best_known(args.set)
@@ -277,21 +285,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     solvers = ["planner"] if args.no_baseline else ["planner", "ortools"]
     # side by side, one process each (both single-threaded); one after the other when the
     # planner decomposes, since it then uses worker processes of its own
-    workers = 1 if args.serial else len(solvers)
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        for path in sample(paths, args.limit):
-            instance = load(path)
-            scaled = scale(instance)
-            jobs = {
-                solver: pool.submit(
-                    timed, solver, instance, scaled, args.budget, args.seed, options
+    per_instance = 1 if args.serial else len(solvers)
+    chosen = sample(paths, args.limit)
+    with ProcessPoolExecutor(per_instance * args.at_once, mp_context=get_context("fork")) as pool:
+        for first in range(0, len(chosen), args.at_once):
+            batch = [(path, load(path)) for path in chosen[first : first + args.at_once]]
+            scaled = {path: scale(instance) for path, instance in batch}
+            jobs = [
+                (
+                    path,
+                    instance,
+                    solver,
+                    pool.submit(
+                        timed, solver, instance, scaled[path], args.budget, args.seed, options
+                    ),
                 )
+                for path, instance in batch
                 for solver in solvers
-            }
-            for solver, job in jobs.items():
+            ]
+            for path, instance, solver, job in jobs:
                 routes, seconds = job.result()
                 rows.append(
-                    judge(solver, instance, bks[path.stem], routes, seconds, scaled.convention)
+                    judge(
+                        solver,
+                        instance,
+                        bks[path.stem],
+                        routes,
+                        seconds,
+                        scaled[path].convention,
+                    )
                 )
                 print_row(rows[-1])
     summarize(rows)
