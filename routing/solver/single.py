@@ -109,14 +109,15 @@ def solve_single(
         # any arc's length
         pinned = {prefix.vehicle for prefix in problem.fixed}
         used = [p for p, v in enumerate(problem.vehicles) if v.id in plan or v.id in pinned]
-        final = search(
-            problem, orders, used, seed, options, deadline, deadline, plan, fixed_costs=False
-        )
-        # the distance phase may find nothing when the budget is spent before its model takes
-        # the plan (measured: Li & Lim lr1_4_1, 60 s, after PyVRP's 40-vehicle plan, no plan at
-        # all came back); the plan in hand is then the answer
-        if final.assignment is not None:
-            found = final
+        if used:  # none: nothing could be served, the plan in hand says so
+            final = search(
+                problem, orders, used, seed, options, deadline, deadline, plan, fixed_costs=False
+            )
+            # the distance phase may find nothing when the budget is spent before its model
+            # takes the plan (measured: Li & Lim lr1_4_1, 60 s, after PyVRP's 40-vehicle plan,
+            # no plan at all came back); the plan in hand is then the answer
+            if final.assignment is not None:
+                found = final
     return _result(problem, found, reasons, time.monotonic() - began)
 
 

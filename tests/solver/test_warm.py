@@ -14,6 +14,7 @@ from routing.solver import (
     Stop,
     StopRef,
     TimeWindow,
+    Vehicle,
     solve,
 )
 from routing.solver.single import has_breaks, solve_single
@@ -100,3 +101,11 @@ def test_check_only_keeps_a_valid_plan_and_searches_when_it_breaks_a_rule() -> N
     )  # fmt: skip
     served = {visit.order for route in searched.routes for visit in route.visits}
     assert served == {"p1", "p2"} and not searched.unserved
+
+
+def test_a_fleet_that_can_serve_nothing_answers_with_every_order_unserved() -> None:
+    """Found through planning: with fixed costs the distance phase was given no vehicle."""
+    short = Vehicle("a", 0, 0, TimeWindow(0, 30 * 60), (1000, 10, 2), fixed_cost=100)
+    result = solve(problem(50, [short], [parcel("far", 20, 40)]), time_limit_s=2, seed=1)
+    assert all(not route.visits for route in result.routes)
+    assert [u.order for u in result.unserved] == ["far"]
