@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     SmallInteger,
@@ -58,12 +59,13 @@ vehicle_state = Table(
     ),
     Column("device_time", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("geom", Geometry("POINT", srid=4326, spatial_index=True), nullable=False),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
     Column("speed_kmh", REAL),
     Column("heading", SmallInteger),
     Column("ignition", Boolean),
     Column("odometer_m", BigInteger),
     Column("driver_card", Text),
+    Index("ix_vehicle_state_geom", "geom", postgresql_using="gist"),  # KNN for suggestions
 )
 
 dead_letters = Table(
@@ -77,6 +79,7 @@ dead_letters = Table(
     Column("detail", Text, nullable=False),
     Column("cooperative_id", Integer),
     Column("vehicle_id", Integer),
+    Index("ix_dead_letters_coop_reason", "cooperative_id", "reason"),
 )
 
 ingest_workers = Table(
