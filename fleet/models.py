@@ -294,3 +294,10 @@ class Shift(Base):
     ended_at: Mapped[datetime | None]
     break_started_at: Mapped[datetime | None]
     break_total_s: Mapped[int] = mapped_column(server_default="0")
+    # the driver's own plan for the shift: planning gives no work past the end and routes
+    # finish at the end place (home, a yard); unset, DEFAULT_SHIFT_S from the start and back
+    # where the vehicle is
+    planned_end_at: Mapped[datetime | None]
+    end_location: Mapped[Any | None] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False)
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,27 @@ from core.timeutil import utcnow
 from fleet.assignments import current_vehicle_of
 from fleet.models import Driver, Shift, Vehicle, VehicleAssignment
 from fleet.plates import PlateError, parse_plate
+
+DEFAULT_SHIFT_S = 10 * 3600  # a shift started without a planned end is taken to last this long
+LONGEST_SHIFT_S = 24 * 3600  # a planned end further away is a typing mistake
+
+
+def planned_end(shift: Shift) -> datetime:
+    """When the driver means to stop: their own planned end, else a default day's work."""
+    if shift.planned_end_at is not None:
+        return shift.planned_end_at
+    return shift.started_at + timedelta(seconds=DEFAULT_SHIFT_S)
+
+
+def _check_planned_end(until: datetime | None, now: datetime) -> None:
+    if until is None:
+        return
+    if until.tzinfo is None:
+        raise InvalidInput("give the time with its zone offset", field="planned_end_at")
+    if until <= now:
+        raise InvalidInput("the planned end is not in the future", field="planned_end_at")
+    if until > now + timedelta(seconds=LONGEST_SHIFT_S):
+        raise InvalidInput("a shift cannot be planned longer than 24 h", field="planned_end_at")
 
 
 async def current(session: AsyncSession, tenant: Tenant, driver_id: int) -> Shift | None:
@@ -36,9 +58,19 @@ def _expired(driver: Driver, vehicle: Vehicle, today: date) -> list[str]:
     return lapsed
 
 
-async def start(session: AsyncSession, tenant: Tenant, plate: str | None, today: date) -> Shift:
-    """Start the driver's shift with the vehicle assigned to them, or the one given by plate."""
+async def start(
+    session: AsyncSession,
+    tenant: Tenant,
+    plate: str | None,
+    today: date,
+    *,
+    planned_end_at: datetime | None = None,
+    end_location: Any | None = None,
+) -> Shift:
+    """Start the driver's shift with the vehicle assigned to them, or the one given by plate,
+    with the driver's planned end and end place when they give them."""
     assert tenant.driver_id is not None
+    _check_planned_end(planned_end_at, utcnow())
     driver = await get_scoped(session, Driver, tenant.driver_id, tenant, what="driver")
     if await current(session, tenant, driver.id) is not None:
         raise StateConflict("a shift is already started", field="shift")
@@ -76,7 +108,13 @@ async def start(session: AsyncSession, tenant: Tenant, plate: str | None, today:
         )
     if vehicle.status != "active":
         raise StateConflict(f"vehicle {vehicle.plate} is {vehicle.status}", field="plate")
-    shift = Shift(cooperative_id=tenant.cooperative_id, driver_id=driver.id, vehicle_id=vehicle.id)
+    shift = Shift(
+        cooperative_id=tenant.cooperative_id,
+        driver_id=driver.id,
+        vehicle_id=vehicle.id,
+        planned_end_at=planned_end_at,
+        end_location=end_location,
+    )
     session.add(shift)
     await session.flush()
     return shift

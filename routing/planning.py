@@ -25,6 +25,7 @@ from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from fleet.legal import driving_rules_on
 from fleet.models import Depot, Driver, Shift, Vehicle, VehicleAssignment
+from fleet.shifts import planned_end
 from routing import orders as order_service
 from routing.lifecycle import ON_THE_JOB, OrderStatus
 from routing.matrix import GreatCircle, TravelTimes
@@ -49,7 +50,7 @@ Point = tuple[float, float]
 UNRECORDED = 10**9
 ON_BOARD = (OrderStatus.PICKED_UP, OrderStatus.EN_ROUTE_DROPOFF, OrderStatus.AT_DROPOFF)
 COMMITTED = (OrderStatus.ACCEPTED, *ON_THE_JOB)
-DEFAULT_SHIFT_S = 10 * 3600  # without shifts from the driver app, a driver is available this long
+HORIZON_S = 10 * 3600  # how far ahead a window left open reaches
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,8 @@ class Candidate:
     capacity: tuple[int, int, int]  # kg, litres, seats
     features: frozenset[str]
     start: Point
+    until: datetime  # the shift's planned end: no work is planned past it
+    end: Point | None = None  # where the route ends; None: where it starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +74,12 @@ class Excluded:
 
 
 async def candidates(
-    session: AsyncSession, tenant: Tenant, positions: Mapping[int, Point], today: date
+    session: AsyncSession, tenant: Tenant, positions: Mapping[int, Point], t0: datetime
 ) -> tuple[list[Candidate], list[Excluded]]:
-    """Drivers on shift (a started shift is their availability) with a vehicle assigned now and
-    valid documents, and why the others are not."""
+    """Drivers on shift (a started shift is their availability, until its planned end) with a
+    vehicle assigned now and valid documents, and why the others are not."""
     rows = await session.execute(
-        scoped(select(Driver, Vehicle), tenant)
+        scoped(select(Driver, Vehicle, Shift), tenant)
         .join(
             VehicleAssignment,
             (VehicleAssignment.driver_id == Driver.id) & VehicleAssignment.ends_at.is_(None),
@@ -90,11 +93,14 @@ async def candidates(
         shape = to_shape(depot.location)
         fallback = (shape.x, shape.y)
     found, excluded = [], []
-    for driver, vehicle in rows:
-        reason = _unavailable(driver, vehicle, today)
+    for driver, vehicle, shift in rows:
+        reason = _unavailable(driver, vehicle, t0.date())
         start = positions.get(vehicle.id, fallback)
+        until = planned_end(shift)
         if reason is None and start is None:
             reason = "no known position and no depot"
+        if reason is None and until <= t0:
+            reason = f"the shift ends at {until.isoformat()}, before the plan starts"
         if reason is not None:
             excluded.append(Excluded(driver.id, reason))
             continue
@@ -113,6 +119,8 @@ async def candidates(
                 ),
                 features=frozenset(vehicle.features or ()) | {f"kind:{vehicle.kind}"},
                 start=start,
+                until=until,
+                end=_point(shift.end_location) if shift.end_location is not None else None,
             )
         )
     return found, excluded
@@ -159,14 +167,16 @@ def build(
     open_orders: Sequence[Order],
     drivers: Sequence[Candidate],
     t0: datetime,
-    horizon_s: int = DEFAULT_SHIFT_S,
+    horizon_s: int = HORIZON_S,
     travel: TravelTimes | None = None,
     committed: Sequence[Order] = (),
 ) -> Built:
     """The solver's problem: every stop and driver start is a place in one travel-time table.
 
     ``committed`` orders (accepted or under way) stay with their driver, first on the route and
-    in their order, served even if late: re-planning never takes a job from a driver."""
+    in their order, served even if late: re-planning never takes a job from a driver. A route
+    ends at the driver's end place by the shift's planned end, or when their committed work can
+    be finished if that is later (they get no new work then)."""
     travel = travel or GreatCircle()
     places: list[Point] = []
     solver_orders, skipped = [], []
@@ -219,31 +229,57 @@ def build(
     vehicles = []
     chosen = list(nearest_drivers(drivers, places[0::2]))
     chosen += [d for d in drivers if d.driver_id in prefixes and d not in chosen]
+    ends: list[tuple[Candidate, int, int]] = []  # driver, start node, end node
     for driver in chosen:
         places.append(driver.start)
-        node = len(places) - 1
+        if driver.end is not None:
+            places.append(driver.end)
+        ends.append((driver, len(places) - (2 if driver.end is not None else 1), len(places) - 1))
+    durations, distances = travel.table(places)
+    rules = driving_rules_on(t0.date())
+    break_rule = BreakRule(rules.continuous_max_s, rules.break_min_s)
+    by_id = {order.id: order for order in solver_orders}
+    for driver, start, end in ends:
+        ends_s = math.floor((driver.until - t0).total_seconds())
+        chain = [by_id[ref.order].stop(ref.leg) for ref in prefixes.get(driver.driver_id, ())]
+        if chain:  # committed jobs are finished even past the planned end
+            ends_s = max(ends_s, _finish_time(start, end, chain, durations, break_rule))
         vehicles.append(
             SolverVehicle(
                 id=str(driver.driver_id),
-                start=node,
-                end=node,
-                shift=TimeWindow(0, horizon_s),
+                start=start,
+                end=end,
+                shift=TimeWindow(0, max(0, ends_s)),
                 capacity=driver.capacity,
                 skills=driver.features,
                 fixed_cost=100_000,
             )
         )
-    durations, distances = travel.table(places)
-    rules = driving_rules_on(t0.date())
     problem = Problem(
         durations=Matrix.from_flat(len(places), durations.ravel().tolist()),
         distances=Matrix.from_flat(len(places), distances.ravel().tolist()),
         vehicles=tuple(vehicles),
         orders=tuple(solver_orders),
         fixed=tuple(FixedPrefix(str(d), tuple(refs)) for d, refs in prefixes.items()),
-        break_rule=BreakRule(rules.continuous_max_s, rules.break_min_s),
+        break_rule=break_rule,
     )
     return Built(problem, places, skipped)
+
+
+def _finish_time(
+    start: int, end: int, chain: Sequence[Stop | None], durations: Any, rule: BreakRule
+) -> int:
+    """When a driver who leaves now and does ``chain`` in order is back at ``end``, with every
+    break the rule could require: the least shift that keeps committed work feasible."""
+    clock, here = 0, start
+    for stop in chain:
+        assert stop is not None
+        clock += int(durations[here, stop.node])
+        clock = max(clock, stop.windows[0].start) if stop.windows else clock
+        clock += stop.service
+        here = stop.node
+    clock += int(durations[here, end])
+    return clock + rule.min_break * (clock // rule.max_driving + 1)
 
 
 def nearest_drivers(
@@ -406,7 +442,7 @@ async def execute(
         plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
         t0, limit, seed = plan.starts_at, plan.time_limit_s, plan.seed
         todo = await open_orders(session, tenant, order_ids)
-        drivers, excluded = await candidates(session, tenant, positions, t0.date())
+        drivers, excluded = await candidates(session, tenant, positions, t0)
         committed = await committed_orders(session, tenant, [d.driver_id for d in drivers])
         plan.orders, plan.drivers = len(todo), len(drivers)
         await session.commit()

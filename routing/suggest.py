@@ -27,6 +27,7 @@ class Nearby:
     expiries: dict[str, date | None]  # licence, inspection, insurance, badge
     position: tuple[float, float]
     headroom_s: float | None  # continuous driving time left now (None: unknown)
+    shift_left_s: float | None = None  # time to the shift's planned end (None: unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,8 @@ def why_not(need: Need, driver: Nearby, today: date, eta_s: float) -> str | None
         return f"vehicle lacks {', '.join(sorted(missing))}"
     if driver.headroom_s is not None and driver.headroom_s < eta_s:
         return f"needs a break in {round(driver.headroom_s / 60)} min, before reaching the pickup"
+    if driver.shift_left_s is not None and driver.shift_left_s < eta_s:
+        return f"shift ends in {round(driver.shift_left_s / 60)} min, before reaching the pickup"
     return None
 
 

@@ -60,9 +60,21 @@ RECHECK_S = 30  # how often a push channel checks its sign-in again
 
 
 class ShiftIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"plate": "60C-123.45"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "plate": "60C-123.45",
+                    "planned_end_at": "2026-11-26T11:00:00+07:00",
+                    "end_location": {"type": "Point", "coordinates": [106.8425, 10.9447]},
+                }
+            ]
+        }
+    )
 
     plate: str | None = Field(default=None, max_length=16)  # None: the vehicle assigned to me
+    planned_end_at: datetime | None = None  # None: 10 h after the start
+    end_location: GeoJSONPoint | None = None  # None: the route ends where it starts
 
 
 class BreakIn(BaseModel):
@@ -101,6 +113,10 @@ def _shift(shift: Any) -> dict[str, Any] | None:
         "ended_at": shift.ended_at,
         "on_break_since": shift.break_started_at,
         "break_total_s": shift.break_total_s,
+        "planned_end_at": shifts.planned_end(shift),
+        "end_location": GeoJSONPoint.model_validate(shift.end_location)
+        if shift.end_location is not None
+        else None,
     }
 
 
@@ -197,7 +213,15 @@ async def start_shift(
 
     async def run() -> Any:
         today = await local_today(session, tenant)
-        return _shift(await shifts.start(session, tenant, body.plate, today))
+        shift = await shifts.start(
+            session,
+            tenant,
+            body.plate,
+            today,
+            planned_end_at=body.planned_end_at,
+            end_location=body.end_location.to_db() if body.end_location else None,
+        )
+        return _shift(shift)
 
     return await once(session, tenant, key, {"shift/start": body.model_dump()}, run)
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from api.deps import OfficeTenant, SessionDep
 from core.timeutil import today_in
 from fleet.cooperatives import zone_of
+from fleet.shifts import DEFAULT_SHIFT_S
 from routing import orders as order_service
 from routing.matrix import GreatCircle
 from routing.suggest import Nearby, Need, rank
@@ -26,7 +27,9 @@ _NEAREST = text(
     """
     SELECT d.id, v.id, v.plate, v.kind, v.payload_kg, v.volume_m3, v.seats, v.features,
            d.status, v.status, d.licence_expiry,
-           v.inspection_expiry, v.insurance_expiry, v.badge_expiry, ST_X(s.geom), ST_Y(s.geom)
+           v.inspection_expiry, v.insurance_expiry, v.badge_expiry, ST_X(s.geom), ST_Y(s.geom),
+           extract(epoch FROM coalesce(sh.planned_end_at,
+                                       sh.started_at + make_interval(secs => :default_shift)))
     FROM vehicle_state s
     JOIN vehicle_assignments a ON a.vehicle_id = s.vehicle_id AND a.ends_at IS NULL
     JOIN vehicles v ON v.id = s.vehicle_id
@@ -56,8 +59,8 @@ async def suggest_drivers(
 ) -> dict[str, Any]:
     """The ``limit`` best drivers by ETA to the pickup among the ``shortlist`` nearest vehicles
     whose drivers are on shift (and not on a break), each qualified (kind, capacity, features,
-    documents valid, continuous-driving time left to reach the pickup); with ``explain``, the
-    reason each other driver was left out."""
+    documents valid, continuous-driving time and shift left to reach the pickup); with
+    ``explain``, the reason each other driver was left out."""
     order = await order_service.get(session, tenant, order_id)
     pickup = to_shape(order.pickup_location)
     rows = (
@@ -68,6 +71,7 @@ async def suggest_drivers(
                 "lon": pickup.x,
                 "lat": pickup.y,
                 "shortlist": shortlist,
+                "default_shift": DEFAULT_SHIFT_S,
             },
         )
     ).all()
@@ -100,6 +104,7 @@ async def suggest_drivers(
                 },
                 position=(row[14], row[15]),
                 headroom_s=status.remaining_s if status else None,
+                shift_left_s=float(row[16]) - now,
             )
         )
     need = Need(

@@ -156,8 +156,21 @@ async def test_a_drivers_day(world: World) -> None:
     async with httpx.AsyncClient(base_url=world.base, timeout=20) as http:
         me = await sign_in(http, world.phones[0])
         other = await sign_in(http, world.phones[1])
-        shift = await http.post("/api/v1/driver/shift/start", json={}, headers=me)
+        past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+        refused = await http.post(
+            "/api/v1/driver/shift/start", json={"planned_end_at": past}, headers=me
+        )
+        assert refused.status_code == 400 and refused.json()["field"] == "planned_end_at"
+        until = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=8)
+        home = {"type": "Point", "coordinates": [106.8425, 10.9447]}
+        shift = await http.post(
+            "/api/v1/driver/shift/start",
+            json={"planned_end_at": until.isoformat(), "end_location": home},
+            headers=me,
+        )
         assert shift.status_code == 200, shift.text
+        assert datetime.fromisoformat(shift.json()["planned_end_at"]) == until
+        assert shift.json()["end_location"] == home
         again = await http.post("/api/v1/driver/shift/start", json={}, headers=me)
         assert again.status_code == 409
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import psycopg
@@ -136,11 +137,7 @@ async def test_plan_serves_what_it_can_and_says_why_not(
         keeper = one["driver_id"]
         replan = await client.post(f"{V1}/plans", json={"time_limit_s": 3}, headers=headers)
         second_id = replan.json()["id"]
-        for _ in range(100):
-            second = (await client.get(f"{V1}/plans/{second_id}", headers=headers)).json()
-            if second["status"] != "running":
-                break
-            await asyncio.sleep(0.2)
+        second = await wait_for(client, second_id, headers)
         assert second["status"] == "done", second
         route = next(r for r in second["routes"] if r["driver_id"] == keeper)
         assert route["stops"][0] == route["stops"][0] | {
@@ -154,3 +151,55 @@ async def test_plan_serves_what_it_can_and_says_why_not(
         ).status_code == 200
         kept = (await client.get(f"{V1}/orders/{ids[0]}", headers=headers)).json()
         assert kept["status"] == "picked_up" and kept["driver_id"] == keeper
+
+
+async def wait_for(
+    client: httpx.AsyncClient, plan_id: int, headers: dict[str, str]
+) -> dict[str, Any]:
+    for _ in range(100):
+        plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
+        if plan["status"] != "running":
+            return dict(plan)
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"plan {plan_id} still running")
+
+
+async def test_a_shift_ends_when_and_where_the_driver_planned(
+    settings: Settings, engine: AsyncEngine, small_coop: tuple[int, list[int]]
+) -> None:
+    """Driver 0 stops in 3 h at their last drop-off's street; driver 1's shift ends before the
+    plan starts: they are left out, and an order that can only start after 3 h is unserved."""
+    coop, drivers = small_coop
+    now = datetime.now(UTC)
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE shifts SET planned_end_at = %s,"
+            " end_location = ST_SetSRID(ST_MakePoint(106.75, 10.80), 4326) WHERE driver_id = %s",
+            (now + timedelta(hours=3), drivers[0]),
+        )
+        conn.execute(
+            "UPDATE shifts SET planned_end_at = %s WHERE driver_id = %s",
+            (now + timedelta(minutes=1), drivers[1]),
+        )
+    headers = await committed_bearer(
+        engine, settings, cooperative_id=coop, role="dispatcher", login="shift@htx.vn"
+    )
+    transport = httpx.ASGITransport(app=committed_app(settings, engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        soon = await client.post(f"{V1}/orders", json=order(0, now), headers=headers)
+        late = order(1, now + timedelta(hours=4)) | {"reference": "KH-late"}
+        too_late = await client.post(f"{V1}/orders", json=late, headers=headers)
+        started = await client.post(f"{V1}/plans", json={"time_limit_s": 3}, headers=headers)
+        plan = await wait_for(client, started.json()["id"], headers)
+    assert plan["status"] == "done", plan
+    assert plan["drivers"] == 1 and plan["kpis"]["drivers_excluded"] == 2
+    [route] = plan["routes"]
+    assert route["driver_id"] == drivers[0]
+    assert [s["order_id"] for s in route["stops"]] == [soon.json()["id"]] * 2
+    assert datetime.fromisoformat(route["returns_at"]) <= now + timedelta(hours=3)
+    # the drop-off is at (106.75, 10.80), the end place: no drive back to the depot ~21 km away
+    returns = datetime.fromisoformat(route["returns_at"])
+    assert returns - datetime.fromisoformat(route["stops"][-1]["service_end"]) < timedelta(
+        minutes=1
+    )
+    assert [u["order_id"] for u in plan["unserved"]] == [too_late.json()["id"]]

@@ -53,6 +53,14 @@ async def test_nearest_qualified_first_with_reasons(
         session, coop_a, 106.8725, 10.9575, payload_kg=9000, inspection_expiry=date(2020, 1, 1)
     )
     bus, _ = await park(session, coop_a, 106.8721, 10.9572, kind="bus", seats=45)
+    leaving, _ = await park(session, coop_a, 106.96, 11.06, payload_kg=8000)
+    await session.execute(  # ~15 km from the pickup, stopping in 5 minutes
+        text(
+            "UPDATE shifts SET planned_end_at = now() + interval '5 minutes' WHERE driver_id = :d"
+        ),
+        {"d": leaving},
+    )
+    await session.commit()
     stranger, _ = await park(session, coop_b, 106.8722, 10.9571, payload_kg=9000)
     answer = await client.get(
         f"{V1}/orders/{order['id']}/suggestions?explain=true", headers=coop_a.dispatcher.headers
@@ -65,6 +73,7 @@ async def test_nearest_qualified_first_with_reasons(
     assert reasons[small].startswith("capacity 1500 kg")
     assert reasons[lapsed].startswith("inspection expired")
     assert "bus" in reasons[bus]
+    assert reasons[leaving].startswith("shift ends in 5 min"), reasons[leaving]
     assert stranger not in reasons and stranger not in [d["driver_id"] for d in body["drivers"]]
     other = await client.get(
         f"{V1}/orders/{order['id']}/suggestions", headers=coop_b.dispatcher.headers
