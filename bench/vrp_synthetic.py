@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.vrp_check import check_plan
+from fleet import demo_data
 from routing.solver import (
     BreakRule,
     Matrix,
@@ -41,18 +42,7 @@ from routing.solver import (
     solve,
 )
 
-TOWNS = (  # (lat, lon, weight): Biên Hòa, Long Thành, Nhơn Trạch, Trảng Bom, Long Khánh, ...
-    (10.957, 106.843, 5),
-    (10.782, 106.952, 3),
-    (10.700, 106.893, 3),
-    (10.955, 107.005, 2),
-    (10.931, 107.244, 2),
-    (10.935, 107.400, 1),
-    (11.190, 107.350, 1),
-    (10.970, 107.160, 1),
-    (10.805, 107.250, 1),
-    (11.030, 106.900, 1),
-)
+TOWNS = [(lat, lon, weight) for _, lat, lon, weight in demo_data.TOWNS]
 ROAD_FACTOR = 1.35
 SPEED_M_PER_S = 35_000 / 3600
 HOUR = 3600

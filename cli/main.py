@@ -47,6 +47,23 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_day(args: argparse.Namespace) -> int:
+    from routing.demo_day import open_demo_day
+
+    try:
+        day = asyncio.run(
+            open_demo_day(get_settings(), on_shift_share=args.on_shift, waiting=args.orders)
+        )
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(
+        f"demo day: {day.shifts_ended} past shifts ended, {day.on_shift} drivers on shift, "
+        f"{day.orders_added} orders added, {day.orders_waiting} waiting to be planned"
+    )
+    return 0
+
+
 def _plan(args: argparse.Namespace) -> int:
     import json
 
@@ -253,6 +270,15 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--once", action="store_true", help="derive what is pending, then exit")
     derive.add_argument("--log-level", default="info")
     derive.set_defaults(handler=_derive)
+
+    day = commands.add_parser(
+        "demo-day", help="the demo's working day: drivers on shift, orders waiting (repeatable)"
+    )
+    day.add_argument("--orders", type=int, default=300, help="new orders to have waiting")
+    day.add_argument(
+        "--on-shift", type=float, default=0.6, help="share of idle drivers to put on shift"
+    )
+    day.set_defaults(handler=_demo_day)
 
     plan = commands.add_parser("plan", help="plan a cooperative's open orders (OR-Tools)")
     plan.add_argument("--cooperative", type=int, required=True)

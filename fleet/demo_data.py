@@ -153,6 +153,33 @@ LICENCE_FOR_KIND = {
     "taxi": ["B", "B2"],
 }
 
+# Đồng Nai's towns (name, lat, lon, weight by how much freight they see): where the demo's and the
+# planning benchmark's orders come from and go to.
+TOWNS = [
+    ("Biên Hòa", 10.957, 106.843, 5),
+    ("Long Thành", 10.782, 106.952, 3),
+    ("Nhơn Trạch", 10.700, 106.893, 3),
+    ("Trảng Bom", 10.955, 107.005, 2),
+    ("Long Khánh", 10.931, 107.244, 2),
+    ("Xuân Lộc", 10.935, 107.400, 1),
+    ("Định Quán", 11.190, 107.350, 1),
+    ("Thống Nhất", 10.970, 107.160, 1),
+    ("Cẩm Mỹ", 10.805, 107.250, 1),
+    ("Vĩnh Cửu", 11.030, 106.900, 1),
+]
+CUSTOMERS = [
+    "Công ty TNHH Gỗ Tân Mai",
+    "Công ty CP Bao bì Biên Hòa",
+    "Công ty TNHH Thực phẩm Long Thành",
+    "HTX Nông nghiệp Xuân Lộc",
+    "Công ty TNHH Điện tử Amata",
+    "Công ty CP Vật liệu xây dựng Đồng Nai",
+    "Công ty TNHH May mặc Trảng Bom",
+    "Nhà sách Long Khánh",
+    "Công ty TNHH Cao su Cẩm Mỹ",
+    "Trường THPT Nhơn Trạch",
+]
+
 # Depots (name, address, lat, lon) and zones (name, kind, speed limit, ring of lon/lat).
 DEPOTS = [
     ("Bãi xe trung tâm Biên Hòa", "Phạm Văn Thuận, Tân Tiến, Biên Hòa", 10.9574, 106.8426),

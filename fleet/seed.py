@@ -35,6 +35,8 @@ from fleet.models import (
 from fleet.passwords import hash_password
 
 DEMO_PASSWORD = "demo1234"
+DEMO_TAX_CODE = "3601234567"  # the main demo cooperative, HTX Vận tải Biên Hòa
+DEMO_DISPATCHER = "dispatcher@bienhoa.demo"
 ZONE = "Asia/Ho_Chi_Minh"
 
 
@@ -317,7 +319,7 @@ async def _seed_coop(
 
 async def seed_demo(settings: Settings, *, size: int = 3000, seed: int = 20261124) -> str:
     """Create the demo cooperatives and accounts unless they exist; a summary to print."""
-    main = DemoCoop("HTX Vận tải Biên Hòa", "3601234567", "bienhoa.demo", size)
+    main = DemoCoop("HTX Vận tải Biên Hòa", DEMO_TAX_CODE, "bienhoa.demo", size)
     second = DemoCoop("HTX Vận tải Long Thành", "3607654321", "longthanh.demo", max(10, size // 60))
     engine = create_engine_from_settings(settings)
     try:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo's last step (after `make seed`): give every vehicle its MQTT account, start the ingest
+# The demo's last step (after `make seed`): give every vehicle its MQTT account, open the day
+# (drivers on shift, orders waiting to be planned; see routing/demo_day.py), start the ingest
 # workers and the simulated fleet (3,000 vehicles, a fix every 5 s while moving) in the
 # background, print where to look and how to sign in, then serve the API until Ctrl-C.
 set -euo pipefail
@@ -35,6 +36,7 @@ Press Ctrl-C to stop.
 TXT
 mkdir -p var/log
 "$BIN/coopfleet" mqtt-passwords --file var/mosquitto/passwd --reload-pid var/mosquitto/mosquitto.pid
+"$BIN/coopfleet" demo-day --orders "${COOPFLEET_DEMO_ORDERS:-300}"
 "$BIN/coopfleet" ingest --workers 2 --log-level warning >var/log/ingest.log 2>&1 &
 INGEST=$!
 "$BIN/coopfleet" derive --log-level warning >var/log/derive.log 2>&1 &
