@@ -125,6 +125,14 @@ _UI: dict[str, tuple[str, str]] = {
     "accept_plan": ("Duyệt kế hoạch", "Accept plan"),
     "discard_plan": ("Bỏ kế hoạch", "Discard plan"),
     "plan_accepted": ("Đã duyệt kế hoạch", "Plan accepted"),
+    "offer_on_accept": (
+        "Gửi việc cho tài xế ngay (chờ nhận 15 phút)",
+        "Offer the jobs to the drivers now (15 minutes to accept)",
+    ),
+    "plan_offered": (
+        "Đã duyệt và gửi việc cho tài xế",
+        "Plan accepted, jobs offered to the drivers",
+    ),
     "stops_count": ("{count} điểm dừng", "{count} stops"),
     "eta": ("dự kiến", "ETA"),
     "leg_pickup": ("nhận", "pickup"),

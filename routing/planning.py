@@ -379,10 +379,13 @@ async def committed_orders(
     return list(rows.scalars())
 
 
-async def accept(session: AsyncSession, tenant: Tenant, plan_id: int) -> Plan:
+async def accept(
+    session: AsyncSession, tenant: Tenant, plan_id: int, *, offer_deadline_s: int | None = None
+) -> Plan:
     """The dispatcher takes the plan: its orders become planned for their route's driver and
-    vehicle (offers follow, order by order); a plan is accepted once, if its orders are still
-    open."""
+    vehicle and, with ``offer_deadline_s``, are offered to that driver at once (each job its own
+    offer; declined or expired, it is back with the dispatcher); a plan is accepted once, if its
+    orders are still open."""
     plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
     if plan.status != "done":
         raise StateConflict(f"a plan that is {plan.status} cannot be accepted", field="status")
@@ -408,6 +411,10 @@ async def accept(session: AsyncSession, tenant: Tenant, plan_id: int) -> Plan:
                 driver_id=route["driver_id"],
                 note=f"plan {plan.id}, ETA {stop['eta']}",
             )
+            if offer_deadline_s is not None:
+                await order_service.offer(
+                    session, tenant, order.id, route["driver_id"], offer_deadline_s
+                )
     plan.status = "accepted"
     plan.finished_at = plan.finished_at or utcnow()
     await session.flush()

@@ -122,7 +122,19 @@ async def cancel_plan(plan_id: int, tenant: EditorTenant, session: SessionDep) -
     return _read(plan)
 
 
+class AcceptIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"offer": True}]})
+
+    offer: bool = False  # offer each job to its route's driver now
+    offer_deadline_s: int = Field(default=900, ge=15, le=3600)
+
+
 @router.post("/plans/{plan_id}/accept", summary="Accept a plan")
-async def accept_plan(plan_id: int, tenant: EditorTenant, session: SessionDep) -> dict[str, Any]:
-    """Its orders become ``planned`` for their route's driver and vehicle, ready to offer."""
-    return _read(await planning.accept(session, tenant, plan_id))
+async def accept_plan(
+    plan_id: int, tenant: EditorTenant, session: SessionDep, body: AcceptIn | None = None
+) -> dict[str, Any]:
+    """Its orders become ``planned`` for their route's driver and vehicle; with ``offer``, each
+    is offered to that driver with the deadline (declined or expired, it is ``new`` again)."""
+    body = body or AcceptIn()
+    deadline = body.offer_deadline_s if body.offer else None
+    return _read(await planning.accept(session, tenant, plan_id, offer_deadline_s=deadline))

@@ -212,14 +212,17 @@ async def test_plan_selected_orders_and_accept(console: Console, settings: Setti
     assert await page.locator(".stop-number").count() == 6  # a pickup and a delivery each
     await expect(page.locator("#plan-unserved li")).to_have_count(0)
     await console.screenshot("plan")
+    await expect(page.get_by_role("checkbox", name="Gửi việc cho tài xế ngay")).to_be_checked()
     await page.get_by_role("button", name="Duyệt kế hoạch").click()
-    await expect(page.locator("#toast")).to_contain_text("Đã duyệt")
+    await expect(page.locator("#toast")).to_contain_text("gửi việc cho tài xế")
     with psycopg.connect(settings.sync_database_url) as conn:
-        statuses = conn.execute(
-            "SELECT DISTINCT status FROM orders WHERE cooperative_id = %s AND reference = ANY(%s)",
+        rows = conn.execute(
+            "SELECT r.status, count(o.id) FROM orders r LEFT JOIN order_offers o"
+            " ON o.order_id = r.id AND o.status = 'open'"
+            " WHERE r.cooperative_id = %s AND r.reference = ANY(%s) GROUP BY r.id",
             (world.coop_id, references),
         ).fetchall()
-    assert statuses == [("planned",)]
+    assert sorted(rows) == [("offered", 1)] * 3  # each job offered once, to its route's driver
     assert console.errors == []
 
 

@@ -146,11 +146,31 @@ async def test_plan_serves_what_it_can_and_says_why_not(
             "fixed": True,
         }
         assert second["previous_accepted"]["id"] == plan_id
-        assert (
-            await client.post(f"{V1}/plans/{second_id}/accept", headers=headers)
-        ).status_code == 200
+        offered = await client.post(
+            f"{V1}/plans/{second_id}/accept",
+            json={"offer": True, "offer_deadline_s": 600},
+            headers=headers,
+        )
+        assert offered.status_code == 200, offered.text
         kept = (await client.get(f"{V1}/orders/{ids[0]}", headers=headers)).json()
         assert kept["status"] == "picked_up" and kept["driver_id"] == keeper
+    # every other job is offered to its route's driver, once, with the deadline asked for
+    route_of = {
+        s["order_id"]: r["driver_id"]
+        for r in second["routes"]
+        for s in r["stops"]
+        if not s["fixed"]
+    }
+    assert set(route_of) == set(ids[1:])
+    with psycopg.connect(settings.sync_database_url) as conn:
+        offers = conn.execute(
+            "SELECT o.order_id, o.driver_id, r.status, o.deadline_s FROM order_offers o"
+            " JOIN orders r ON r.id = o.order_id WHERE o.status = 'open' AND r.cooperative_id = %s",
+            (coop,),
+        ).fetchall()
+    assert sorted(offers) == sorted(
+        (order_id, driver, "offered", 600) for order_id, driver in route_of.items()
+    )
 
 
 async def wait_for(

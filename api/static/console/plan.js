@@ -93,8 +93,9 @@ export function startPlan(context) {
 
   document.getElementById("plan-accept").addEventListener("click", async () => {
     try {
-      plan = await api(`/plans/${plan.id}/accept`, { method: "POST" });
-      toast(t("plan_accepted"));
+      const offer = document.getElementById("plan-offer").checked;
+      plan = await api(`/plans/${plan.id}/accept`, { method: "POST", body: { offer, offer_deadline_s: 900 } });
+      toast(t(offer ? "plan_offered" : "plan_accepted"));
       show(plan);
       context.reloadOrders?.();
     } catch (error) {
