@@ -25,6 +25,12 @@ def _from_database(value: Any) -> Any:
     return value
 
 
+def lon_lat(geometry: WKBElement) -> tuple[float, float]:
+    """A stored PostGIS point as (longitude, latitude)."""
+    point = to_shape(geometry)
+    return (point.x, point.y)
+
+
 class GeoJSONPoint(BaseModel):
     """A GeoJSON Point, ``coordinates`` as [longitude, latitude] in WGS 84."""
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound, ProofRequired, StateConflict
 from core.storage import Storage, sniff_image
 from core.tenancy import Tenant, scoped
+from fleet.geo import lon_lat
 from routing import orders as order_service
 from routing.lifecycle import ON_THE_JOB, OrderStatus, check_transition
 from routing.matrix import GreatCircle
@@ -161,12 +161,10 @@ def etas(
     stops: list[tuple[int, str, tuple[float, float], datetime | None, int]] = []
     for order in route:
         if order.status in BEFORE_PICKUP:
-            p = to_shape(order.pickup_location)
-            stops.append(
-                (order.id, "pickup", (p.x, p.y), order.pickup_from, order.pickup_service_s)
-            )
-        d = to_shape(order.dropoff_location)
-        stops.append((order.id, "dropoff", (d.x, d.y), order.dropoff_from, order.dropoff_service_s))
+            pickup = lon_lat(order.pickup_location)
+            stops.append((order.id, "pickup", pickup, order.pickup_from, order.pickup_service_s))
+        dropoff = lon_lat(order.dropoff_location)
+        stops.append((order.id, "dropoff", dropoff, order.dropoff_from, order.dropoff_service_s))
     if not stops:
         return {}
     durations, _ = GreatCircle().table([start, *[s[2] for s in stops]], speed_kind)

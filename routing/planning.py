@@ -16,13 +16,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
+from fleet.geo import lon_lat
 from fleet.legal import driving_rules_on
 from fleet.models import Depot, Driver, Shift, Vehicle, VehicleAssignment
 from fleet.shifts import planned_end
@@ -90,8 +90,7 @@ async def candidates(
     depot = (await session.execute(scoped(select(Depot), tenant).limit(1))).scalar_one_or_none()
     fallback = None
     if depot is not None:
-        shape = to_shape(depot.location)
-        fallback = (shape.x, shape.y)
+        fallback = lon_lat(depot.location)
     found, excluded = [], []
     for driver, vehicle, shift in rows:
         reason = _unavailable(driver, vehicle, t0.date())
@@ -120,7 +119,7 @@ async def candidates(
                 features=frozenset(vehicle.features or ()) | {f"kind:{vehicle.kind}"},
                 start=start,
                 until=until,
-                end=_point(shift.end_location) if shift.end_location is not None else None,
+                end=lon_lat(shift.end_location) if shift.end_location is not None else None,
             )
         )
     return found, excluded
@@ -138,11 +137,6 @@ def _unavailable(driver: Driver, vehicle: Vehicle, today: date) -> str | None:
         if expiry is not None and expiry < today:
             return f"vehicle {name.removesuffix('_expiry')} expired"
     return None
-
-
-def _point(geometry: Any) -> Point:
-    shape = to_shape(geometry)
-    return (shape.x, shape.y)
 
 
 def _window(
@@ -189,10 +183,10 @@ def build(
         whenever = (TimeWindow(0, horizon_s * 2),)
         pickup = None
         if not on_board:
-            places.append(_point(order.pickup_location))
+            places.append(lon_lat(order.pickup_location))
             window = _window(order.pickup_from, order.pickup_to, t0, horizon_s) or whenever
             pickup = Stop(len(places) - 1, window, order.pickup_service_s)
-        places.append(_point(order.dropoff_location))
+        places.append(lon_lat(order.dropoff_location))
         window = _window(order.dropoff_from, order.dropoff_to, t0, horizon_s) or whenever
         solver_orders.append(
             SolverOrder(
@@ -210,8 +204,8 @@ def build(
         if not pickup_window or not dropoff_window:
             skipped.append({"order_id": order.id, "reason": "its time window has passed"})
             continue
-        places.append(_point(order.pickup_location))
-        places.append(_point(order.dropoff_location))
+        places.append(lon_lat(order.pickup_location))
+        places.append(lon_lat(order.dropoff_location))
         skills = {f"kind:{order.vehicle_kind}"} if order.vehicle_kind else set()
         solver_orders.append(
             SolverOrder(
@@ -461,7 +455,7 @@ async def execute(
             result = Result(Status.FEASIBLE, (), (), 0, 0.0)  # nothing to plan
         vehicles_of = {d.driver_id: d.vehicle_id for d in drivers}
         where: dict[tuple[int, str], Point] = {
-            (order.id, leg): _point(location)
+            (order.id, leg): lon_lat(location)
             for order in (*todo, *committed)
             for leg, location in (
                 (Leg.PICKUP, order.pickup_location),

@@ -36,6 +36,8 @@ class Need:
     kind: str | None
     load: tuple[int, float, int]
     features: frozenset[str]
+    dropoff: tuple[float, float] | None = None
+    service_s: int = 0  # at the pickup and the drop-off together
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,11 @@ def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
 
 
-def why_not(need: Need, driver: Nearby, today: date, eta_s: float) -> str | None:
-    """The first reason this driver cannot take the order, or None."""
+def why_not(
+    need: Need, driver: Nearby, today: date, eta_s: float, job_s: float = 0.0
+) -> str | None:
+    """The first reason this driver cannot take the order, or None. ``job_s``: from the pickup
+    to the end of the drop-off."""
     if driver.driver_status != "active":
         return f"driver is {driver.driver_status}"
     if driver.vehicle_status != "active":
@@ -84,8 +89,11 @@ def why_not(need: Need, driver: Nearby, today: date, eta_s: float) -> str | None
         return f"vehicle lacks {', '.join(sorted(missing))}"
     if driver.headroom_s is not None and driver.headroom_s < eta_s:
         return f"needs a break in {round(driver.headroom_s / 60)} min, before reaching the pickup"
-    if driver.shift_left_s is not None and driver.shift_left_s < eta_s:
-        return f"shift ends in {round(driver.shift_left_s / 60)} min, before reaching the pickup"
+    if driver.shift_left_s is not None and driver.shift_left_s < eta_s + job_s:
+        return (
+            f"shift ends in {round(driver.shift_left_s / 60)} min, before the job would be done "
+            f"(in {round((eta_s + job_s) / 60)} min)"
+        )
     return None
 
 
@@ -98,11 +106,12 @@ def rank(
 ) -> tuple[list[Suggestion], list[Exclusion]]:
     travel = travel or GreatCircle()
     fit, excluded = [], []
+    carried = _metres(need.pickup, need.dropoff) * travel.detour if need.dropoff else 0.0
     for driver in nearby:
         metres = _metres(driver.position, need.pickup) * travel.detour
         speed = travel.speeds_kmh.get(driver.kind, travel.default_speed_kmh) / 3.6
         eta = math.ceil(metres / speed)
-        reason = why_not(need, driver, today, eta)
+        reason = why_not(need, driver, today, eta, carried / speed + need.service_s)
         if reason is None:
             fit.append(
                 Suggestion(

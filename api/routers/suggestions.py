@@ -8,12 +8,12 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from geoalchemy2.shape import to_shape
 from sqlalchemy import text
 
 from api.deps import OfficeTenant, SessionDep
 from core.timeutil import today_in
 from fleet.cooperatives import zone_of
+from fleet.geo import lon_lat
 from fleet.shifts import DEFAULT_SHIFT_S
 from routing import orders as order_service
 from routing.matrix import GreatCircle
@@ -62,14 +62,14 @@ async def suggest_drivers(
     documents valid, continuous-driving time and shift left to reach the pickup); with
     ``explain``, the reason each other driver was left out."""
     order = await order_service.get(session, tenant, order_id)
-    pickup = to_shape(order.pickup_location)
+    pickup = lon_lat(order.pickup_location)
     rows = (
         await session.execute(
             _NEAREST,
             {
                 "coop": tenant.cooperative_id,
-                "lon": pickup.x,
-                "lat": pickup.y,
+                "lon": pickup[0],
+                "lat": pickup[1],
                 "shortlist": shortlist,
                 "default_shift": DEFAULT_SHIFT_S,
             },
@@ -108,10 +108,12 @@ async def suggest_drivers(
             )
         )
     need = Need(
-        pickup=(pickup.x, pickup.y),
+        pickup=pickup,
         kind=order.vehicle_kind,
         load=(order.weight_kg, order.volume_m3, order.seats),
         features=frozenset(order.features or ()),
+        dropoff=lon_lat(order.dropoff_location),
+        service_s=order.pickup_service_s + order.dropoff_service_s,
     )
     travel = GreatCircle.calibrated(await trip_speeds_by_kind(session, tenant))
     best, excluded = rank(need, nearby, today_in(zone), limit, travel)
