@@ -170,7 +170,7 @@ def build(
     ``committed`` orders (accepted or under way) stay with their driver, first on the route and
     in their order, served even if late: re-planning never takes a job from a driver. A route
     ends at the driver's end place by the shift's planned end, or when their committed work can
-    be finished if that is later (they get no new work then)."""
+    be finished if that is later (then little or no new work fits)."""
     travel = travel or GreatCircle()
     places: list[Point] = []
     solver_orders, skipped = [], []
