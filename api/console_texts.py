@@ -125,6 +125,10 @@ _UI: dict[str, tuple[str, str]] = {
     "accept_plan": ("Duyệt kế hoạch", "Accept plan"),
     "discard_plan": ("Bỏ kế hoạch", "Discard plan"),
     "plan_accepted": ("Đã duyệt kế hoạch", "Plan accepted"),
+    "shift": ("Ca làm", "Shift"),
+    "on_shift_until": ("trong ca đến {time}", "on shift until {time}"),
+    "off_shift": ("không trong ca", "not on shift"),
+    "on_break": ("đang nghỉ", "on a break"),
     "offer_on_accept": (
         "Gửi việc cho tài xế ngay (chờ nhận 15 phút)",
         "Offer the jobs to the drivers now (15 minutes to accept)",

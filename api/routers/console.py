@@ -28,6 +28,7 @@ from api.deps import OFFICE, OfficeTenant, SessionDep, socket_still_signed_in, s
 from api.live import LiveHub
 from core.tenancy import get_scoped
 from core.timeutil import today_in, utcnow
+from fleet import shifts
 from fleet.assignments import current_driver_of
 from fleet.cooperatives import zone_of
 from fleet.models import Vehicle
@@ -149,8 +150,9 @@ async def _drain(websocket: WebSocket) -> None:
 
 @router.get("/vehicles/{vehicle_id}/live", summary="A vehicle now: the map's vehicle panel")
 async def vehicle_now(vehicle_id: int, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
-    """The vehicle, its driver, its latest fix and status, today's distance and time (in the
-    cooperative's zone), the order it is serving and its papers with days left."""
+    """The vehicle, its driver and their shift (planned end, on a break), its latest fix and
+    status, today's distance and time (in the cooperative's zone), the order it is serving and
+    its papers with days left."""
     vehicle = await get_scoped(session, Vehicle, vehicle_id, tenant, what="vehicle")
     driver = await current_driver_of(session, tenant, vehicle.id)
     zone = await zone_of(session, tenant)
@@ -168,6 +170,7 @@ async def vehicle_now(vehicle_id: int, tenant: OfficeTenant, session: SessionDep
     }
     if driver is not None:
         papers["licence"] = driver.licence_expiry
+    shift = await shifts.current(session, tenant, driver.id) if driver is not None else None
     answer: dict[str, Any] = jsonable_encoder(
         {
             "vehicle": VehicleRead.model_validate(vehicle),
@@ -188,6 +191,13 @@ async def vehicle_now(vehicle_id: int, tenant: OfficeTenant, session: SessionDep
             "status": "offline"
             if fix is None
             else live_status(fix, utcnow(), job is not None, JourneyRules()).value,
+            "shift": None
+            if shift is None
+            else {
+                "started_at": shift.started_at,
+                "planned_end_at": shifts.planned_end(shift),
+                "on_break": shift.break_started_at is not None,
+            },
             "today": rollup[0] if rollup else None,
             "job": None
             if job is None

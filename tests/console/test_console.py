@@ -89,6 +89,11 @@ async def test_vehicle_panel_and_track_replay(console: Console, settings: Settin
             if stored == (3,):
                 break
             await asyncio.sleep(0.1)
+        until = (now + timedelta(days=1)).replace(hour=10, minute=30, second=0, microsecond=0)
+        conn.execute(  # 17:30 in Hồ Chí Minh City
+            "UPDATE shifts SET planned_end_at = %s WHERE vehicle_id = %s", (until, vehicle)
+        )
+        conn.commit()
     await console.sign_in("dispatcher")
     await wait_js(console, "window.coopfleet?.feed.vehicles.size > 0")
     await console.page.get_by_role("button", name=world.plates[5]).click()
@@ -96,6 +101,8 @@ async def test_vehicle_panel_and_track_replay(console: Console, settings: Settin
     await expect(panel).to_be_visible()
     await expect(panel.locator("#vehicle-title")).to_have_text(world.plates[5])
     await expect(panel).to_contain_text("Tài xế Số 5")
+    await expect(panel).to_contain_text("trong ca đến")
+    await expect(panel).to_contain_text("17:30:00")
     await panel.get_by_role("button", name="Xem hành trình").click()
     await expect(console.page.locator("#track-summary")).to_contain_text("3 điểm")
     await console.screenshot("vehicle-panel")

@@ -191,12 +191,19 @@ async function openVehicle(id) {
   panel.focus();
 }
 
+function shiftText(shift) {
+  if (!shift) return t("off_shift");
+  const until = t("on_shift_until", { time: format.time(shift.planned_end_at) });
+  return shift.on_break ? `${until} · ${t("on_break")}` : until;
+}
+
 function refreshOpenFacts() {
   if (!openData) return;
   const live = feed.vehicles.get(openId) ?? {};
   facts(document.getElementById("vehicle-facts"), [
     [t("vehicle_kind"), label("kind", openData.vehicle.kind)],
     [t("driver"), openData.driver ? `${openData.driver.full_name} (${openData.driver.phone})` : t("no_driver")],
+    [t("shift"), shiftText(openData.shift)],
     [t("status"), label("status", live.status ?? openData.status)],
     [t("speed"), live.speed != null ? `${live.speed} km/h` : "–"],
     [t("last_message"), live.t ? format.time(live.t * 1000) : format.time(openData.position?.device_time)],
