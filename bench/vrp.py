@@ -280,6 +280,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.only:
         paths = [path for path in paths if path.stem in args.only]
     print(f"set {args.set}, budget {args.budget:g}s, seed {args.seed}")
+    unknown = [path.stem for path in paths if path.stem not in bks]
+    if unknown:  # nothing to compare with (e.g. lc1_4_4 has no best-known solution)
+        print(f"skipped, no best-known solution: {', '.join(unknown)}")
+        paths = [path for path in paths if path.stem in bks]
     print(f"{'instance':<12} {'solver':<8} veh vs bks   distance     gap    time  check")
     rows: list[Row] = []
     solvers = ["planner"] if args.no_baseline else ["planner", "ortools"]

@@ -176,6 +176,7 @@ def build(
     solver_orders, skipped = [], []
     on_shift = {d.driver_id for d in drivers}
     prefixes: dict[int, list[StopRef]] = {}
+    pickups: list[Point] = []  # of the open orders: drivers are chosen near them
     for order in committed:
         if order.driver_id not in on_shift:
             continue
@@ -206,6 +207,7 @@ def build(
             continue
         places.append(lon_lat(order.pickup_location))
         places.append(lon_lat(order.dropoff_location))
+        pickups.append(places[-2])
         skills = {f"kind:{order.vehicle_kind}"} if order.vehicle_kind else set()
         solver_orders.append(
             SolverOrder(
@@ -221,7 +223,7 @@ def build(
         skipped += [{"order_id": int(o.id), "reason": "no driver available"} for o in solver_orders]
         return Built(None, places, skipped)
     vehicles = []
-    chosen = list(nearest_drivers(drivers, places[0::2]))
+    chosen = list(nearest_drivers(drivers, pickups))
     chosen += [d for d in drivers if d.driver_id in prefixes and d not in chosen]
     ends: list[tuple[Candidate, int, int]] = []  # driver, start node, end node
     for driver in chosen:

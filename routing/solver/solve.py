@@ -26,9 +26,16 @@ def solve(
     deadline = time.monotonic() + time_limit_s
     if options.warm_share > 0 and fits_pyvrp(problem, has_breaks(problem)):
         return _solve_warm(problem, deadline=deadline, seed=seed, options=options)
-    if len(problem.orders) > options.decompose_above and options.workers > 1:
+    if decomposes(problem, options):
         return solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
     return solve_single(problem, deadline=deadline, seed=seed, options=options)
+
+
+def decomposes(problem: Problem, options: Options) -> bool:
+    """Whether OR-Tools gets the problem in regions: above ``decompose_above`` orders, or the
+    lower ``decompose_above_with_breaks`` when drivers' breaks are modelled."""
+    limit = options.decompose_above_with_breaks if has_breaks(problem) else options.decompose_above
+    return len(problem.orders) > limit and options.workers > 1
 
 
 def _solve_warm(problem: Problem, *, deadline: float, seed: int, options: Options) -> Result:

@@ -9,6 +9,7 @@ from bench.vrp_check import check_plan
 from routing.solver import BreakRule, Leg, Options, Route, Status, Visit, solve
 from routing.solver.decompose import PlanSoFar
 from routing.solver.partition import Region, regions, restrict
+from routing.solver.solve import decomposes
 from tests.solver.tiny import HOUR, MINUTE, parcel, problem, truck
 
 # two towns 100 km apart on the line, with their own orders and vehicles
@@ -66,3 +67,13 @@ def test_a_later_round_leaves_orders_a_neighbour_took_over_to_that_neighbour() -
     assert plan.current(case, region_b).orders == (2,)  # "c" only: unserved and its own
     region_a = Region(seed=1, orders=(0,), fleet=(0,))
     assert plan.current(case, region_a).orders == (0, 1)  # its own "a" and the "b" it serves
+
+
+def test_with_breaks_problems_are_cut_into_regions_sooner() -> None:
+    """Found on a synthetic day: one model of 300 orders and 450 drivers with breaks served
+    nothing in 30 s; the same orders in regions were planned."""
+    rule = BreakRule(max_driving=4 * HOUR, min_break=15 * MINUTE)
+    options = Options(decompose_above=30, decompose_above_with_breaks=20)
+    assert not decomposes(CASE, options)  # 25 orders, no breaks
+    assert decomposes(replace(CASE, break_rule=rule), options)
+    assert not decomposes(replace(CASE, break_rule=rule), replace(options, workers=1))
