@@ -11,7 +11,7 @@ from cli.main import subcommand_names
 from core.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
-ONE_SHOT = {"migrate", "seed", "mqtt-accounts"}
+ONE_SHOT = {"migrate", "seed", "demo-day", "mqtt-accounts"}
 
 
 def _compose() -> dict[str, Any]:

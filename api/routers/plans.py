@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Body, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -129,12 +129,16 @@ class AcceptIn(BaseModel):
     offer_deadline_s: int = Field(default=900, ge=15, le=3600)
 
 
+NO_OFFERS = AcceptIn()
+AcceptBody = Annotated[AcceptIn, Body()]
+
+
 @router.post("/plans/{plan_id}/accept", summary="Accept a plan")
 async def accept_plan(
-    plan_id: int, tenant: EditorTenant, session: SessionDep, body: AcceptIn | None = None
+    plan_id: int, tenant: EditorTenant, session: SessionDep, body: AcceptBody = NO_OFFERS
 ) -> dict[str, Any]:
     """Its orders become ``planned`` for their route's driver and vehicle; with ``offer``, each
-    is offered to that driver with the deadline (declined or expired, it is ``new`` again)."""
-    body = body or AcceptIn()
+    is offered to that driver with the deadline (declined or expired, it is ``new`` again). The
+    body may be left out (no offers)."""
     deadline = body.offer_deadline_s if body.offer else None
     return _read(await planning.accept(session, tenant, plan_id, offer_deadline_s=deadline))
