@@ -19,18 +19,13 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from bench.throwaway import database, place_demo_fleet
 from bench.vrp_check import check_plan
 from core.config import Settings
 from core.db import create_engine_from_settings, session_factory, unit_of_work
-from core.tenancy import Tenant
 from core.timeutil import utcnow
 from fleet import demo_data
-from fleet.models import Cooperative, User
-from fleet.seed import DEMO_DISPATCHER, DEMO_TAX_CODE
-from routing.demo_day import open_day
+from routing.demo_day import demo_dispatcher, open_day
 from routing.planning import build, candidates, open_orders
 from routing.solver import Options, Problem, solve
 from telematics.live import latest_fixes
@@ -47,14 +42,8 @@ async def load_problem(url: str, orders: int, seed: int) -> Problem:
     engine = create_engine_from_settings(Settings(database_url=url))
     try:
         async with unit_of_work(session_factory(engine)) as session:
-            coop, user = (
-                await session.execute(
-                    select(Cooperative.id, User.id)
-                    .join(User, User.cooperative_id == Cooperative.id)
-                    .where(Cooperative.tax_code == DEMO_TAX_CODE, User.login == DEMO_DISPATCHER)
-                )
-            ).one()
-            tenant = Tenant(coop, user, "dispatcher")
+            tenant = await demo_dispatcher(session)
+            coop = tenant.cooperative_id
             now = utcnow()
             await open_day(session, tenant, now, waiting=orders, seed=seed)
             t0 = now + timedelta(minutes=5)

@@ -99,22 +99,26 @@ async def open_day(
     return DemoDay(ended, int(on_shift), missing, int(have or 0) + missing)
 
 
+async def demo_dispatcher(session: AsyncSession) -> Tenant:
+    """The seeded demo cooperative, as its dispatcher."""
+    found = (
+        await session.execute(
+            select(Cooperative.id, User.id)
+            .join(User, User.cooperative_id == Cooperative.id)
+            .where(Cooperative.tax_code == DEMO_TAX_CODE, User.login == DEMO_DISPATCHER)
+        )
+    ).first()
+    if found is None:
+        raise LookupError("no demo cooperative: run `coopfleet seed --demo` first")
+    return Tenant(found[0], user_id=found[1], role="dispatcher")
+
+
 async def open_demo_day(settings: Settings, **day: Any) -> DemoDay:
-    """``open_day`` for the seeded demo cooperative, as its dispatcher (``coopfleet demo-day``)."""
+    """``open_day`` for the seeded demo cooperative (``coopfleet demo-day``)."""
     engine = create_engine_from_settings(settings)
     try:
         async with unit_of_work(session_factory(engine)) as session:
-            found = (
-                await session.execute(
-                    select(Cooperative.id, User.id)
-                    .join(User, User.cooperative_id == Cooperative.id)
-                    .where(Cooperative.tax_code == DEMO_TAX_CODE, User.login == DEMO_DISPATCHER)
-                )
-            ).first()
-            if found is None:
-                raise LookupError("no demo cooperative: run `coopfleet seed --demo` first")
-            tenant = Tenant(found[0], user_id=found[1], role="dispatcher")
-            return await open_day(session, tenant, utcnow(), **day)
+            return await open_day(session, await demo_dispatcher(session), utcnow(), **day)
     finally:
         await engine.dispose()
 
