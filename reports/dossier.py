@@ -19,11 +19,16 @@ FROM daily_activity WHERE vehicle_id = :v AND cooperative_id = :c AND day BETWEE
 GROUP BY day ORDER BY day
 """
 _ORDERS = """
-SELECT o.id, o.reference, o.status, o.driver_id, o.price_vnd, o.created_at
-FROM orders o WHERE o.vehicle_id = :v AND o.cooperative_id = :c
-  AND (o.created_at AT TIME ZONE (SELECT time_zone FROM cooperatives WHERE id = :c))::date
-      BETWEEN :f AND :l
-ORDER BY o.created_at
+SELECT o.id, o.reference, o.status, o.driver_id, o.price_vnd, o.created_at, f.at AS finished_at
+FROM orders o
+LEFT JOIN LATERAL (
+    SELECT max(e.at) AS at FROM order_events e
+    WHERE e.order_id = o.id AND e.to_status IN ('delivered', 'failed', 'cancelled')
+) f ON true
+WHERE o.vehicle_id = :v AND o.cooperative_id = :c
+  AND (coalesce(f.at, o.created_at)
+       AT TIME ZONE (SELECT time_zone FROM cooperatives WHERE id = :c))::date BETWEEN :f AND :l
+ORDER BY coalesce(f.at, o.created_at)
 """
 _EVENTS = """
 SELECT kind, count(*) AS n FROM journey_events j

@@ -50,6 +50,7 @@ CRUISE_KMH = {
     "contract_car": 55,
 }
 STOPPED_INTERVAL_S = 15 * 60
+NIGHT = (22, 5)  # local hours between which vehicles park at their depot
 EARTH_M_PER_DEG = 111_320.0
 
 
@@ -114,6 +115,7 @@ class Fleet:
         offline_share: float,
         offline_minutes: float,
         bad_share: float,
+        night: tuple[int, int] | None = NIGHT,
     ) -> None:
         self.vehicles = vehicles
         self.interval_s = interval_s
@@ -121,10 +123,14 @@ class Fleet:
         self.offline_share = offline_share
         self.offline_minutes = offline_minutes
         self.bad_share = bad_share
+        self.night = night
 
     def is_night(self, now: float) -> bool:
+        """Whether vehicles park at this hour (local ``night`` start to end; never if None)."""
+        if self.night is None:
+            return False
         hour = datetime.fromtimestamp(now, self.zone).hour
-        return hour >= 22 or hour < 5
+        return hour >= self.night[0] or hour < self.night[1]
 
     def advance(self, v: SimVehicle, now: float) -> None:
         """Move the vehicle from ``v.last_moved`` to ``now``."""
@@ -242,6 +248,7 @@ def build_fleet(
     offline_share: float,
     offline_minutes: float,
     bad_share: float,
+    night: tuple[int, int] | None = NIGHT,
 ) -> Fleet:
     """Vehicles spread over the depots (or the known places), deterministic for a seed."""
     homes = depots or PLACES
@@ -275,6 +282,7 @@ def build_fleet(
         offline_share=offline_share,
         offline_minutes=offline_minutes,
         bad_share=bad_share,
+        night=night,
     )
 
 

@@ -112,6 +112,7 @@ def test_simulated_fleet_is_stored_without_dead_letters(
         offline_share=0.0,
         offline_minutes=1.0,
         bad_share=0.0,
+        night=None,  # the suite runs at any hour; at night every vehicle would be parked
     )
     for v in sim.vehicles:
         v.resume_at = 0.0
