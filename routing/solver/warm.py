@@ -1,29 +1,50 @@
-"""A first plan from PyVRP's hybrid genetic search, for OR-Tools to check and finish.
+"""A first plan from PyVRP's iterated local search, for OR-Tools to check and finish.
 
-PyVRP (HGS) finds much better plans than OR-Tools' local search on large problems with time
-windows (measured here on Gehring–Homberger 1,000: 0.6–2.3 % from the best known in 60 s, against
-~31 % for plain OR-Tools). It models only part of what we plan: one time window per stop, no
-skills, no driving breaks, no committed prefixes. Where a problem has none of those, PyVRP plans
-first and its routes seed the OR-Tools search (``solve_single(..., warm_start=...)``), which
-enforces every constraint again and keeps improving within the same budget. The same integer
-matrices feed both, so the plan stays feasible in exact arithmetic.
+PyVRP finds much better plans than OR-Tools' local search on large problems with time windows
+(measured here on Gehring–Homberger 1,000: 0.6–2.3 % from the best known in 60 s, against ~31 %
+for plain OR-Tools). It models only part of what we plan: one time window per stop, no skills,
+no driving breaks, no committed prefixes. Where a problem has none of those, PyVRP plans first
+and its routes seed the OR-Tools search (``solve_single(..., warm_start=...)``), which enforces
+every constraint again and keeps improving within the same budget. The same integer matrices
+feed both, so the plan stays feasible in exact arithmetic.
+
+When vehicles carry a fixed cost (fewest vehicles first), a search over the whole objective
+rarely empties a route: removing one pays only once its last stop has moved. After a first plan
+PyVRP is therefore asked, again and again, for a plan with one route fewer — the smallest route
+taken out, its orders to be re-inserted, every order served so far now required — until it
+finds none in the time left; the rest of its time shortens the routes of the smallest fleet.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import time
+import warnings
+from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from pyvrp import Client, Depot, Location, ProblemData, Route, Shipment, VehicleType
-from pyvrp import solve as hgs_solve
-from pyvrp.stop import MaxRuntime
+from pyvrp import (
+    Activity,
+    Client,
+    Depot,
+    Location,
+    ProblemData,
+    Route,
+    Shipment,
+    Solution,
+    VehicleType,
+)
+from pyvrp import solve as ils_solve
+from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
 
 from routing.solver.build import default_penalty_of
 from routing.solver.model import Leg, Order, Problem, Stop, StopRef, Vehicle
 
 UNBOUNDED = np.iinfo(np.int64).max
+FIRST_SHARE = 0.1  # of PyVRP's time for the first plan when the fleet size matters
+POLISH_SHARE = 0.2  # kept for shortening the routes of the smallest fleet found
 Plan = Mapping[str, Sequence[StopRef]]
 
 
@@ -43,17 +64,79 @@ def warm_plan(
 
     Every order is optional for PyVRP, worth its penalty (or more than any order could cost),
     so it always returns a plan, however tight the problem; ``leave_out`` (orders screened as
-    impossible) are not given to it."""
+    impossible) are not given to it. With fixed vehicle costs the plan's fleet is then reduced
+    route by route (module docstring)."""
+    deadline = time.monotonic() + seconds
     data, vehicles_of_type, stop_of = _data(problem, leave_out)
-    result = hgs_solve(data, stop=MaxRuntime(seconds), seed=seed, display=False)
-    if not result.best.is_feasible():
+    fewest = any(vehicle.fixed_cost > 0 for vehicle in problem.vehicles)
+    first = seconds * (FIRST_SHARE if fewest else 1.0)
+    best = ils_solve(data, stop=MaxRuntime(first), seed=seed, display=False).best
+    if not best.is_feasible():
         return None
+    kinds = list(range(data.num_vehicle_types))  # each type of the data in hand → its first type
+    if fewest and best.num_routes() > 1:
+        served = {stop_of[step].order for route in best.routes() for step in _activities(route)}
+        data, _, _ = _data(problem, leave_out, required=served)
+        data, kinds, best = _fewer_routes(data, best, seed, until=deadline - POLISH_SHARE * seconds)
+        polished = ils_solve(
+            data,
+            stop=MaxRuntime(max(0.0, deadline - time.monotonic())),
+            seed=seed,
+            display=False,
+            initial_solution=best,
+            collect_stats=False,
+        ).best
+        if polished.is_feasible():
+            best = polished
     plan: dict[str, list[StopRef]] = {}
     free = {kind: list(ids) for kind, ids in vehicles_of_type.items()}
-    for route in result.best.routes():
-        vehicle = free[route.vehicle_type()].pop(0)
+    for route in best.routes():
+        vehicle = free[kinds[route.vehicle_type()]].pop(0)
         plan[vehicle] = [stop_of[activity] for activity in _activities(route)]
     return plan
+
+
+def _fewer_routes(
+    data: ProblemData, best: Solution, seed: int, until: float
+) -> tuple[ProblemData, list[int], Solution]:
+    """Take the smallest route out of ``best`` and ask for a feasible plan without it, until
+    none is found before ``until``. Returns the data whose fleet is exactly the smallest plan's
+    routes (types renumbered: the list maps each to the type it came from) and that plan."""
+    data, kinds, best = _only_used(data, list(range(data.num_vehicle_types)), best)
+    while time.monotonic() < until and best.num_routes() > 1:
+        sizes = [len(route) for route in best.routes()]
+        trial, trial_kinds, start = _only_used(data, kinds, best, drop=sizes.index(min(sizes)))
+        stop = MultipleCriteria([FirstFeasible(), MaxRuntime(until - time.monotonic())])
+        with warnings.catch_warnings():  # the last attempt fails by design: PyVRP then warns
+            warnings.simplefilter("ignore", PenaltyBoundWarning)
+            found = ils_solve(
+                trial, stop=stop, seed=seed, display=False, initial_solution=start,
+                collect_stats=False,
+            ).best  # fmt: skip
+        if not found.is_feasible():
+            break
+        data, kinds, best = _only_used(trial, trial_kinds, found)
+    return data, kinds, best
+
+
+def _only_used(
+    data: ProblemData, kinds: list[int], solution: Solution, drop: int | None = None
+) -> tuple[ProblemData, list[int], Solution]:
+    """``data`` with as many vehicles of each type as ``solution`` uses, less route ``drop``
+    (types left with none removed, ``kinds`` renumbered alike), and ``solution`` on it."""
+    routes = [route for n, route in enumerate(solution.routes()) if n != drop]
+    used = Counter(route.vehicle_type() for route in routes)
+    kept = [t for t in range(data.num_vehicle_types) if used[t] > 0]
+    renumber = {t: n for n, t in enumerate(kept)}
+    reduced = data.replace(
+        vehicle_types=[data.vehicle_type(t).replace(num_available=used[t]) for t in kept]
+    )
+    rebuilt = [
+        Route(reduced, [Activity(a.type, a.idx) for a in route.schedule() if not a.is_depot()],
+              renumber[route.vehicle_type()])
+        for route in routes
+    ]  # fmt: skip
+    return reduced, [kinds[t] for t in kept], Solution(reduced, rebuilt)
 
 
 def _activities(route: Route) -> list[tuple[str, int]]:
@@ -73,8 +156,10 @@ def _window(stop: Stop) -> tuple[int, int]:
 
 
 def _data(
-    problem: Problem, leave_out: Collection[int]
+    problem: Problem, leave_out: Collection[int], required: Collection[str] = ()
 ) -> tuple[ProblemData, dict[int, list[str]], dict[tuple[str, int], StopRef]]:
+    """PyVRP's view of ``problem``: orders in ``required`` (ids) must be served, the others are
+    optional at their penalty; also each vehicle type's vehicle ids and each step's stop."""
     size = problem.durations.size
     locations = [Location(0.0, 0.0) for _ in range(size)]  # costs come from the matrices
     depot_nodes = sorted({v.start for v in problem.vehicles} | {v.end for v in problem.vehicles})
@@ -105,14 +190,14 @@ def _data(
                     delivery_service_duration=order.delivery.service,
                     amount=demand,
                     prize=prize,
-                    required=False,
+                    required=order.id in required,
                 )
             )
             index = len(shipments) - 1
             stop_of[("pickup", index)] = StopRef(order.id, Leg.PICKUP)
             stop_of[("delivery", index)] = StopRef(order.id, Leg.DELIVERY)
         else:
-            clients.append(_client(order, demand, prize))
+            clients.append(_client(order, demand, prize, order.id in required))
             leg = Leg.PICKUP if order.pickup is not None else Leg.DELIVERY
             stop_of[("client", len(clients) - 1)] = StopRef(order.id, leg)
     kinds: dict[tuple[int, ...], list[Vehicle]] = defaultdict(list)
@@ -152,7 +237,7 @@ def _data(
     return data, vehicles_of_type, stop_of
 
 
-def _client(order: Order, demand: list[int], prize: int) -> Client:
+def _client(order: Order, demand: list[int], prize: int, required: bool) -> Client:
     stop = order.pickup if order.pickup is not None else order.delivery
     assert stop is not None
     early, late = _window(stop)
@@ -166,5 +251,5 @@ def _client(order: Order, demand: list[int], prize: int) -> Client:
         tw_early=early,
         tw_late=late,
         prize=prize,
-        required=False,
+        required=required,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from pyvrp import Activity, ActivityType, Route, Solution
+
 from routing.solver import (
     BreakRule,
     FixedPrefix,
@@ -18,8 +20,8 @@ from routing.solver import (
     solve,
 )
 from routing.solver.single import has_breaks, solve_single
-from routing.solver.warm import fits_pyvrp, warm_plan
-from tests.solver.tiny import HOUR, parcel, problem, truck
+from routing.solver.warm import _data, _fewer_routes, fits_pyvrp, warm_plan
+from tests.solver.tiny import DAY, HOUR, MINUTE, parcel, problem, stop, truck
 
 
 def test_only_problems_pyvrp_can_model_are_given_to_it() -> None:
@@ -109,3 +111,56 @@ def test_a_fleet_that_can_serve_nothing_answers_with_every_order_unserved() -> N
     result = solve(problem(50, [short], [parcel("far", 20, 40)]), time_limit_s=2, seed=1)
     assert all(not route.visits for route in result.routes)
     assert [u.order for u in result.unserved] == ["far"]
+
+
+def test_fewer_routes_merges_a_wasteful_plan_into_one_route() -> None:
+    """Four parcels along one road, each on its own truck: one truck can carry them all."""
+    orders = [parcel(f"p{n}", n, n + 1) for n in range(1, 5)]
+    trucks = [Vehicle(f"t{n}", 0, 0, TimeWindow(0, DAY), (1000, 10, 2), fixed_cost=50_000)
+              for n in range(4)]  # fmt: skip
+    built = problem(8, trucks, orders)
+    data, _, _ = _data(built, (), required={order.id for order in orders})
+    one_each = Solution(data, [
+        Route(data, [Activity(ActivityType.PICKUP, n), Activity(ActivityType.DELIVERY, n)], 0)
+        for n in range(4)
+    ])  # fmt: skip
+    reduced, kinds, best = _fewer_routes(data, one_each, seed=1, until=time.monotonic() + 3)
+    assert best.is_feasible() and best.num_routes() == 1 and reduced.num_vehicles == 1
+    assert kinds == [0] and best.routes()[0].num_shipments() == 4
+
+
+def test_fewer_routes_stops_at_the_fleet_the_capacity_needs() -> None:
+    """Three 600 kg parcels to be picked up within the same minute: no truck takes two."""
+    orders = [
+        Order(f"p{n}", pickup=stop(1, 0, 2 * MINUTE), delivery=stop(6), demand=(600, 1, 0))
+        for n in range(3)
+    ]
+    trucks = [Vehicle(f"t{n}", 0, 0, TimeWindow(0, DAY), (1000, 10, 2), fixed_cost=50_000)
+              for n in range(5)]  # fmt: skip
+    built = problem(8, trucks, orders)
+    data, _, _ = _data(built, (), required={order.id for order in orders})
+    one_each = Solution(data, [
+        Route(data, [Activity(ActivityType.PICKUP, n), Activity(ActivityType.DELIVERY, n)], 0)
+        for n in range(3)
+    ])  # fmt: skip
+    reduced, _, best = _fewer_routes(data, one_each, seed=1, until=time.monotonic() + 1)
+    assert best.is_feasible() and best.num_routes() == 3 and reduced.num_vehicles == 3
+
+
+def test_warm_plan_with_fixed_costs_uses_one_vehicle_and_maps_it_back() -> None:
+    """Trucks at both ends of the road: one route serving both ends beats two once a vehicle
+    costs more than the detour; the types left unused disappear and the plan still names a
+    real truck."""
+    orders = [parcel("a1", 1, 2), parcel("a2", 2, 1), parcel("b1", 8, 7), parcel("b2", 7, 8)]
+    trucks = [
+        Vehicle(name, home, home, TimeWindow(0, DAY), (1000, 10, 2), fixed_cost=100_000)
+        for name, home in (("west1", 0), ("west2", 0), ("east1", 9), ("east2", 9))
+    ]
+    plan = warm_plan(problem(10, trucks, orders), seconds=2.0, seed=1)
+    assert plan is not None and len(plan) == 1
+    ((vehicle, stops),) = plan.items()
+    assert vehicle in {"west1", "west2", "east1", "east2"}
+    assert sorted({ref.order for ref in stops}) == ["a1", "a2", "b1", "b2"]
+    for order in ("a1", "a2", "b1", "b2"):
+        legs = [ref.leg for ref in stops if ref.order == order]
+        assert legs == [Leg.PICKUP, Leg.DELIVERY]
