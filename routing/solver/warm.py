@@ -45,6 +45,7 @@ from routing.solver.model import Leg, Order, Problem, Stop, StopRef, Vehicle
 UNBOUNDED = np.iinfo(np.int64).max
 FIRST_SHARE = 0.1  # of PyVRP's time for the first plan when the fleet size matters
 POLISH_SHARE = 0.2  # kept for shortening the routes of the smallest fleet found
+ATTEMPT_SHARE = 0.25  # at most, for one plan with one route fewer (the last one fails)
 Plan = Mapping[str, Sequence[StopRef]]
 
 
@@ -77,7 +78,8 @@ def warm_plan(
     if fewest and best.num_routes() > 1:
         served = {stop_of[step].order for route in best.routes() for step in _activities(route)}
         data, _, _ = _data(problem, leave_out, required=served)
-        data, kinds, best = _fewer_routes(data, best, seed, until=deadline - POLISH_SHARE * seconds)
+        until = deadline - POLISH_SHARE * seconds
+        data, kinds, best = _fewer_routes(data, best, seed, until, ATTEMPT_SHARE * seconds)
         polished = ils_solve(
             data,
             stop=MaxRuntime(max(0.0, deadline - time.monotonic())),
@@ -97,16 +99,19 @@ def warm_plan(
 
 
 def _fewer_routes(
-    data: ProblemData, best: Solution, seed: int, until: float
+    data: ProblemData, best: Solution, seed: int, until: float, attempt_s: float
 ) -> tuple[ProblemData, list[int], Solution]:
     """Take the smallest route out of ``best`` and ask for a feasible plan without it, until
-    none is found before ``until``. Returns the data whose fleet is exactly the smallest plan's
+    none is found within ``attempt_s`` or before ``until`` (an attempt that fails spends all
+    its time: the cap leaves the rest to shortening routes, e.g. where the first plan's fleet
+    was already the smallest). Returns the data whose fleet is exactly the smallest plan's
     routes (types renumbered: the list maps each to the type it came from) and that plan."""
     data, kinds, best = _only_used(data, list(range(data.num_vehicle_types)), best)
     while time.monotonic() < until and best.num_routes() > 1:
         sizes = [len(route) for route in best.routes()]
         trial, trial_kinds, start = _only_used(data, kinds, best, drop=sizes.index(min(sizes)))
-        stop = MultipleCriteria([FirstFeasible(), MaxRuntime(until - time.monotonic())])
+        seconds = min(attempt_s, until - time.monotonic())
+        stop = MultipleCriteria([FirstFeasible(), MaxRuntime(seconds)])
         with warnings.catch_warnings():  # the last attempt fails by design: PyVRP then warns
             warnings.simplefilter("ignore", PenaltyBoundWarning)
             found = ils_solve(

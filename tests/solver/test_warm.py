@@ -124,7 +124,7 @@ def test_fewer_routes_merges_a_wasteful_plan_into_one_route() -> None:
         Route(data, [Activity(ActivityType.PICKUP, n), Activity(ActivityType.DELIVERY, n)], 0)
         for n in range(4)
     ])  # fmt: skip
-    reduced, kinds, best = _fewer_routes(data, one_each, seed=1, until=time.monotonic() + 3)
+    reduced, kinds, best = _fewer_routes(data, one_each, 1, time.monotonic() + 3, attempt_s=3)
     assert best.is_feasible() and best.num_routes() == 1 and reduced.num_vehicles == 1
     assert kinds == [0] and best.routes()[0].num_shipments() == 4
 
@@ -143,7 +143,7 @@ def test_fewer_routes_stops_at_the_fleet_the_capacity_needs() -> None:
         Route(data, [Activity(ActivityType.PICKUP, n), Activity(ActivityType.DELIVERY, n)], 0)
         for n in range(3)
     ])  # fmt: skip
-    reduced, _, best = _fewer_routes(data, one_each, seed=1, until=time.monotonic() + 1)
+    reduced, _, best = _fewer_routes(data, one_each, 1, time.monotonic() + 1, attempt_s=1)
     assert best.is_feasible() and best.num_routes() == 3 and reduced.num_vehicles == 3
 
 
