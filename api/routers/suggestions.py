@@ -9,8 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import OfficeTenant, SessionDep
+from core.tenancy import Tenant
 from core.timeutil import today_in
 from fleet.cooperatives import zone_of
 from fleet.geo import lon_lat
@@ -23,23 +25,37 @@ from telematics.journey.read import trip_speeds_by_kind
 
 router = APIRouter(tags=["orders"])
 
+# the nearest vehicles first (the GiST index), then for each its driver on shift (LIMIT 1 keeps
+# the lateral a per-vehicle lookup): measured on a freshly loaded fleet, before autovacuum's first
+# ANALYZE, one flat join of the same tables joined all 3,000 vehicles first (15-50 ms, not 2 ms)
 _NEAREST = text(
     """
-    SELECT d.id, v.id, v.plate, v.kind, v.payload_kg, v.volume_m3, v.seats, v.features,
-           d.status, v.status, d.licence_expiry,
+    SELECT w.driver_id, v.id, v.plate, v.kind, v.payload_kg, v.volume_m3, v.seats, v.features,
+           w.status, v.status, w.licence_expiry,
            v.inspection_expiry, v.insurance_expiry, v.badge_expiry, ST_X(s.geom), ST_Y(s.geom),
-           extract(epoch FROM coalesce(sh.planned_end_at,
-                                       sh.started_at + make_interval(secs => :default_shift)))
-    FROM vehicle_state s
-    JOIN vehicle_assignments a ON a.vehicle_id = s.vehicle_id AND a.ends_at IS NULL
+           extract(epoch FROM w.ends_at)
+    FROM (
+        SELECT vehicle_id, geom, geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS away
+        FROM vehicle_state WHERE cooperative_id = :coop
+        ORDER BY away LIMIT :nearest
+    ) s
+    CROSS JOIN LATERAL (
+        SELECT d.id AS driver_id, d.status, d.licence_expiry,
+               coalesce(sh.planned_end_at,
+                        sh.started_at + make_interval(secs => :default_shift)) AS ends_at
+        FROM vehicle_assignments a
+        JOIN drivers d ON d.id = a.driver_id
+        JOIN shifts sh ON sh.driver_id = d.id AND sh.ended_at IS NULL
+                      AND sh.break_started_at IS NULL
+        WHERE a.vehicle_id = s.vehicle_id AND a.ends_at IS NULL
+        LIMIT 1
+    ) w
     JOIN vehicles v ON v.id = s.vehicle_id
-    JOIN drivers d ON d.id = a.driver_id
-    JOIN shifts sh ON sh.driver_id = d.id AND sh.ended_at IS NULL AND sh.break_started_at IS NULL
-    WHERE s.cooperative_id = :coop
-    ORDER BY s.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
+    ORDER BY s.away
     LIMIT :shortlist
     """
 )
+NEAREST_PER_SHORTLISTED = 4  # vehicles read per one shortlisted; fewer on shift: all are read
 _TRIPS = text(
     "SELECT driver_id, extract(epoch FROM started_at)::float8,"
     " extract(epoch FROM ended_at)::float8, vehicle_id FROM trips"
@@ -63,18 +79,7 @@ async def suggest_drivers(
     ``explain``, the reason each other driver was left out."""
     order = await order_service.get(session, tenant, order_id)
     pickup = lon_lat(order.pickup_location)
-    rows = (
-        await session.execute(
-            _NEAREST,
-            {
-                "coop": tenant.cooperative_id,
-                "lon": pickup[0],
-                "lat": pickup[1],
-                "shortlist": shortlist,
-                "default_shift": DEFAULT_SHIFT_S,
-            },
-        )
-    ).all()
+    rows = await _nearest_on_shift(session, tenant, pickup, shortlist)
     trips: dict[int, list[Drive]] = defaultdict(list)
     if rows:
         for driver_id, start, end, vehicle_id in await session.execute(
@@ -121,3 +126,23 @@ async def suggest_drivers(
     if explain:
         answer["excluded"] = excluded
     return answer
+
+
+async def _nearest_on_shift(
+    session: AsyncSession, tenant: Tenant, pickup: tuple[float, float], shortlist: int
+) -> list[Any]:
+    """The ``shortlist`` vehicles nearest the pickup whose drivers are on shift: first among
+    the nearest few times as many, then, if those were too few, among all."""
+    values = {
+        "coop": tenant.cooperative_id,
+        "lon": pickup[0],
+        "lat": pickup[1],
+        "shortlist": shortlist,
+        "default_shift": DEFAULT_SHIFT_S,
+    }
+    rows = list(
+        await session.execute(_NEAREST, values | {"nearest": NEAREST_PER_SHORTLISTED * shortlist})
+    )
+    if len(rows) < shortlist:
+        rows = list(await session.execute(_NEAREST, values | {"nearest": None}))
+    return rows

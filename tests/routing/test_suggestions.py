@@ -79,3 +79,24 @@ async def test_nearest_qualified_first_with_reasons(
         f"{V1}/orders/{order['id']}/suggestions", headers=coop_b.dispatcher.headers
     )
     assert other.status_code == 404
+
+
+async def test_a_far_driver_on_shift_is_found_behind_many_near_ones_off_shift(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld
+) -> None:
+    """The query reads the nearest 4 × shortlist vehicles first; when too few of their drivers
+    are on shift it must read further, not answer with fewer than exist."""
+    order = await make(client, coop_a)  # pickup at 106.8722, 10.9571
+    for n in range(8):  # shortlist 2: these are the nearest 8, all off shift
+        off, _ = await park(session, coop_a, 106.8722 + n * 1e-4, 10.9571, payload_kg=8000)
+        await session.execute(
+            text("UPDATE shifts SET ended_at = now() WHERE driver_id = :d"), {"d": off}
+        )
+    await session.commit()
+    far, _ = await park(session, coop_a, 107.2, 11.3, payload_kg=8000)  # ~50 km away
+    answer = await client.get(
+        f"{V1}/orders/{order['id']}/suggestions?shortlist=2", headers=coop_a.dispatcher.headers
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["examined"] == 1 and [d["driver_id"] for d in body["drivers"]] == [far], body
