@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +33,7 @@ from api.routers import (
     suggestions,
     tracking,
 )
+from api.speeds import SpeedCache
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
 from routing.matrix import CachedTables
@@ -66,6 +68,14 @@ async def expire_offers_forever(sessions: async_sessionmaker[AsyncSession]) -> N
             log.exception("expiring offers failed")
 
 
+def settle_heap() -> None:
+    """Keep what the process holds once it is ready (modules, app, routes: ~250,000 objects)
+    out of the collector's full passes: each one otherwise stopped every request for ~200 ms,
+    every few seconds under load (measured with bench.suggest: p99 150-200 ms, p50 25 ms)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
     """Build the app; tests pass their own settings and engine."""
     settings = settings or get_settings()
@@ -79,6 +89,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.relay = Relay(settings.mqtt_host, settings.mqtt_port, settings.secret_key)
         app.state.live = LiveHub(app.state.session_factory, JourneyRules())
         sweeper = asyncio.create_task(expire_offers_forever(app.state.session_factory))
+        settle_heap()
         try:
             yield
         finally:
@@ -99,6 +110,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     )
     app.state.settings = settings
     app.state.travel_tables = CachedTables()  # recent travel-time tables, for re-planning
+    app.state.speeds = SpeedCache()  # calibrated speeds, read again every few minutes
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

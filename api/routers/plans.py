@@ -14,9 +14,8 @@ from core.errors import StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from routing import planning
-from routing.matrix import GreatCircle, OsrmTable, TravelTimes
+from routing.matrix import OsrmTable, TravelTimes
 from routing.models import Plan
-from telematics.journey.read import trip_speeds_by_kind
 from telematics.live import latest_fixes
 
 router = APIRouter(tags=["planning"])
@@ -72,7 +71,7 @@ async def start_plan(
     the drivers available now; poll ``GET /plans/{id}`` for progress and the result."""
     plan = await planning.start(session, tenant, time_limit_s=body.time_limit_s, seed=body.seed)
     positions = await _positions(session, tenant)
-    travel: TravelTimes = GreatCircle.calibrated(await trip_speeds_by_kind(session, tenant))
+    travel: TravelTimes = await request.app.state.speeds.travel(session, tenant)
     if settings.osrm_url:
         travel = OsrmTable(settings.osrm_url)
     travel = request.app.state.travel_tables.over(travel)

@@ -7,7 +7,7 @@ import time
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,10 +18,8 @@ from fleet.cooperatives import zone_of
 from fleet.geo import lon_lat
 from fleet.shifts import DEFAULT_SHIFT_S
 from routing import orders as order_service
-from routing.matrix import GreatCircle
 from routing.suggest import Nearby, Need, rank
 from telematics.journey.driving import Drive, evaluate
-from telematics.journey.read import trip_speeds_by_kind
 
 router = APIRouter(tags=["orders"])
 
@@ -56,17 +54,21 @@ _NEAREST = text(
     """
 )
 NEAREST_PER_SHORTLISTED = 4  # vehicles read per one shortlisted; fewer on shift: all are read
+# trips of the last two days; the bound on started_at (a day more: no trip lasts a day) lets the
+# (driver_id, started_at) index read just those, not every trip of each driver's month
 _TRIPS = text(
     "SELECT driver_id, extract(epoch FROM started_at)::float8,"
     " extract(epoch FROM ended_at)::float8, vehicle_id FROM trips"
     " WHERE cooperative_id = :coop AND driver_id = ANY(:drivers)"
-    " AND ended_at >= now() - interval '2 days' ORDER BY driver_id, started_at"
+    " AND ended_at >= now() - interval '2 days' AND started_at >= now() - interval '3 days'"
+    " ORDER BY driver_id, started_at"
 )
 
 
 @router.get("/orders/{order_id}/suggestions", summary="Best drivers for an order")
 async def suggest_drivers(
     order_id: int,
+    request: Request,
     tenant: OfficeTenant,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
@@ -120,7 +122,7 @@ async def suggest_drivers(
         dropoff=lon_lat(order.dropoff_location),
         service_s=order.pickup_service_s + order.dropoff_service_s,
     )
-    travel = GreatCircle.calibrated(await trip_speeds_by_kind(session, tenant))
+    travel = await request.app.state.speeds.travel(session, tenant)
     best, excluded = rank(need, nearby, today_in(zone), limit, travel)
     answer: dict[str, Any] = {"order_id": order.id, "examined": len(nearby), "drivers": best}
     if explain:

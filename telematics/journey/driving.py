@@ -82,6 +82,7 @@ def evaluate(
 ) -> Verdict:
     """Events for every threshold crossed in ``drives`` (sorted by start), and the status now."""
     tz = ZoneInfo(zone)
+    calendar = _Calendar(tz)
     verdict = Verdict()
     crossings = _Crossings(driver_id, verdict.events)
     continuous = 0.0
@@ -90,14 +91,13 @@ def evaluate(
     per_week: dict[tuple[int, int], float] = {}
     open_violation: Event | None = None
     for drive in drives:
-        day_rules = driving_rules_on(_local_day(drive.start_t, tz))
+        day_rules = driving_rules_on(calendar.day_of(drive.start_t)[0])
         if last_end is not None and drive.start_t - last_end >= day_rules.break_min_s:
             continuous = 0.0
             if open_violation is not None:
                 open_violation.end_t = last_end
                 open_violation = None
-        for start, end in _split_by_day(drive.start_t, drive.end_t, tz):
-            day = _local_day(start, tz)
+        for day, start, end in calendar.split(drive.start_t, drive.end_t):
             rules = driving_rules_on(day)
             span = end - start
             warn_at = rules.continuous_max_s - rules.warn_before_s
@@ -137,9 +137,9 @@ def evaluate(
             per_week[week] = so_far + span
         last_end = drive.end_t
     if now is not None:
-        verdict.status = _status(continuous, last_end, per_day, per_week, now, tz)
+        verdict.status = _status(continuous, last_end, per_day, per_week, now, calendar)
         if open_violation is not None and last_end is not None:
-            rules = driving_rules_on(_local_day(last_end, tz))
+            rules = driving_rules_on(calendar.day_of(last_end)[0])
             if now - last_end >= rules.break_min_s:
                 open_violation.end_t = last_end
     return verdict
@@ -151,9 +151,9 @@ def _status(
     per_day: dict[date, float],
     per_week: dict[tuple[int, int], float],
     now: float,
-    tz: ZoneInfo,
+    calendar: _Calendar,
 ) -> DrivingStatus:
-    today = _local_day(now, tz)
+    today = calendar.day_of(now)[0]
     rules = driving_rules_on(today)
     resting = now - last_end if last_end is not None else float("inf")
     if resting >= rules.break_min_s:
@@ -173,19 +173,34 @@ def _status(
     )
 
 
-def _local_day(t: float, tz: ZoneInfo) -> date:
-    return datetime.fromtimestamp(t, tz).date()
+class _Calendar:
+    """Local days of epoch seconds in one zone, remembering the last day's bounds: drives come
+    sorted, so nearly every lookup falls in the day already known (converting each instant
+    through the zone cost most of a suggestion's driving-time checks)."""
 
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.day = date.min
+        self.starts = self.ends = 0.0
 
-def _split_by_day(start: float, end: float, tz: ZoneInfo) -> list[tuple[float, float]]:
-    pieces = []
-    while start < end:
-        local = datetime.fromtimestamp(start, tz)
-        midnight = datetime(local.year, local.month, local.day, tzinfo=tz) + timedelta(days=1)
-        cut = min(end, midnight.timestamp())
-        pieces.append((start, cut))
-        start = cut
-    return pieces
+    def day_of(self, t: float) -> tuple[date, float]:
+        """The local day holding ``t`` and the epoch of the midnight that ends it."""
+        if not self.starts <= t < self.ends:
+            local = datetime.fromtimestamp(t, self.tz)
+            midnight = datetime(local.year, local.month, local.day, tzinfo=self.tz)
+            self.day, self.starts = midnight.date(), midnight.timestamp()
+            self.ends = (midnight + timedelta(days=1)).timestamp()
+        return self.day, self.ends
+
+    def split(self, start: float, end: float) -> list[tuple[date, float, float]]:
+        """``[start, end)`` cut at local midnights, each piece with its day."""
+        pieces = []
+        while start < end:
+            day, midnight = self.day_of(start)
+            cut = min(end, midnight)
+            pieces.append((day, start, cut))
+            start = cut
+        return pieces
 
 
 def window_start(t: float, zone: str) -> float:
