@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from pyvrp import Activity, ActivityType, Route, Solution
+from pyvrp import Activity, ActivityType, ProblemData, Route, Solution
 
 from routing.solver import (
     BreakRule,
@@ -113,17 +113,20 @@ def test_a_fleet_that_can_serve_nothing_answers_with_every_order_unserved() -> N
     assert [u.order for u in result.unserved] == ["far"]
 
 
+def one_route_each(orders: list[Order], trucks: int) -> tuple[ProblemData, Solution]:
+    """PyVRP's data for ``orders`` (all required) on ``trucks`` alike at place 0, and the most
+    wasteful plan: every order on a truck of its own."""
+    fleet = [Vehicle(f"t{n}", 0, 0, TimeWindow(0, DAY), (1000, 10, 2), fixed_cost=50_000)
+             for n in range(trucks)]  # fmt: skip
+    data, _, _ = _data(problem(8, fleet, orders), (), required={order.id for order in orders})
+    steps = (ActivityType.PICKUP, ActivityType.DELIVERY)
+    routes = [Route(data, [Activity(step, n) for step in steps], 0) for n in range(len(orders))]
+    return data, Solution(data, routes)
+
+
 def test_fewer_routes_merges_a_wasteful_plan_into_one_route() -> None:
     """Four parcels along one road, each on its own truck: one truck can carry them all."""
-    orders = [parcel(f"p{n}", n, n + 1) for n in range(1, 5)]
-    trucks = [Vehicle(f"t{n}", 0, 0, TimeWindow(0, DAY), (1000, 10, 2), fixed_cost=50_000)
-              for n in range(4)]  # fmt: skip
-    built = problem(8, trucks, orders)
-    data, _, _ = _data(built, (), required={order.id for order in orders})
-    one_each = Solution(data, [
-        Route(data, [Activity(ActivityType.PICKUP, n), Activity(ActivityType.DELIVERY, n)], 0)
-        for n in range(4)
-    ])  # fmt: skip
+    data, one_each = one_route_each([parcel(f"p{n}", n, n + 1) for n in range(1, 5)], trucks=4)
     reduced, kinds, best = _fewer_routes(data, one_each, 1, time.monotonic() + 3, attempt_s=3)
     assert best.is_feasible() and best.num_routes() == 1 and reduced.num_vehicles == 1
     assert kinds == [0] and best.routes()[0].num_shipments() == 4
@@ -135,14 +138,7 @@ def test_fewer_routes_stops_at_the_fleet_the_capacity_needs() -> None:
         Order(f"p{n}", pickup=stop(1, 0, 2 * MINUTE), delivery=stop(6), demand=(600, 1, 0))
         for n in range(3)
     ]
-    trucks = [Vehicle(f"t{n}", 0, 0, TimeWindow(0, DAY), (1000, 10, 2), fixed_cost=50_000)
-              for n in range(5)]  # fmt: skip
-    built = problem(8, trucks, orders)
-    data, _, _ = _data(built, (), required={order.id for order in orders})
-    one_each = Solution(data, [
-        Route(data, [Activity(ActivityType.PICKUP, n), Activity(ActivityType.DELIVERY, n)], 0)
-        for n in range(3)
-    ])  # fmt: skip
+    data, one_each = one_route_each(orders, trucks=5)
     reduced, _, best = _fewer_routes(data, one_each, 1, time.monotonic() + 1, attempt_s=1)
     assert best.is_feasible() and best.num_routes() == 3 and reduced.num_vehicles == 3
 
