@@ -21,7 +21,7 @@ MIDNIGHT_LOCAL = datetime(2026, 11, 24, 17, 0, tzinfo=UTC).timestamp()  # 00:00 
 
 def _fleet(n: int = 20, **overrides: float) -> Fleet:
     rows = [(k + 1, 1, "truck", None) for k in range(n)]
-    options = {
+    options: dict[str, Any] = {
         "interval_s": 1.0,
         "offline_share": 0.0,
         "offline_minutes": 5.0,
