@@ -71,9 +71,11 @@ async def start_plan(
     the drivers available now; poll ``GET /plans/{id}`` for progress and the result."""
     plan = await planning.start(session, tenant, time_limit_s=body.time_limit_s, seed=body.seed)
     positions = await _positions(session, tenant)
-    travel: TravelTimes = await request.app.state.speeds.travel(session, tenant)
-    if settings.osrm_url:
-        travel = OsrmTable(settings.osrm_url)
+    travel: TravelTimes = (
+        OsrmTable(settings.osrm_url)
+        if settings.osrm_url
+        else await request.app.state.speeds.travel(session, tenant)
+    )
     travel = request.app.state.travel_tables.over(travel)
     await session.commit()
     job = planning.execute(
