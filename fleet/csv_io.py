@@ -394,7 +394,8 @@ async def import_csv(
     return report
 
 
-def _escape(text: str) -> str:
+def escape_formula(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading ``'`` where it would start a formula."""
     return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
@@ -437,7 +438,7 @@ def _chunks(
                 value = keys[name].get(value)
             elif column in spec.lists:
                 value = LIST_SEPARATOR.join(value)
-            cells.append("" if value is None else _escape(str(value)))
+            cells.append("" if value is None else escape_formula(str(value)))
         writer.writerow(cells)
         if n % 500 == 0:
             yield buffer.getvalue()

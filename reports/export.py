@@ -1,5 +1,5 @@
 """Report tables as CSV (UTF-8 with BOM, so Excel reads Vietnamese) and XLSX (numbers as
-numbers, dates as dates), with Vietnamese headers."""
+numbers, dates as dates, text always as text: never a formula), with Vietnamese headers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from fleet.csv_io import escape_formula
 
 Column = tuple[str, str]  # key, Vietnamese header
 
@@ -76,11 +79,21 @@ def to_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> bytes:
         values = []
         for key, _ in columns:
             value = _cell(row.get(key))
-            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-                value = "'" + value  # never a formula in a spreadsheet
+            if isinstance(value, str):
+                value = escape_formula(value)  # never a formula in a spreadsheet
             values.append("" if value is None else value)
         writer.writerow(values)
     return ("\ufeff" + out.getvalue()).encode()
+
+
+def append_row(sheet: Worksheet, values: Sequence[Any]) -> None:
+    """Append one row, every string stored as text: openpyxl would otherwise store a string
+    starting with ``=`` as a live formula (a member named ``=HYPERLINK(…)`` in the director's
+    workbook). Every XLSX writer appends its rows through here."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def to_xlsx(title: str, columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> bytes:
@@ -88,7 +101,7 @@ def to_xlsx(title: str, columns: Sequence[Column], rows: Sequence[dict[str, Any]
     sheet = book.active
     assert sheet is not None
     sheet.title = title[:31]
-    sheet.append([header for _, header in columns])
+    append_row(sheet, [header for _, header in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
@@ -98,7 +111,7 @@ def to_xlsx(title: str, columns: Sequence[Column], rows: Sequence[dict[str, Any]
             if isinstance(value, datetime):
                 value = value.replace(tzinfo=None)  # Excel has no zones: local times upstream
             values.append(value)
-        sheet.append(values)
+        append_row(sheet, values)
     for index, (key, _) in enumerate(columns, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = 16

@@ -323,3 +323,22 @@ async def test_vehicle_dossier(
     assert body["vehicle"]["owner"] is not None and body["events"]["overspeed"] == 1
     assert [d["day"] for d in body["days"]] == ["2026-11-03", "2026-11-04"]
     assert (await client.get(url, headers=coop_b.director.headers)).status_code == 404
+
+
+async def test_xlsx_text_is_never_a_formula(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld
+) -> None:
+    """A member named like a formula stays text in the director's workbook (issue 21, item 5)."""
+    name = '=HYPERLINK("http://evil.example/x","Bấm vào đây")'
+    member = await factories.make_member(session, coop_a.coop, full_name=name)
+    await session.commit()
+    xlsx = await client.get(
+        f"{V1}/reports/members?month=2026-11&format=xlsx", headers=coop_a.director.headers
+    )
+    assert xlsx.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    cells = [row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == member.member_no]
+    assert len(cells) == 1
+    assert cells[0].data_type == "s" and cells[0].value == name
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
