@@ -73,9 +73,15 @@ class Relay:
 
 
 def check_for_vehicle(
-    vehicle: VehicleInfo, body: bytes, received_at: datetime, now: datetime
+    vehicle: VehicleInfo,
+    body: bytes,
+    received_at: datetime,
+    now: datetime,
+    *,
+    driver_card: str | None,
 ) -> tuple[bytes | None, int, list[DeadLetter]]:
-    """Check a phone's batch as ingestion would; the accepted positions re-encoded as a batch."""
+    """Check a phone's batch as ingestion would; the accepted positions re-encoded as a batch,
+    each naming ``driver_card`` (the signed-in driver's), whatever card the phone sent."""
     topic = telemetry_topic(vehicle.cooperative_id, vehicle.vehicle_id)
     checker = Checker(
         Rules(), lambda vehicle_id: vehicle if vehicle_id == vehicle.vehicle_id else None
@@ -95,7 +101,7 @@ def check_for_vehicle(
             "hdop": row[10],
             "ign": row[11],
             "odo": row[12],
-            "driver": row[13],
+            "driver": driver_card,
             "fuel": row[14],
         }
         for row in checked.rows

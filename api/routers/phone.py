@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse
 
 from api.deps import DriverTenant, SessionDep
 from core.errors import InvalidInput, StateConflict
+from core.tenancy import get_scoped
 from fleet.assignments import current_vehicle_of
+from fleet.models import Driver
 from telematics.checks import VehicleInfo
 from telematics.contract import telemetry_topic
 from telematics.relay import BrokerUnavailable, Relay, check_for_vehicle
@@ -63,7 +65,10 @@ async def send_positions(request: Request, tenant: DriverTenant, session: Sessio
         raise StateConflict("you have no vehicle assigned; start a shift first", field="vehicle")
     info = VehicleInfo(vehicle.id, vehicle.cooperative_id, vehicle.tracking_device_id)
     now = datetime.now(UTC)
-    payload, accepted, refused = check_for_vehicle(info, body, now, now)
+    # The positions are the signed-in driver's driving: their own card (or none, and then the
+    # vehicle's assignment decides), never the card the phone sent, which could be a colleague's.
+    card = (await get_scoped(session, Driver, tenant.driver_id, tenant)).driver_card_id
+    payload, accepted, refused = check_for_vehicle(info, body, now, now, driver_card=card)
     if refused:
         await session.execute(
             dead_letters.insert(),

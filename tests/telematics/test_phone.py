@@ -91,3 +91,34 @@ async def test_phone_positions_are_stored_and_bad_ones_reported(
     )
     assert garbage.status_code == 422
     assert garbage.json()["refused"][0]["reason"] == "malformed_json"
+
+
+async def test_positions_name_the_signed_in_drivers_card(
+    settings: Settings,
+    fleet: Fleet,
+    worker: RunningWorker,
+    phone: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    """A driver cannot put their driving on a colleague: the card the phone sends is replaced by
+    the signed-in driver's own (issue 21, item 6)."""
+    client, headers = phone
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE drivers SET driver_card_id = %s WHERE cooperative_id = %s",
+            (f"OWN{fleet.coop_id}", fleet.coop_id),
+        )
+    now = datetime.now(UTC).replace(microsecond=0)
+    body = {
+        "positions": [
+            fix(now - timedelta(seconds=10), driver=f"COLLEAGUE{fleet.coop_id}"),
+            fix(now),  # no card sent: still the signed-in driver's
+        ]
+    }
+    response = await client.post("/api/v1/driver/positions", json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    wait_for(lambda: stored(settings, fleet) == 2)
+    with psycopg.connect(settings.sync_database_url) as conn:
+        cards = conn.execute(
+            "SELECT driver_card FROM positions WHERE cooperative_id = %s", (fleet.coop_id,)
+        ).fetchall()
+    assert [card for (card,) in cards] == [f"OWN{fleet.coop_id}"] * 2
