@@ -32,6 +32,7 @@ from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from bench.coop_days import generate, write
 from bench.vrp_check import check_instance, dimacs_arc_tenths, exact_arc
 from bench.vrp_instances import SETS, BestKnown, Instance, best_known, instance_paths, load
 from routing.solver import (
@@ -47,6 +48,7 @@ from routing.solver import (
 
 LILIM_SCALE = 1000
 DIMACS_SCALE = 10
+UNKNOWN = BestKnown(0, math.nan)  # generated days have no best-known solution
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,7 @@ def summarize(rows: list[Row]) -> None:
             f"{len(at_best)}/{len(mine)}, most extra vehicles {extra}, "
             f"median gap {_median(row.gap for row in valid):.2f}% (all valid), "
             f"{_median(row.gap for row in at_best):.2f}% (at best-known vehicles), "
+            f"vehicles in all {sum(row.vehicles for row in valid)}, "
             f"time median {_median(row.seconds for row in mine):.1f}s "
             f"max {max(row.seconds for row in mine):.1f}s"
         )
@@ -257,7 +260,12 @@ def _median(values: Iterable[float]) -> float:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--set", choices=sorted(SETS), required=True)
+    parser.add_argument("--set", choices=sorted(SETS))
+    parser.add_argument(
+        "--coop-days", type=int, nargs="+", metavar="TASKS", help="generated days of these sizes"
+    )
+    parser.add_argument("--day-seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--days-dir", type=Path, default=Path("/tmp/coop-days"))
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per solve")
     parser.add_argument("--limit", type=int, help="run this many instances, spread over the set")
     parser.add_argument("--only", nargs="*", help="instance names to run")
@@ -274,12 +282,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="instances solved at the same time (each solver single-threaded; one per core)",
     )
     args = parser.parse_args(argv)
+    if (args.set is None) == (args.coop_days is None):
+        parser.error("give either --set or --coop-days")
     options = Options(region_size=args.region_size)
-    bks = best_known(args.set)
-    paths = instance_paths(args.set)
+    if args.set is not None:
+        bks = best_known(args.set)
+        paths = instance_paths(args.set)
+    else:
+        paths = [
+            write(generate(tasks, day_seed), args.days_dir)[0]
+            for tasks in args.coop_days
+            for day_seed in args.day_seeds
+        ]
+        bks = {path.stem: UNKNOWN for path in paths}
     if args.only:
         paths = [path for path in paths if path.stem in args.only]
-    print(f"set {args.set}, budget {args.budget:g}s, seed {args.seed}")
+    print(f"set {args.set or 'coop-days'}, budget {args.budget:g}s, seed {args.seed}")
     unknown = [path.stem for path in paths if path.stem not in bks]
     if unknown:  # nothing to compare with (e.g. lc1_4_4 has no best-known solution)
         print(f"skipped, no best-known solution: {', '.join(unknown)}")
