@@ -54,14 +54,27 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     s3_region: str = "us-east-1"
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    proof_max_files: int = Field(default=10, ge=1, le=100)  # photos + signature per request
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024)  # any request with credentials
+    body_max_bytes_anonymous: int = Field(default=16 * 1024, ge=1024)  # without credentials
+    csv_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # one CSV import file
+    csv_max_rows: int = Field(default=20_000, ge=1)  # rows in one CSV import
+    # push streams (driver messages, events, live map): limits per API process
+    stream_recheck_seconds: float = Field(default=30, gt=0, le=30)  # session re-check, at most 30 s
+    streams_per_user: int = Field(default=5, ge=1)
+    streams_per_cooperative: int = Field(default=5000, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
+        """The published placeholder would let anyone who reads the repository sign tokens and
+        derive every MQTT password: only the test suite, with its own throwaway data, may use
+        a weak secret."""
         weak = self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32
-        if self.environment == "production" and weak:
+        if self.environment != "test" and weak:
             raise ValueError(
-                "COOPFLEET_SECRET_KEY must be a random value of at least 32 characters in "
-                "production: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                f"COOPFLEET_SECRET_KEY must be a random value of at least 32 characters "
+                f"({self.environment}): `make demo` writes one into .env, or run "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
 

@@ -35,6 +35,7 @@ Try:
 Press Ctrl-C to stop.
 TXT
 mkdir -p var/log
+bash scripts/secret.sh  # already done by `make services`; kept for running this script alone
 "$BIN/coopfleet" mqtt-passwords --file var/mosquitto/passwd --reload-pid var/mosquitto/mosquitto.pid
 "$BIN/coopfleet" demo-day --orders "${COOPFLEET_DEMO_ORDERS:-300}"
 "$BIN/coopfleet" ingest --workers 2 --log-level warning >var/log/ingest.log 2>&1 &

@@ -29,6 +29,9 @@ if [ "${1:-}" = stop ]; then
   exit 0
 fi
 
+# Every command after this one reads the settings, which refuse the published placeholder secret.
+bash scripts/secret.sh
+
 # Host, port, user and database name from the SQLAlchemy URL.
 read -r PGHOST PGPORT PGUSER PGDATABASE < <(python3 - "$DB_URL" <<'PYEOF'
 import sys

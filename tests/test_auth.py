@@ -185,8 +185,8 @@ def test_production_refuses_placeholder_secret() -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="COOPFLEET_SECRET_KEY"):
-        Settings(environment="production")
+        Settings(environment="production", secret_key="dev-only-secret-change-me")
     with pytest.raises(ValidationError):
         Settings(environment="production", secret_key="short")
     assert Settings(environment="production", secret_key="x" * 40).secret_key == "x" * 40
-    assert Settings(environment="development").environment == "development"
+    assert Settings(environment="development", secret_key="x" * 40).environment == "development"
