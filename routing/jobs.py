@@ -63,7 +63,7 @@ async def step(
         raise InvalidInput(f"a driver cannot set {target}", field="status")
     check_transition(order.status, target)  # the allowed steps first, then what they need
     if target == OrderStatus.DELIVERED:
-        await _check_proof(session, order)
+        await check_proof(session, order)
     return await order_service.transition(
         session,
         tenant,
@@ -76,7 +76,7 @@ async def step(
     )
 
 
-async def _check_proof(session: AsyncSession, order: Order) -> None:
+async def check_proof(session: AsyncSession, order: Order) -> None:
     kinds = dict(
         (
             await session.execute(

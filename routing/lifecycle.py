@@ -62,3 +62,9 @@ def check_transition(current: str, target: str) -> OrderStatus:
             allowed=[str(s) for s in allowed],
         )
     return OrderStatus(target)
+
+
+def waived_proof_note(reason: str, note: str | None) -> str:
+    """The event note of a delivery the office confirmed without the required proof."""
+    waived = f"proof waived: {reason}"
+    return f"{waived} — {note}" if note else waived

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from pydantic import Field
 from sqlalchemy import select, text
 
 from api.deps import DriverTenant, EditorTenant, OfficeTenant, PageDep, SessionDep
@@ -16,6 +17,7 @@ from core.listing import paginate
 from core.timeutil import utcnow
 from fleet.csv_io import MAX_BYTES, ImportReport
 from routing import jobs, orders, orders_csv
+from routing.lifecycle import OrderStatus, check_transition, waived_proof_note
 from routing.models import Offer, Order
 from routing.schemas import (
     OfferIn,
@@ -114,14 +116,39 @@ async def change_order(
     return orders.to_read(await orders.change(session, tenant, order_id, body))
 
 
+class OfficeTransitionIn(TransitionIn):
+    """A step taken by the office; ``delivered`` may waive the proof, saying why."""
+
+    proof_waived: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=500,
+        description="why the office marks the order delivered without the required proof "
+        "(kept in the order's events with who gave it)",
+        examples=["Khách xác nhận qua điện thoại, tài xế mất điện thoại"],
+    )
+
+
 @router.post("/orders/{order_id}/transitions", response_model=OrderRead, summary="Move an order on")
 async def move_order(
-    order_id: int, body: TransitionIn, tenant: EditorTenant, session: SessionDep
+    order_id: int, body: OfficeTransitionIn, tenant: EditorTenant, session: SessionDep
 ) -> OrderRead:
     """Cancel, plan, put back to new, or record a job step for a driver. An invalid step
-    answers 409 with ``details.allowed``, the states reachable from the current one."""
+    answers 409 with ``details.allowed``, the states reachable from the current one.
+
+    ``delivered`` needs the proof the driver's app needs (409 ``proof_required`` with
+    ``details.missing``), unless ``proof_waived`` gives the reason to go without it: the reason
+    is recorded in the order's events, with the user who gave it."""
+    note = body.note
+    if body.status == OrderStatus.DELIVERED:
+        order = await orders.get(session, tenant, order_id, lock=True)
+        check_transition(order.status, body.status)  # the allowed steps first, then the proof
+        if body.proof_waived is None:
+            await jobs.check_proof(session, order)
+        else:
+            note = waived_proof_note(body.proof_waived, body.note)
     order = await orders.transition(
-        session, tenant, order_id, body.status, reason=body.reason, note=body.note
+        session, tenant, order_id, body.status, reason=body.reason, note=note
     )
     return orders.to_read(order)
 

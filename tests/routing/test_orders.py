@@ -284,3 +284,41 @@ async def test_auto_dispatch_offers_the_next_driver(
     ).json()
     assert [e["to_status"] for e in history] == ["new", "offered", "new", "offered", "new"]
     assert [e["note"] for e in history][2:5:2] == ["declined", "offer expired"]
+
+
+async def test_office_delivery_obeys_the_proof_rule_or_records_a_waiver(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld
+) -> None:
+    """The office route asks for the proof the driver's route asks for; an explicit waiver with a
+    reason passes and is kept in the order's events with who gave it (issue 21, item 8)."""
+    order = await make(client, coop_a, "PROOF-1")
+    assert order["requires_photo"] is True
+    await session.execute(
+        text("UPDATE orders SET status = 'at_dropoff' WHERE id = :id"), {"id": order["id"]}
+    )
+    url = f"{V1}/orders/{order['id']}/transitions"
+    refused = await client.post(
+        url, json={"status": "delivered"}, headers=coop_a.dispatcher.headers
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == "proof_required"
+    assert refused.json()["details"]["missing"] == ["photo"]
+    too_short = await client.post(
+        url, json={"status": "delivered", "proof_waived": ""}, headers=coop_a.dispatcher.headers
+    )
+    assert too_short.status_code == 422 and too_short.json()["field"] == "proof_waived"
+    reason = "Khách xác nhận qua điện thoại"
+    waived = await client.post(
+        url,
+        json={"status": "delivered", "proof_waived": reason, "note": "gọi lúc 15:10"},
+        headers=coop_a.dispatcher.headers,
+    )
+    assert waived.status_code == 200, waived.text
+    assert waived.json()["status"] == "delivered"
+    events = (
+        await client.get(f"{V1}/orders/{order['id']}/events", headers=coop_a.director.headers)
+    ).json()
+    last = events[-1]
+    assert last["to_status"] == "delivered"
+    assert last["user_id"] == coop_a.dispatcher.user.id
+    assert last["note"] == f"proof waived: {reason} — gọi lúc 15:10"
