@@ -6,7 +6,8 @@ a load generator (a separate process speaking raw MQTT as every vehicle, over on
 vehicle) publishes at a target rate for a fixed time. It prints sustained positions/s, published
 vs stored, duplicates, latency from device time to commit (p50/p99), worker RSS, CPU seconds by
 process, bytes per stored position, and the raw COPY ceiling of the same rows with the ratio.
-``--find-max`` ramps the rate until messages are lost or p99 passes 1 s.
+``--find-max`` ramps the rate until messages are lost or p99 passes 1 s. ``--outage N`` runs on a
+private PostgreSQL cluster (``telematics.pgcluster``) and stops it for N seconds.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from migrations import upgrade
 from telematics.broker import LocalBroker
 from telematics.contract import telemetry_topic
 from telematics.credentials import device_password, device_username, write_password_file
+from telematics.pgcluster import PrivateCluster
 
 BASE_URL = os.environ.get(
     "COOPFLEET_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/coopfleet"
@@ -50,24 +52,6 @@ def _with_database(url: str, name: str) -> str:
 
 
 # --- processes ------------------------------------------------------------------------------
-
-
-def postgresql(action: str) -> None:
-    """Stop or start the local cluster (Debian's pg_ctlcluster; needs root)."""
-    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
-    subprocess.run(
-        [
-            "pg_ctlcluster",
-            "--skip-systemctl-redirect",
-            version,
-            "main",
-            action,
-            *(["-m", "fast"] if action == "stop" else []),
-        ],
-        check=True,
-    )
-    if action == "start":
-        time.sleep(2)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -193,9 +177,13 @@ class RunResult:
 
 
 class Bench:
-    def __init__(self, vehicles: int, workers: int) -> None:
+    def __init__(self, vehicles: int, workers: int, cluster: PrivateCluster | None = None) -> None:
+        """``cluster``: a private PostgreSQL to run on, which ``--outage`` may stop; without it,
+        the machine's server at COOPFLEET_DATABASE_URL (never stopped)."""
         self.name = f"coopfleet_bench_{uuid.uuid4().hex[:8]}"
-        self.url = _with_database(BASE_URL, self.name)
+        self.cluster = cluster
+        self.server = cluster.url("postgres") if cluster else BASE_URL
+        self.url = _with_database(self.server, self.name)
         self.vehicles = vehicles
         self.workers = workers
         self.broker_dir = Path(tempfile.mkdtemp(prefix="coopfleet-bench-mqtt-"))
@@ -204,7 +192,7 @@ class Bench:
         self.group = f"bench{uuid.uuid4().hex[:6]}"
 
     def __enter__(self) -> Bench:
-        with psycopg.connect(_libpq(_with_database(BASE_URL, "postgres")), autocommit=True) as c:
+        with psycopg.connect(_libpq(_with_database(self.server, "postgres")), autocommit=True) as c:
             c.execute(f'CREATE DATABASE "{self.name}"')
         upgrade(self.url)
         with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
@@ -226,7 +214,7 @@ class Bench:
     def __exit__(self, *exc: object) -> None:
         self.broker.stop()
         shutil.rmtree(self.broker_dir, ignore_errors=True)
-        with psycopg.connect(_libpq(_with_database(BASE_URL, "postgres")), autocommit=True) as c:
+        with psycopg.connect(_libpq(_with_database(self.server, "postgres")), autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
     def env(self) -> dict[str, str]:
@@ -298,6 +286,8 @@ class Bench:
         rss_samples: list[float] = []
         windows: list[tuple[float, float]] = []
         start_count, started = self.count(), time.monotonic()
+        if outage and self.cluster is None:
+            raise ValueError("an outage stops a private cluster: pass one to Bench")
         outage_at = started + seconds / 3 if outage else None
         while publisher.poll() is None:
             time.sleep(1.0)
@@ -307,9 +297,10 @@ class Bench:
             if outage_at is not None and time.monotonic() >= outage_at:
                 outage_at = None
                 print(f"  stopping PostgreSQL for {outage:g} s", flush=True)
-                postgresql("stop")
+                assert self.cluster is not None
+                self.cluster.stop()
                 time.sleep(outage)
-                postgresql("start")
+                self.cluster.start()
                 pg = postgres_pids()
                 cpu0["postgres"] = 0.0
                 continue
@@ -441,13 +432,16 @@ def main() -> None:
         "--outage",
         type=float,
         default=0.0,
-        help="stop PostgreSQL this many seconds, a third into each run",
+        help="stop PostgreSQL this many seconds, a third into each run (a private cluster)",
     )
     args = parser.parse_args()
     if args.loadgen:
         loadgen(args)
         return
-    with Bench(int(args.vehicles), args.workers) as bench:
+    with contextlib.ExitStack() as stack:
+        # The outage stops PostgreSQL: a private cluster, never the machine's own.
+        cluster = stack.enter_context(PrivateCluster()) if args.outage else None
+        bench = stack.enter_context(Bench(int(args.vehicles), args.workers, cluster))
         print(
             f"ingest benchmark: {args.vehicles} vehicles, {args.workers} workers, "
             f"{os.cpu_count()} cores",

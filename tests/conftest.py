@@ -31,6 +31,7 @@ from fleet.auth import open_session
 from fleet.models import Cooperative, User
 from migrations import upgrade
 from tests import factories
+from tests.cluster_watch import postmaster_unchanged
 
 BASE_URL = os.environ.get(
     "COOPFLEET_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/coopfleet"
@@ -56,6 +57,14 @@ def fresh_database(prefix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _machine_cluster_stays_up() -> Iterator[None]:
+    """The machine's own PostgreSQL runs throughout the tests (others may be using it): the
+    run fails at its end if it was stopped or restarted. Fault tests stop a private cluster."""
+    with postmaster_unchanged(admin_dsn(BASE_URL)):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ def test_the_published_placeholder_is_refused_outside_tests(
 ) -> None:
     monkeypatch.delenv("COOPFLEET_SECRET_KEY", raising=False)
     with pytest.raises(ValidationError, match="COOPFLEET_SECRET_KEY"):
-        Settings(environment=environment, _env_file=None)  # type: ignore[call-arg]
+        Settings(environment=environment, _env_file=None)
     with pytest.raises(ValidationError, match="COOPFLEET_SECRET_KEY"):
         Settings(environment=environment, secret_key=DEV_SECRET)
     with pytest.raises(ValidationError, match="at least 32"):
@@ -60,7 +60,7 @@ def test_secret_script_writes_a_random_secret_once_and_keeps_it(tmp_path: Path) 
     other = (second / ".env").read_text().splitlines()
     assert other[0] == "COOPFLEET_API_PORT=8001"  # what was there stays
     assert other[1].startswith("COOPFLEET_SECRET_KEY=") and other[1] != written.strip()
-    settings = Settings(environment="development", _env_file=first / ".env")  # type: ignore[call-arg]
+    settings = Settings(environment="development", _env_file=first / ".env")
     assert settings.secret_key == secret
 
 
