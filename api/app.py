@@ -34,6 +34,7 @@ from api.routers import (
     tracking,
 )
 from api.speeds import SpeedCache
+from api.streams import StreamHub
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
 from routing.matrix import CachedTables
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.session_factory = session_factory(app_engine)
         app.state.relay = Relay(settings.mqtt_host, settings.mqtt_port, settings.secret_key)
         app.state.live = LiveHub(app.state.session_factory, JourneyRules())
+        app.state.streams = StreamHub(settings, app.state.session_factory)
+        app.state.streams.start()  # the LISTEN connection behind every push stream
         sweeper = asyncio.create_task(expire_offers_forever(app.state.session_factory))
         settle_heap()
         try:
@@ -95,6 +98,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         finally:
             sweeper.cancel()
             await app.state.live.close()
+            await app.state.streams.stop()
             app.state.relay.close()
             if own_engine:
                 await app_engine.dispose()

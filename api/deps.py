@@ -102,9 +102,10 @@ BEARER_PROTOCOL = "bearer"
 
 async def socket_tenant(
     websocket: WebSocket, token: str | None, *roles: Role
-) -> tuple[Tenant, str] | None:
-    """Accept a signed-in WebSocket: the caller's tenant and token, or None after closing it with
-    a code the app can read (4401: sign in again, 4403: not for this role).
+) -> tuple[Tenant, Principal] | None:
+    """Accept a signed-in WebSocket: the caller's tenant and principal (whose session the stream
+    hub then watches: ``api.streams``), or None after closing it with a code the app can read
+    (4401: sign in again, 4403: not for this role).
 
     A browser cannot send an Authorization header on a WebSocket. It offers the token as a
     subprotocol (``new WebSocket(url, ["bearer", token])``), which keeps it out of URLs and access
@@ -125,16 +126,4 @@ async def socket_tenant(
     if principal.tenant is None or principal.role not in roles:
         await websocket.close(code=4403, reason="not for this role")
         return None
-    return principal.tenant, token
-
-
-async def socket_still_signed_in(websocket: WebSocket, token: str) -> bool:
-    """Check a long-lived socket's sign-in again (a disabled account or a closed session is cut
-    off); closes it with 4401 when it is no longer valid."""
-    try:
-        async with websocket.app.state.session_factory() as session:
-            await authenticate(session, token, websocket.app.state.settings)
-    except DomainError:
-        await websocket.close(code=4401, reason="not authenticated")
-        return False
-    return True
+    return principal.tenant, principal

@@ -7,25 +7,23 @@ signed-in user's token, so the one place that decides who sees what stays the AP
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import json
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import xstatic.pkg.leaflet
-from fastapi import APIRouter, Cookie, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Cookie, Request, WebSocket
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.console_texts import LANGUAGES, texts_for
-from api.deps import OFFICE, OfficeTenant, SessionDep, socket_still_signed_in, socket_tenant
-from api.live import LiveHub
+from api.deps import OFFICE, OfficeTenant, SessionDep, socket_tenant
+from api.live import CooperativeFeed, LiveHub, Subscriber
+from api.streams import LIVE, Subscription, hub_of, open_socket, until_ended
 from core.tenancy import get_scoped
 from core.timeutil import today_in, utcnow
 from fleet import shifts
@@ -48,7 +46,6 @@ router = APIRouter(tags=["console"])
 
 PAGES = ("dispatch", "fleet", "reports", "login")
 SOON_DAYS = 30
-RECHECK_S = 30  # how often a live socket checks its sign-in again
 
 
 def _script_json(value: Any) -> str:
@@ -110,42 +107,38 @@ async def live_socket(websocket: WebSocket, token: str | None = None) -> None:
     signed = await socket_tenant(websocket, token, *OFFICE)
     if signed is None:
         return
-    tenant, token = signed
+    tenant, principal = signed
+    streams = hub_of(websocket.app.state, websocket.app.state.settings)
+    topic = (LIVE, tenant.cooperative_id, None)
+    subscription = await open_socket(streams, websocket, principal, topic)
+    if subscription is None:
+        return
     hub: LiveHub = websocket.app.state.live
     try:
-        feed, subscriber = await hub.subscribe(tenant)
-    except TimeoutError:  # the database does not answer: the browser retries
-        await websocket.close(code=1011, reason="the live feed is not available")
-        return
-    listener = asyncio.create_task(_drain(websocket))
-    checked = time.monotonic()
-    try:
-        await websocket.send_json(feed.snapshot())
-        while not listener.done():
-            waiter = asyncio.create_task(subscriber.ready.wait())
-            await asyncio.wait(
-                {waiter, listener}, timeout=RECHECK_S, return_when=asyncio.FIRST_COMPLETED
-            )
-            waiter.cancel()
-            if time.monotonic() - checked > RECHECK_S:  # a disabled account is cut off
-                if not await socket_still_signed_in(websocket, token):
-                    break
-                checked = time.monotonic()
-            if subscriber.ready.is_set():
-                await websocket.send_json(subscriber.take())
-    except (WebSocketDisconnect, RuntimeError):
-        pass  # the browser went away
+        try:
+            feed, subscriber = await hub.subscribe(tenant)
+        except TimeoutError:  # the database does not answer: the browser retries
+            await websocket.close(code=1011, reason="the live feed is not available")
+            return
+        try:
+            changes = _send_changes(websocket, feed, subscriber, subscription)
+            await until_ended(websocket, subscription, changes)
+        finally:
+            await hub.unsubscribe(feed, subscriber)
     finally:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-            await listener
-        await hub.unsubscribe(feed, subscriber)
+        streams.close(subscription)
 
 
-async def _drain(websocket: WebSocket) -> None:
-    """Read (and ignore) what the browser sends, so a closed socket is noticed at once."""
+async def _send_changes(
+    websocket: WebSocket, feed: CooperativeFeed, subscriber: Subscriber, subscription: Subscription
+) -> None:
+    """The snapshot, then each batch of changes; nothing once the session has ended."""
+    await websocket.send_json(feed.snapshot())
     while True:
-        await websocket.receive_text()
+        await subscriber.ready.wait()
+        if subscription.ended.is_set():
+            return
+        await websocket.send_json(subscriber.take())
 
 
 @router.get("/vehicles/{vehicle_id}/live", summary="A vehicle now: the map's vehicle panel")

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import secrets
-import time
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -18,25 +14,27 @@ from fastapi import (
     Request,
     UploadFile,
     WebSocket,
-    WebSocketDisconnect,
 )
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sse_starlette.sse import EventSourceResponse
 
 from api.deps import (
     AnyTenant,
     DriverTenant,
     EditorTenant,
     OfficeTenant,
+    PrincipalDep,
     SessionDep,
     SettingsDep,
-    socket_still_signed_in,
     socket_tenant,
 )
 from api.idempotency import IdempotencyKey, once
-from core.errors import DomainError, InvalidInput, NotFound
+from api.streams import MESSAGES, Reader, hub_of, open_socket, pump_socket, sse_response
+from core.errors import InvalidInput, NotFound
 from core.storage import storage_from
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
@@ -56,7 +54,6 @@ from telematics.journey.read import driving_status
 
 router = APIRouter(tags=["driver app"])
 office = APIRouter(tags=["orders"])
-RECHECK_S = 30  # how often a push channel checks its sign-in again
 
 
 class ShiftIn(BaseModel):
@@ -363,6 +360,16 @@ async def _messages(session: SessionDep, tenant: Tenant, after: int, limit: int)
     ]
 
 
+def _message_reader(factory: async_sessionmaker[AsyncSession], tenant: Tenant) -> Reader:
+    """A stream's read of what is new: one query on a short-lived session."""
+
+    async def read(after: int, limit: int) -> list[Any]:
+        async with factory() as session:
+            return await _messages(session, tenant, after, limit)
+
+    return read
+
+
 @router.get("/messages", summary="My messages since an id (polling)")
 async def poll_messages(
     tenant: DriverTenant, session: SessionDep, after_id: int = 0, limit: int = 100
@@ -372,36 +379,27 @@ async def poll_messages(
     return await _messages(session, tenant, after_id, min(max(limit, 1), 500))
 
 
-@router.get("/messages/stream", summary="My messages, pushed (Server-Sent Events)")
+@router.get(
+    "/messages/stream",
+    summary="My messages, pushed (Server-Sent Events)",
+    responses={429: {"description": "too many open streams for this user or cooperative"}},
+)
 async def stream_messages(
     request: Request,
     tenant: DriverTenant,
+    principal: PrincipalDep,
+    settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
     after_id: int = 0,
-) -> StreamingResponse:
+) -> EventSourceResponse:
     """Each message as an SSE event whose id is the message id; reconnecting with
-    ``Last-Event-ID`` resumes after it, so a dropped connection loses nothing."""
+    ``Last-Event-ID`` resumes after it, so a dropped connection loses nothing. The stream ends
+    when the session does (sign-out, reset, disabled account)."""
     cursor = int(last_event_id) if last_event_id and last_event_id.isdigit() else after_id
-    factory = request.app.state.session_factory
-
-    async def feed() -> Any:
-        nonlocal cursor
-        yield "retry: 3000\n\n"
-        quiet = 0
-        while not await request.is_disconnected():
-            async with factory() as session:
-                rows = await _messages(session, tenant, cursor, 200)
-            for row in rows:
-                cursor = row["id"]
-                data = json.dumps(jsonable_encoder(row), ensure_ascii=False)
-                yield f"id: {cursor}\nevent: {row['kind']}\ndata: {data}\n\n"
-            quiet = 0 if rows else quiet + 1
-            if quiet and quiet % 15 == 0:
-                yield ": keep-alive\n\n"
-            await asyncio.sleep(1.0)
-
-    return StreamingResponse(
-        feed(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    hub = hub_of(request.app.state, settings)
+    subscription = hub.open(principal, (MESSAGES, tenant.cooperative_id, tenant.driver_id))
+    return sse_response(
+        hub, subscription, _message_reader(request.app.state.session_factory, tenant), cursor, 3000
     )
 
 
@@ -411,29 +409,18 @@ async def messages_socket(
 ) -> None:
     """The push channel: sign in with ``?token=<access token>``; each message is sent as JSON
     with its id; reconnect with ``after_id`` = the last id received to miss nothing. The phone
-    may send ``{"ack": id}``, which is only a keep-alive (the server keeps nothing per phone)."""
+    may send ``{"ack": id}``, which is only a keep-alive (the server keeps nothing per phone).
+    Closes with 4401 when the session ends, 4429 past the open-stream caps."""
     signed = await socket_tenant(websocket, token, Role.DRIVER)
     if signed is None:
         return
-    tenant, token = signed
-    factory = websocket.app.state.session_factory
-    cursor = after_id
-    checked = time.monotonic()
-    try:
-        while True:
-            if time.monotonic() - checked > RECHECK_S:  # a disabled driver is cut off
-                if not await socket_still_signed_in(websocket, token):
-                    return
-                checked = time.monotonic()
-            async with factory() as session:
-                rows = await _messages(session, tenant, cursor, 200)
-            for row in rows:
-                cursor = row["id"]
-                await websocket.send_json(jsonable_encoder(row))
-            with contextlib.suppress(TimeoutError):  # the phone's keep-alives, or a quiet second
-                await asyncio.wait_for(websocket.receive_text(), timeout=1.0)
-    except (WebSocketDisconnect, DomainError):
-        return
+    tenant, principal = signed
+    hub = hub_of(websocket.app.state, websocket.app.state.settings)
+    topic = (MESSAGES, tenant.cooperative_id, tenant.driver_id)
+    subscription = await open_socket(hub, websocket, principal, topic)
+    if subscription is not None:
+        read = _message_reader(websocket.app.state.session_factory, tenant)
+        await pump_socket(hub, websocket, subscription, read, after_id)
 
 
 @office.get("/orders/{order_id}/proof", summary="An order's proof of delivery")

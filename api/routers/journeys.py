@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette.sse import EventSourceResponse
 
-from api.deps import AnyTenant, EditorTenant, OfficeTenant, SessionDep
+from api.deps import AnyTenant, EditorTenant, OfficeTenant, PrincipalDep, SessionDep, SettingsDep
+from api.streams import EVENTS, hub_of, sse_response
 from core.errors import NotFound
 from core.tenancy import Tenant, get_scoped
 from fleet.enums import Role
@@ -150,43 +148,38 @@ async def list_events(
     return _features(rows, "point") if format == "geojson" else rows
 
 
-@router.get("/events/stream", summary="Live feed of new events (Server-Sent Events)")
+@router.get(
+    "/events/stream",
+    summary="Live feed of new events (Server-Sent Events)",
+    responses={429: {"description": "too many open streams for this user or cooperative"}},
+)
 async def event_stream(
     request: Request,
     tenant: OfficeTenant,
+    principal: PrincipalDep,
+    settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
     after_id: int | None = None,
-) -> StreamingResponse:
+) -> EventSourceResponse:
     """Each new event of the cooperative as an SSE message whose id is the event id; a client
-    reconnecting with ``Last-Event-ID`` resumes where it left off and misses nothing."""
-    start_after = after_id
+    reconnecting with ``Last-Event-ID`` resumes where it left off and misses nothing. The
+    stream ends when the session does (sign-out, reset, disabled account)."""
+    cursor = after_id
     if last_event_id and last_event_id.isdigit():
-        start_after = int(last_event_id)
+        cursor = int(last_event_id)
     factory = request.app.state.session_factory
+    if cursor is None:  # from now on: after the newest event
+        async with factory() as session:
+            newest = await read.events(session, tenant, limit=1)
+        cursor = newest[0]["id"] if newest else 0
+    hub = hub_of(request.app.state, settings)
+    subscription = hub.open(principal, (EVENTS, tenant.cooperative_id, None))
 
-    async def feed() -> AsyncIterator[str]:
-        cursor = start_after
-        if cursor is None:
-            async with factory() as session:
-                newest = await read.events(session, tenant, limit=1)
-                cursor = newest[0]["id"] if newest else 0
-        yield "retry: 2000\n\n"
-        idle = 0
-        while not await request.is_disconnected():
-            async with factory() as session:
-                rows = await read.events(session, tenant, after_id=cursor, limit=500)
-            for row in rows:
-                cursor = row["id"]
-                data = json.dumps(jsonable_encoder(row), ensure_ascii=False)
-                yield f"id: {cursor}\nevent: {row['kind']}\ndata: {data}\n\n"
-            idle = 0 if rows else idle + 1
-            if idle and idle % 15 == 0:
-                yield ": keep-alive\n\n"
-            await asyncio.sleep(1.0)
+    async def events_after(after: int, limit: int) -> list[dict[str, Any]]:
+        async with factory() as session:
+            return await read.events(session, tenant, after_id=after, limit=limit)
 
-    return StreamingResponse(
-        feed(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
+    return sse_response(hub, subscription, events_after, cursor, 2000)
 
 
 class AckIn(BaseModel):
