@@ -47,6 +47,10 @@ def _solve_warm(problem: Problem, *, deadline: float, seed: int, options: Option
     hgs_seconds = share * (deadline - time.monotonic())
     screened = unservable(problem)
     plan = warm_plan(problem, hgs_seconds, seed, leave_out=screened)
+    if plan is None and large and options.workers > 1:
+        # one OR-Tools model of this size finds no first plan in minutes (measured: 3,000
+        # generated tasks, 120 s, every order unserved); regions always answer
+        return solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
     return solve_single(
         problem,
         deadline=deadline,

@@ -29,10 +29,12 @@ from pyvrp import (
     Client,
     Depot,
     Location,
+    PenaltyParams,
     ProblemData,
     Route,
     Shipment,
     Solution,
+    SolveParams,
     VehicleType,
 )
 from pyvrp import solve as ils_solve
@@ -69,9 +71,10 @@ def warm_plan(
     route by route (module docstring)."""
     deadline = time.monotonic() + seconds
     data, vehicles_of_type, stop_of = _data(problem, leave_out)
+    params = penalty_params(problem)
     fewest = any(vehicle.fixed_cost > 0 for vehicle in problem.vehicles)
     first = seconds * (FIRST_SHARE if fewest else 1.0)
-    best = ils_solve(data, stop=MaxRuntime(first), seed=seed, display=False).best
+    best = ils_solve(data, stop=MaxRuntime(first), seed=seed, display=False, params=params).best
     if not best.is_feasible():
         return None
     kinds = list(range(data.num_vehicle_types))  # each type of the data in hand → its first type
@@ -79,7 +82,7 @@ def warm_plan(
         served = {stop_of[step].order for route in best.routes() for step in _activities(route)}
         data, _, _ = _data(problem, leave_out, required=served)
         until = deadline - POLISH_SHARE * seconds
-        data, kinds, best = _fewer_routes(data, best, seed, until, ATTEMPT_SHARE * seconds)
+        data, kinds, best = _fewer_routes(data, best, seed, until, ATTEMPT_SHARE * seconds, params)
         polished = ils_solve(
             data,
             stop=MaxRuntime(max(0.0, deadline - time.monotonic())),
@@ -87,6 +90,7 @@ def warm_plan(
             display=False,
             initial_solution=best,
             collect_stats=False,
+            params=params,
         ).best
         if polished.is_feasible():
             best = polished
@@ -98,14 +102,31 @@ def warm_plan(
     return plan
 
 
+def penalty_params(problem: Problem) -> SolveParams:
+    """PyVRP's penalties per unit of excess load or time warp may reach an order's prize.
+
+    PyVRP caps them at 100,000 by default: with a vehicle's fixed cost above any plan's
+    distance (fewest vehicles first) and loads in small units, overloading beat opening a
+    route (measured on a generated 1,000-task day, 20 s: every route used and still 919 units
+    over capacity, no feasible plan; with this cap, feasible)."""
+    ceiling = max(PenaltyParams().max_penalty, float(default_penalty_of(problem)))
+    return SolveParams(penalty=PenaltyParams(max_penalty=ceiling))
+
+
 def _fewer_routes(
-    data: ProblemData, best: Solution, seed: int, until: float, attempt_s: float
+    data: ProblemData,
+    best: Solution,
+    seed: int,
+    until: float,
+    attempt_s: float,
+    params: SolveParams | None = None,
 ) -> tuple[ProblemData, list[int], Solution]:
     """Take the smallest route out of ``best`` and ask for a feasible plan without it, until
     none is found within ``attempt_s`` or before ``until`` (an attempt that fails spends all
     its time: the cap leaves the rest to shortening routes, e.g. where the first plan's fleet
-    was already the smallest). Returns the data whose fleet is exactly the smallest plan's
-    routes (types renumbered: the list maps each to the type it came from) and that plan."""
+    was already the smallest; ``params``: the problem's ``penalty_params``). Returns the data
+    whose fleet is exactly the smallest plan's routes (types renumbered: the list maps each to
+    the type it came from) and that plan."""
     data, kinds, best = _only_used(data, list(range(data.num_vehicle_types)), best)
     while time.monotonic() < until and best.num_routes() > 1:
         sizes = [len(route) for route in best.routes()]
@@ -116,7 +137,7 @@ def _fewer_routes(
             warnings.simplefilter("ignore", PenaltyBoundWarning)
             found = ils_solve(
                 trial, stop=stop, seed=seed, display=False, initial_solution=start,
-                collect_stats=False,
+                collect_stats=False, params=params or SolveParams(),
             ).best  # fmt: skip
         if not found.is_feasible():
             break

@@ -160,3 +160,24 @@ def test_warm_plan_with_fixed_costs_uses_one_vehicle_and_maps_it_back() -> None:
     for order in ("a1", "a2", "b1", "b2"):
         legs = [ref.leg for ref in stops if ref.order == order]
         assert legs == [Leg.PICKUP, Leg.DELIVERY]
+
+
+def test_a_fixed_cost_far_above_the_load_units_does_not_leave_pyvrp_overloaded() -> None:
+    # four 600 kg parcels that must all ride at once (pick up within 2 minutes, deliver within
+    # 10): one per 1,000 kg truck. With PyVRP's default penalty cap (100,000 a unit) one
+    # overloaded truck cost less than opening three more at 10^9: no feasible plan came back
+    hurried = [
+        Order(
+            f"p{n}",
+            pickup=stop(1, 0, 2 * MINUTE),
+            delivery=stop(5, 0, 10 * MINUTE),
+            demand=(600, 1, 0),
+        )
+        for n in range(4)
+    ]
+    fleet = [
+        Vehicle(name, 0, 0, TimeWindow(0, DAY), (1000, 10, 2), fixed_cost=10**9) for name in "abcd"
+    ]
+    plan = warm_plan(problem(6, fleet, hurried), seconds=1.0, seed=1)
+    assert plan is not None
+    assert sorted(len(stops) for stops in plan.values()) == [2, 2, 2, 2]
