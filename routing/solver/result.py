@@ -52,25 +52,30 @@ class Unserved:
 
 @dataclass(frozen=True, slots=True)
 class Kpis:
-    """Plan totals a dispatcher compares: vehicles first, then distance and time on duty."""
+    """Plan totals a dispatcher compares: vehicles first, then distance and time on duty
+    (driver-seconds); ``vehicles_lower_bound`` says how few vehicles any plan could use."""
 
     vehicles: int
     served: int
     unserved: int
     distance: int
     duty: int
+    vehicles_lower_bound: int
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
     """``objective`` is the last model's cost as OR-Tools saw it (penalties included; for a
-    decomposed plan, the total distance): compare plans by ``kpis`` instead."""
+    decomposed plan, the total distance): compare plans by ``kpis`` instead. ``fleet_bound``:
+    at least this many vehicles serve every order that can be served (``bounds``; 0: not
+    computed)."""
 
     status: Status
     routes: tuple[Route, ...]
     unserved: tuple[Unserved, ...]
     objective: int
     wall_time: float
+    fleet_bound: int = 0
 
     @property
     def kpis(self) -> Kpis:
@@ -80,4 +85,5 @@ class Result:
             unserved=len(self.unserved),
             distance=sum(route.distance for route in self.routes),
             duty=sum(route.end - route.start for route in self.routes),
+            vehicles_lower_bound=self.fleet_bound,
         )

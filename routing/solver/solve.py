@@ -4,7 +4,9 @@ OR-Tools model for small problems, decomposition for large ones."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
+from routing.solver.bounds import fleet_lower_bound
 from routing.solver.decompose import solve_decomposed
 from routing.solver.model import Problem
 from routing.solver.options import Options
@@ -24,11 +26,17 @@ def solve(
         raise ValueError(f"time limit must be positive, got {time_limit_s}")
     options = options or Options()
     deadline = time.monotonic() + time_limit_s
+    screened = unservable(problem)
+    bound = fleet_lower_bound(problem, screened)  # before the search: it counts in the budget
     if options.warm_share > 0 and fits_pyvrp(problem, has_breaks(problem)):
-        return _solve_warm(problem, deadline=deadline, seed=seed, options=options)
-    if decomposes(problem, options):
-        return solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
-    return solve_single(problem, deadline=deadline, seed=seed, options=options)
+        result = _solve_warm(problem, screened, deadline=deadline, seed=seed, options=options)
+    elif decomposes(problem, options):
+        result = solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
+    else:
+        result = solve_single(
+            problem, deadline=deadline, seed=seed, options=options, screened=screened
+        )
+    return replace(result, fleet_bound=bound)
 
 
 def decomposes(problem: Problem, options: Options) -> bool:
@@ -38,14 +46,15 @@ def decomposes(problem: Problem, options: Options) -> bool:
     return len(problem.orders) > limit and options.workers > 1
 
 
-def _solve_warm(problem: Problem, *, deadline: float, seed: int, options: Options) -> Result:
+def _solve_warm(
+    problem: Problem, screened: dict[int, str], *, deadline: float, seed: int, options: Options
+) -> Result:
     """PyVRP plans for its share of the budget; OR-Tools checks, finishes and improves it. Above
     ``decompose_above`` orders OR-Tools only checks the plan (its search overruns the budget on
     such models) and PyVRP gets ``CHECK_ONLY_SHARE`` of the time."""
     large = len(problem.orders) > options.decompose_above
     share = CHECK_ONLY_SHARE if large else options.warm_share
     hgs_seconds = share * (deadline - time.monotonic())
-    screened = unservable(problem)
     plan = warm_plan(problem, hgs_seconds, seed, leave_out=screened)
     if plan is None and large and options.workers > 1:
         # one OR-Tools model of this size finds no first plan in minutes (measured: 3,000
