@@ -25,6 +25,7 @@ from sqlalchemy import UniqueConstraint, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.config import Settings
 from core.errors import DomainError
 from core.integrity import domain_error_from
 from core.tenancy import Tenant, scoped
@@ -36,8 +37,6 @@ from fleet.schemas import DriverCreate, MemberCreate, VehicleCreate
 if TYPE_CHECKING:
     from _csv import Reader
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 50_000
 HEADER_LINE = 1
 LIST_SEPARATOR = ";"  # inside one cell, e.g. features "crane;tail_lift"
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -95,6 +94,18 @@ class UnreadableFile(DomainError):
 
     status = 422
     code = "validation_error"
+
+
+@dataclass(frozen=True)
+class CsvLimits:
+    """What one import may ask of the service: the file's bytes and its rows."""
+
+    max_bytes: int
+    max_rows: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CsvLimits:
+        return cls(max_bytes=settings.csv_max_bytes, max_rows=settings.csv_max_rows)
 
 
 @dataclass(frozen=True)
@@ -211,9 +222,9 @@ def _message(error: ErrorDetails) -> str:
     return error["msg"].removeprefix("Value error, ")
 
 
-def decode_csv(content: bytes) -> str:
-    if len(content) > MAX_BYTES:
-        raise FileTooLarge(f"the file is over {MAX_BYTES // 2**20} MB", field="file")
+def decode_csv(content: bytes, limits: CsvLimits) -> str:
+    if len(content) > limits.max_bytes:
+        raise FileTooLarge(f"the file is over {limits.max_bytes} bytes", field="file")
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -230,6 +241,29 @@ def csv_reader(text: str) -> Reader:
     header = text.partition("\n")[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def records(reader: Reader, limits: CsvLimits) -> Iterator[tuple[int, list[str]]]:
+    """The header, then each non-blank row, with the line it starts on (a quoted cell may span
+    lines). A row the csv module cannot read (a cell over its 131,072-character limit, a stray
+    quote) is a 422 naming its line, not a 500; more than ``limits.max_rows`` rows is a 413."""
+    start, count = reader.line_num + 1, 0
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problem = str(exc)
+            if "field larger than field limit" in problem:
+                problem = f"a cell is longer than {csv.field_size_limit()} characters"
+            raise UnreadableFile(f"line {start}: {problem}", field="file", row=start) from exc
+        if any(value.strip() for value in values):
+            if count > limits.max_rows:  # the header is row 0
+                raise FileTooLarge(f"the file has more than {limits.max_rows} rows", field="file")
+            count += 1
+            yield start, values
+        start = reader.line_num + 1
 
 
 def _header(names: Sequence[str], spec: CsvSpec) -> tuple[list[str | None], list[RowError]]:
@@ -250,19 +284,6 @@ def _header(names: Sequence[str], spec: CsvSpec) -> tuple[list[str | None], list
         if column not in columns
     ]
     return columns, errors
-
-
-def _rows(reader: Reader, columns: Sequence[str | None]) -> list[_Row]:
-    """The non-blank rows, each numbered by the line it starts on (a quoted cell may span lines)."""
-    rows: list[_Row] = []
-    start = reader.line_num + 1
-    for values in reader:
-        if any(value.strip() for value in values):
-            if len(rows) == MAX_ROWS:
-                raise FileTooLarge(f"the file has more than {MAX_ROWS} rows", field="file")
-            rows.append(_cells(start, values, columns))
-        start = reader.line_num + 1
-    return rows
 
 
 def _cells(line: int, values: Sequence[str], columns: Sequence[str | None]) -> _Row:
@@ -371,12 +392,18 @@ async def _insert(
 
 
 async def import_csv(
-    session: AsyncSession, tenant: Tenant, spec: CsvSpec, content: bytes, *, keep_valid: bool
+    session: AsyncSession,
+    tenant: Tenant,
+    spec: CsvSpec,
+    content: bytes,
+    *,
+    keep_valid: bool,
+    limits: CsvLimits,
 ) -> ImportReport:
     """Import the file's rows, all or (with ``keep_valid``) the valid ones, and report the rest."""
-    reader = csv_reader(decode_csv(content))
-    columns, header_errors = _header(next(reader, []), spec)
-    rows = _rows(reader, columns)
+    lines = records(csv_reader(decode_csv(content, limits)), limits)
+    columns, header_errors = _header(next(lines, (HEADER_LINE, []))[1], spec)
+    rows = [_cells(line, values, columns) for line, values in lines]
     if header_errors:
         return ImportReport(rejected=len(rows), errors=header_errors)
     ids = await _ids_by_key(session, tenant, spec, rows)

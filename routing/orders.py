@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound, StateConflict
+from core.integrity import domain_error_from
 from core.tenancy import Tenant, get_scoped, scoped
 from core.text import fold
 from core.timeutil import utcnow
@@ -125,26 +127,60 @@ def tell(
     )
 
 
-async def create(session: AsyncSession, tenant: Tenant, body: OrderCreate) -> Order:
+def _order_values(tenant: Tenant, body: OrderCreate) -> dict[str, Any]:
+    """A new order's columns, from its body."""
     fields = body.model_dump(exclude={"pickup", "dropoff", "kind", "vehicle_kind"})
-    order = Order(
-        cooperative_id=tenant.cooperative_id,
-        kind=str(body.kind),
-        vehicle_kind=str(body.vehicle_kind) if body.vehicle_kind else None,
-        status=OrderStatus.NEW,
-        tracking_token=secrets.token_urlsafe(24),
-        tracking_expires_at=utcnow() + timedelta(days=TRACKING_DAYS),
-        search=_search_text(body),
+    return {
+        "cooperative_id": tenant.cooperative_id,
+        "kind": str(body.kind),
+        "vehicle_kind": str(body.vehicle_kind) if body.vehicle_kind else None,
+        "status": OrderStatus.NEW,
+        "tracking_token": secrets.token_urlsafe(24),
+        "tracking_expires_at": utcnow() + timedelta(days=TRACKING_DAYS),
+        "search": _search_text(body),
         **fields,
         **_stop_columns("pickup", body.pickup),
         **_stop_columns("dropoff", body.dropoff),
-    )
+    }
+
+
+async def create(session: AsyncSession, tenant: Tenant, body: OrderCreate) -> Order:
+    order = Order(**_order_values(tenant, body))
     session.add(order)
     await flush_or_raise(session, "order")
     await record(session, order, OrderStatus.NEW, from_status=None, user_id=tenant.user_id)
     await session.flush()
     await session.refresh(order)
     return order
+
+
+async def create_many(session: AsyncSession, tenant: Tenant, bodies: Sequence[OrderCreate]) -> None:
+    """New orders (references unique within ``bodies``, checked by the caller) and their first
+    events, each table in one executemany that psycopg pipelines: flushing ORM objects, one
+    at a time or batched, spent its time building and parsing the statements (5,000 orders:
+    12-55 s on a loaded machine)."""
+    if not bodies:
+        return
+    try:
+        await session.execute(insert(Order), [_order_values(tenant, body) for body in bodies])
+    except IntegrityError as exc:  # a concurrent import got there first
+        raise domain_error_from(exc, what="order") from exc
+    references = [body.reference for body in bodies]
+    ids = await session.scalars(
+        scoped(select(Order.id), tenant).where(Order.reference.in_(references))
+    )
+    await session.execute(
+        insert(OrderEvent),
+        [
+            {
+                "cooperative_id": tenant.cooperative_id,
+                "order_id": order_id,
+                "to_status": OrderStatus.NEW,
+                "user_id": tenant.user_id,
+            }
+            for order_id in ids
+        ],
+    )
 
 
 async def get(session: AsyncSession, tenant: Tenant, order_id: int, *, lock: bool = False) -> Order:

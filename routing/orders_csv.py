@@ -1,5 +1,6 @@
 """Orders from a CSV file: one row per order, the stops as flat columns; a per-row report,
-nothing imported unless every row is valid or the caller keeps the valid ones."""
+nothing imported unless every row is valid or the caller keeps the valid ones. The valid rows
+are inserted in batches (``orders.create_many``), the file's size and rows capped by settings."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.tenancy import Tenant, scoped
-from fleet.csv_io import ImportReport, RowError, csv_reader, decode_csv
+from fleet.csv_io import CsvLimits, ImportReport, RowError, csv_reader, decode_csv, records
 from routing import orders as order_service
 from routing.models import Order
 from routing.schemas import OrderCreate
@@ -52,11 +53,16 @@ def _column(location: tuple[int | str, ...]) -> str:
 
 
 async def import_orders(
-    session: AsyncSession, tenant: Tenant, content: bytes, *, keep_valid: bool
+    session: AsyncSession,
+    tenant: Tenant,
+    content: bytes,
+    *,
+    keep_valid: bool,
+    limits: CsvLimits,
 ) -> ImportReport:
-    rows = list(csv_reader(decode_csv(content)))
+    rows = list(records(csv_reader(decode_csv(content, limits)), limits))
     report = ImportReport()
-    header = [name.strip().lower() for name in rows[0]]
+    header = [name.strip().lower() for name in rows[0][1]]
     unknown = [name for name in header if name and name not in COLUMNS]
     missing = sorted(REQUIRED - set(header))
     for name in unknown:
@@ -68,7 +74,7 @@ async def import_orders(
     existing = set((await session.execute(scoped(select(Order.reference), tenant))).scalars())
     valid: list[OrderCreate] = []
     seen: set[str] = set()
-    for line, values in enumerate(rows[1:], start=2):
+    for line, values in rows[1:]:
         cells = {h: v.strip() for h, v in zip(header, values, strict=False) if h and v.strip()}
         if not cells:
             continue
@@ -88,7 +94,6 @@ async def import_orders(
         valid.append(order)
     if report.errors and not keep_valid:
         return report
-    for order in valid:
-        await order_service.create(session, tenant, order)
+    await order_service.create_many(session, tenant, valid)
     report.imported = len(valid)
     return report

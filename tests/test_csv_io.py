@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.app import create_app
+from core.config import Settings, get_settings
 from fleet import csv_io
 from fleet.models import Driver, Member, Vehicle
 from tests import factories
@@ -336,7 +340,11 @@ async def test_roles_for_csv(client: httpx.AsyncClient, coop_a: CoopWorld) -> No
 
 
 async def test_unreadable_and_oversized_files(
-    client: httpx.AsyncClient, coop_a: CoopWorld, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    coop_a: CoopWorld,
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     headers = coop_a.admin.headers
     empty = await _import(client, "members", "\ufeff\n", headers)
@@ -345,9 +353,43 @@ async def test_unreadable_and_oversized_files(
     not_utf8 = await _import(client, "vehicles", utf16, headers)
     assert not_utf8.status_code == 422
     assert "UTF-8" in not_utf8.json()["message"]
-    monkeypatch.setattr(csv_io, "MAX_ROWS", 2)
-    too_long = await _import(client, "vehicles", "\n".join([HEADER, *_vehicle_lines(3)]), headers)
-    assert (too_long.status_code, too_long.json()["error"]) == (413, "too_large")
-    monkeypatch.setattr(csv_io, "MAX_BYTES", 100)
-    too_big = await _import(client, "vehicles", "\n".join([HEADER, *_vehicle_lines(2)]), headers)
-    assert (too_big.status_code, too_big.json()["field"]) == (413, "file")
+    async with limited(settings, engine, sessions, csv_max_rows=2, csv_max_bytes=1024) as small:
+        two = await _import(small, "vehicles", "\n".join([HEADER, *_vehicle_lines(2)]), headers)
+        assert two.status_code == 200, two.text
+        lines = "\n".join([HEADER, *_vehicle_lines(3)])
+        too_long = await _import(small, "vehicles", lines, headers)
+        assert (too_long.status_code, too_long.json()["error"]) == (413, "too_large")
+        assert "more than 2 rows" in too_long.json()["message"]
+        big = "\n".join([HEADER, *_vehicle_lines(2)]) + "\n" * 1100
+        too_big = await _import(small, "vehicles", big, headers)
+        assert (too_big.status_code, too_big.json()["field"]) == (413, "file")
+
+
+async def test_a_cell_past_the_csv_modules_limit_names_its_line(
+    client: httpx.AsyncClient, coop_a: CoopWorld
+) -> None:
+    """A cell over 131,072 characters made the csv module raise: a 500 (issue 21, item 3)."""
+    lines = [HEADER, *_vehicle_lines(1), f'60C-999.99,truck,5000,,,2027-01-01,"{"x" * 140_000}"']
+    answer = await _import(client, "vehicles", "\n".join(lines), coop_a.admin.headers)
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["field"] == "file" and body["details"] == {"row": 3}
+    assert body["message"] == "line 3: a cell is longer than 131072 characters"
+
+
+@asynccontextmanager
+async def limited(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    **limits: int,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on the test's connection with some limits changed (its middlewares and the
+    routes' settings alike)."""
+    changed = settings.model_copy(update=limits)
+    app = create_app(changed, engine)
+    app.state.engine, app.state.session_factory = engine, sessions
+    app.dependency_overrides[get_settings] = lambda: changed
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http

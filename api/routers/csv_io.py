@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from api.deps import EditorTenant, OfficeTenant, SessionDep
+from api.deps import EditorTenant, OfficeTenant, SessionDep, SettingsDep
 from api.routers.registry import (
     SearchQuery,
     driver_filters,
@@ -22,9 +22,9 @@ from api.routers.registry import (
 )
 from fleet.csv_io import (
     DRIVERS_CSV,
-    MAX_BYTES,
     MEMBERS_CSV,
     VEHICLES_CSV,
+    CsvLimits,
     CsvSpec,
     ImportReport,
     export_csv,
@@ -70,7 +70,11 @@ def _routes(spec: CsvSpec, path: str, filters: Callable[..., dict[str, Any]]) ->
         responses={422: {"description": "some rows are bad (same report): nothing was imported"}},
     )
     async def import_file(
-        tenant: EditorTenant, session: SessionDep, file: CsvFile, keep_valid: KeepValid = False
+        tenant: EditorTenant,
+        session: SessionDep,
+        settings: SettingsDep,
+        file: CsvFile,
+        keep_valid: KeepValid = False,
     ) -> Any:
         """Check every row; when one is bad import nothing (422) unless ``keep_valid``.
 
@@ -78,9 +82,13 @@ def _routes(spec: CsvSpec, path: str, filters: Callable[..., dict[str, Any]]) ->
         in Vietnamese, dates as YYYY-MM-DD or DD/MM/YYYY, an empty cell meaning "not given". The
         report lists each bad row as ``{row, column, message}``, ``row`` being the line in the
         file (the header is line 1). A bad header rejects the file even with ``keep_valid``.
+        A file over ``COOPFLEET_CSV_MAX_BYTES`` or ``COOPFLEET_CSV_MAX_ROWS`` is refused (413).
         """
-        content = await file.read(MAX_BYTES + 1)
-        report = await import_csv(session, tenant, spec, content, keep_valid=keep_valid)
+        limits = CsvLimits.from_settings(settings)
+        content = await file.read(limits.max_bytes + 1)
+        report = await import_csv(
+            session, tenant, spec, content, keep_valid=keep_valid, limits=limits
+        )
         return answer(report, keep_valid)
 
     @router.get(

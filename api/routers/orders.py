@@ -9,13 +9,20 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field
 from sqlalchemy import select, text
 
-from api.deps import DriverTenant, EditorTenant, OfficeTenant, PageDep, SessionDep
+from api.deps import (
+    DriverTenant,
+    EditorTenant,
+    OfficeTenant,
+    PageDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.routers.csv_io import CsvFile, KeepValid
 from api.routers.csv_io import answer as csv_answer
 from core.errors import NotFound
 from core.listing import paginate
 from core.timeutil import utcnow
-from fleet.csv_io import MAX_BYTES, ImportReport
+from fleet.csv_io import CsvLimits, ImportReport
 from routing import jobs, orders, orders_csv
 from routing.lifecycle import OrderStatus, check_transition, waived_proof_note
 from routing.models import Offer, Order
@@ -59,14 +66,22 @@ async def create_order(body: OrderCreate, tenant: EditorTenant, session: Session
     responses={422: {"description": "some rows are bad (same report): nothing was imported"}},
 )
 async def import_orders(
-    tenant: EditorTenant, session: SessionDep, file: CsvFile, keep_valid: KeepValid = False
+    tenant: EditorTenant,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: CsvFile,
+    keep_valid: KeepValid = False,
 ) -> Any:
     """One order per row: reference, customer_name, pickup_address, pickup_lon, pickup_lat,
     dropoff_address, dropoff_lon, dropoff_lat are required; optional columns as in the order
     body (pickup_from, pickup_to, pickup_service_s, weight_kg, price_vnd…). Each bad cell is
-    reported as ``{row, column, message}``; nothing is imported unless ``keep_valid``."""
-    content = await file.read(MAX_BYTES + 1)
-    report = await orders_csv.import_orders(session, tenant, content, keep_valid=keep_valid)
+    reported as ``{row, column, message}``; nothing is imported unless ``keep_valid``. A file
+    over ``COOPFLEET_CSV_MAX_BYTES`` or ``COOPFLEET_CSV_MAX_ROWS`` is refused (413, ``file``)."""
+    limits = CsvLimits.from_settings(settings)
+    content = await file.read(limits.max_bytes + 1)
+    report = await orders_csv.import_orders(
+        session, tenant, content, keep_valid=keep_valid, limits=limits
+    )
     return csv_answer(report, keep_valid)
 
 

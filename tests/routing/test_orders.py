@@ -8,12 +8,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.config import Settings
 from routing.schemas import _EXAMPLE
 from tests import factories
 from tests.conftest import CoopWorld, committed_app, committed_bearer, sign_in_as
+from tests.test_csv_io import limited
 
 V1 = "/api/v1"
 
@@ -322,3 +323,40 @@ async def test_office_delivery_obeys_the_proof_rule_or_records_a_waiver(
     assert last["to_status"] == "delivered"
     assert last["user_id"] == coop_a.dispatcher.user.id
     assert last["note"] == f"proof waived: {reason} — gọi lúc 15:10"
+
+
+async def test_order_import_caps_rows_and_reads_every_cell_safely(
+    client: httpx.AsyncClient,
+    coop_a: CoopWorld,
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """More rows than COOPFLEET_CSV_MAX_ROWS is 413 naming the file; a cell past the csv
+    module's limit is 422 naming its line (it was a 500); the rows that pass are inserted with
+    their first event each (issue 21, items 3 and 7)."""
+    header, *_ = CSV.splitlines()
+    rows = [
+        f"ROW-{n};Công ty {n};100;1000000;Kho {n};106.87;10.95;;Cát Lái;106.79;10.76"
+        for n in range(3)
+    ]
+    url = f"{V1}/orders/import"
+    headers = coop_a.dispatcher.headers
+    async with limited(settings, engine, sessions, csv_max_rows=2) as small:
+        over = "\n".join([header, *rows])
+        refused = await small.post(url, files={"file": ("o.csv", over.encode())}, headers=headers)
+        assert refused.status_code == 413 and refused.json()["field"] == "file"
+        kept = "\n".join([header, *rows[:2]])
+        done = await small.post(url, files={"file": ("o.csv", kept.encode())}, headers=headers)
+        assert done.status_code == 200 and done.json()["imported"] == 2, done.text
+    listed = (await client.get(f"{V1}/orders?q=ROW-", headers=headers)).json()["items"]
+    assert sorted(o["reference"] for o in listed) == ["ROW-0", "ROW-1"]
+    for order in listed:
+        events = (await client.get(f"{V1}/orders/{order['id']}/events", headers=headers)).json()
+        assert [(e["to_status"], e["user_id"]) for e in events] == [
+            ("new", coop_a.dispatcher.user.id)
+        ]
+    huge = "\n".join([header, f'BIG;"{"x" * 140_000}";1;1;a;106.8;10.9;;b;106.7;10.7'])
+    answer = await client.post(url, files={"file": ("o.csv", huge.encode())}, headers=headers)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["details"] == {"row": 2} and answer.json()["field"] == "file"
