@@ -15,6 +15,7 @@ VIETNAMESE = {
     "invalid_transition": "Không thể chuyển sang trạng thái này; xem các bước được phép.",
     "proof_required": "Cần ảnh hoặc chữ ký giao hàng trước khi hoàn tất.",
     "forbidden": "Vai trò của bạn không được phép thực hiện thao tác này.",
+    "password_change_required": "Bạn cần đổi mật khẩu (do người khác đặt) trước khi tiếp tục.",
     "not_authenticated": "Bạn chưa đăng nhập hoặc phiên đăng nhập đã hết hạn.",
     "too_many_requests": "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau.",
     "broker_unavailable": "Máy chủ nhận dữ liệu đang không truy cập được; vui lòng gửi lại sau.",

@@ -23,7 +23,9 @@ def _api(args: argparse.Namespace) -> int:
         port=args.port or settings.api_port,
         workers=args.workers,
         log_level=args.log_level,
-        proxy_headers=True,
+        # X-Forwarded-For names the client (sign-in limits per address) only from these proxies
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
     return 0
 

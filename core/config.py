@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    login_max_failures_per_address: int = Field(default=50, ge=1)  # one client address, any login
+    known_device_days: int = Field(default=90, ge=1, le=3650)  # a device token's lifetime
+    password_hash_threads: int = Field(default=2, ge=1, le=64)  # Argon2 runs at once per process
+    trusted_proxies: list[str] = Field(default_factory=list)  # proxies whose X-Forwarded-For counts
     default_time_zone: str = "Asia/Ho_Chi_Minh"
     cors_origins: list[str] = Field(default_factory=list)
     smtp_host: str = "127.0.0.1"  # monthly reports by e-mail

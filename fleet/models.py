@@ -219,17 +219,27 @@ class User(Timestamped, Base):
             "(role = 'platform_admin') = (cooperative_id IS NULL)", name="tenant_matches_role"
         ),
         CheckConstraint("(role = 'driver') = (driver_id IS NOT NULL)", name="driver_link"),
+        # per cooperative: one cooperative's answers never reveal another's logins
+        UniqueConstraint("login", "cooperative_id", name="uq_users_cooperative_id_login"),
+        Index(
+            "uq_users_login",
+            "login",
+            unique=True,
+            postgresql_where=text("cooperative_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cooperative_id: Mapped[int | None] = mapped_column(
         ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
     )
-    login: Mapped[str] = mapped_column(String(254), unique=True)
+    login: Mapped[str] = mapped_column(String(254))
     full_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(200))
     pin_hash: Mapped[str | None] = mapped_column(String(200))  # drivers: a 6-digit PIN
+    pin_device: Mapped[str | None] = mapped_column(String(32))  # the one device the PIN works on
+    must_change_password: Mapped[bool] = mapped_column(server_default="false")
     driver_id: Mapped[int | None] = mapped_column(
         ForeignKey("drivers.id", ondelete="CASCADE"), unique=True
     )
@@ -245,7 +255,9 @@ class AuthSession(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     device_id: Mapped[str | None] = mapped_column(String(128))
+    device_key: Mapped[str | None] = mapped_column(String(32))  # the known device (fleet.auth)
     refresh_hash: Mapped[str] = mapped_column(String(64))
+    rotated_hashes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_used_at: Mapped[datetime] = mapped_column(server_default=func.now())
     expires_at: Mapped[datetime]
@@ -253,15 +265,15 @@ class AuthSession(Base):
 
 
 class LoginFailure(Base):
-    """A failed sign-in, kept briefly to rate-limit guessing across all API processes."""
+    """Failed sign-ins of one login, client address or known device in one window: a counter
+    bumped atomically before the password is checked (fleet.signin_limits)."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_login_at", "login", "at"),)
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    login: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str | None] = mapped_column(String(45))
-    at: Mapped[datetime] = mapped_column(server_default=func.now())
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(254), primary_key=True)
+    at: Mapped[datetime] = mapped_column(primary_key=True, index=True)  # the window's start
+    count: Mapped[int]
 
 
 class Shift(Base):

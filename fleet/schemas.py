@@ -481,6 +481,7 @@ class UserRead(ReadSchema):
     driver_id: int | None
     is_active: bool
     language: str
+    must_change_password: bool  # set by someone else: change it before anything else
 
 
 class TokenPair(BaseModel):
@@ -488,6 +489,8 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int  # seconds until the access token expires
+    must_change_password: bool = False  # only /auth/password, /auth/me, /auth/logout until changed
+    device_token: str | None = None  # sign-in only: send it back on this device's next sign-ins
 
 
 class RefreshRequest(Schema):

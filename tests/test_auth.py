@@ -54,7 +54,7 @@ async def test_failed_sign_ins_are_rate_limited(
         assert (await _sign_in(client, login, "guess")).status_code == 401
     blocked = await _sign_in(client, login)  # even the right password, while blocked
     assert blocked.status_code == 429
-    assert int(blocked.headers["Retry-After"]) == settings.login_window_seconds
+    assert 0 < int(blocked.headers["Retry-After"]) <= settings.login_window_seconds
     other = await _sign_in(client, coop_a.director.user.login)
     assert other.status_code == 200
 

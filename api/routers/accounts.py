@@ -8,13 +8,13 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import AdminTenant, AnyTenant, PageDep, PlatformAdmin, SessionDep
+from api.deps import AdminTenant, AnyTenant, PageDep, PlatformAdmin, SessionDep, SettingsDep
 from core.errors import NotFound
 from core.listing import paginate
 from core.tenancy import get_scoped, scoped
 from fleet import users
 from fleet.models import Cooperative, User
-from fleet.passwords import hash_password
+from fleet.passwords import hash_password_async
 from fleet.registry import flush_or_raise
 from fleet.schemas import (
     CooperativeCreate,
@@ -66,9 +66,10 @@ async def create_cooperative(
     tags=["platform"],
 )
 async def create_cooperative_admin(
-    coop_id: int, data: UserCreate, _: PlatformAdmin, session: SessionDep
+    coop_id: int, data: UserCreate, _: PlatformAdmin, session: SessionDep, settings: SettingsDep
 ) -> User:
-    """Create an admin account inside a cooperative (platform admins only)."""
+    """Create an admin account inside a cooperative (platform admins only); they choose their
+    own password at their first sign-in."""
     if await session.get(Cooperative, coop_id) is None:
         raise NotFound(f"cooperative {coop_id} not found", field="coop_id")
     user = User(
@@ -76,7 +77,10 @@ async def create_cooperative_admin(
         login=data.login.lower(),
         full_name=data.full_name,
         role="admin",
-        password_hash=hash_password(data.password),
+        password_hash=await hash_password_async(
+            data.password, threads=settings.password_hash_threads
+        ),
+        must_change_password=True,
         language=data.language,
     )
     session.add(user)
@@ -129,9 +133,12 @@ async def list_users(
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED, tags=["users"])
-async def create_user(data: UserCreate, tenant: AdminTenant, session: SessionDep) -> User:
-    """Create an account in the cooperative; a driver account links to a driver record."""
-    return await users.create_user(session, tenant, data)
+async def create_user(
+    data: UserCreate, tenant: AdminTenant, session: SessionDep, settings: SettingsDep
+) -> User:
+    """Create an account in the cooperative; a driver account links to a driver record. Its
+    owner changes the password at the first sign-in. Logins are unique within the cooperative."""
+    return await users.create_user(session, tenant, data, settings)
 
 
 @router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
@@ -142,7 +149,8 @@ async def get_user(user_id: int, tenant: AdminTenant, session: SessionDep) -> Us
 
 @router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
 async def update_user(
-    user_id: int, data: UserUpdate, tenant: AdminTenant, session: SessionDep
+    user_id: int, data: UserUpdate, tenant: AdminTenant, session: SessionDep, settings: SettingsDep
 ) -> User:
-    """Change, reset the password of, or disable an account; these sign it out everywhere."""
-    return await users.update_user(session, tenant, user_id, data)
+    """Change, reset the password of, or disable an account; these sign it out everywhere. A
+    reset password must be changed by its owner at the next sign-in."""
+    return await users.update_user(session, tenant, user_id, data, settings)

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep
-from core.errors import NotAuthenticated
+from api.deps import SessionDep, SettingsDep, oauth2_scheme
+from core.errors import DomainError, NotAuthenticated
 from fleet import auth
 from fleet.models import User
 from fleet.schemas import PasswordChange, RefreshRequest, TokenPair, UserRead
@@ -17,11 +17,23 @@ from fleet.users import change_own_password
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
+async def _signed_in(
+    token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
+) -> auth.Principal:
+    """The caller, even one who must change their password first (these routes let them)."""
+    return await auth.authenticate(session, token, settings, password_change_ok=True)
+
+
+SignedInDep = Annotated[auth.Principal, Depends(_signed_in)]
+
+
 def _pair(tokens: auth.IssuedTokens) -> TokenPair:
     return TokenPair(
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,
         expires_in=tokens.expires_in,
+        must_change_password=tokens.must_change_password,
+        device_token=tokens.device_token,
     )
 
 
@@ -32,22 +44,34 @@ async def sign_in(
     session: SessionDep,
     settings: SettingsDep,
     device_id: Annotated[str | None, Form(max_length=128)] = None,
+    device_token: Annotated[str | None, Form(max_length=1000)] = None,
+    cooperative_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
 ) -> TokenPair:
     """Exchange a login (e-mail or phone) and password for an access and a refresh token.
 
-    Failed attempts are counted per login; past the limit the answer is 429 with Retry-After.
+    Failed attempts are counted per login and per client address; past a limit the answer is
+    429 with Retry-After. The answer carries a ``device_token``: send it back on later sign-ins
+    from this device, which are then limited by this device's own failures only (someone
+    guessing at the login cannot lock it out), and a driver's PIN works there. The client
+    address is the connection's (X-Forwarded-For only from COOPFLEET_TRUSTED_PROXIES).
     """
-    ip = request.client.host if request.client else None
-    tokens = await auth.sign_in(
+    attempt = await auth.begin_sign_in(
         session,
         login=form.username,
-        password=form.password,
-        device_id=device_id,
-        ip=ip,
+        ip=request.client.host if request.client else None,
+        device_token=device_token,
+        cooperative_id=cooperative_id,
         settings=settings,
     )
+    await session.commit()  # the attempt counts before the password is checked, even if we die
+    try:
+        tokens = await auth.finish_sign_in(
+            session, attempt, password=form.password, device_id=device_id, settings=settings
+        )
+    except DomainError:
+        await session.commit()  # a correct password gave its attempt back: keep that
+        raise
     if tokens is None:
-        await session.commit()  # keep the failure on record for rate limiting
         raise NotAuthenticated("wrong login or password", field="username")
     return _pair(tokens)
 
@@ -64,20 +88,21 @@ async def refresh(data: RefreshRequest, session: SessionDep, settings: SettingsD
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out")
-async def logout(principal: PrincipalDep, session: SessionDep, everywhere: bool = False) -> None:
+async def logout(principal: SignedInDep, session: SessionDep, everywhere: bool = False) -> None:
     """End this session (or, with ``everywhere=true``, every session of the account)."""
     await auth.sign_out(session, principal, everywhere=everywhere)
 
 
 @router.get("/me", response_model=UserRead, summary="Who am I")
-async def me(principal: PrincipalDep, session: SessionDep) -> User | None:
+async def me(principal: SignedInDep, session: SessionDep) -> User | None:
     """The signed-in account."""
     return await session.get(User, principal.user_id)
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT, summary="Change my password")
 async def change_password(
-    data: PasswordChange, principal: PrincipalDep, session: SessionDep
+    data: PasswordChange, principal: SignedInDep, session: SessionDep, settings: SettingsDep
 ) -> None:
-    """Change the caller's password; every session of the account is signed out."""
-    await change_own_password(session, principal.user_id, data)
+    """Change the caller's password (required first when someone else set it); every session of
+    the account is signed out."""
+    await change_own_password(session, principal.user_id, data, settings)

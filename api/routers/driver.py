@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -34,18 +33,15 @@ from api.deps import (
 )
 from api.idempotency import IdempotencyKey, once
 from api.streams import MESSAGES, Reader, hub_of, open_socket, pump_socket, sse_response
-from core.errors import InvalidInput, NotFound
 from core.storage import storage_from
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
-from fleet import shifts
+from fleet import shifts, users
 from fleet.assignments import current_vehicle_of
-from fleet.auth import revoke_all_sessions
 from fleet.cooperatives import local_today
 from fleet.enums import Role
 from fleet.geo import GeoJSONPoint
-from fleet.models import Driver, User
-from fleet.passwords import hash_password, verify_password
+from fleet.models import Driver
 from routing import jobs
 from routing import orders as order_service
 from routing.lifecycle import FailureReason
@@ -127,41 +123,35 @@ class PinIn(BaseModel):
 
 
 @router.post("/pin", status_code=204, summary="Set my PIN")
-async def set_pin(body: PinIn, tenant: DriverTenant, session: SessionDep) -> None:
-    """After this the phone may sign in with the phone number and the 6-digit PIN instead of
-    the password (same rate limit). Needs the current password."""
-    user = await session.get(User, tenant.user_id)
-    assert user is not None
-    if not verify_password(user.password_hash, body.password):
-        raise InvalidInput("the current password is wrong", field="password")
-    if body.pin in ("000000", "123456", "111111", "654321"):
-        raise InvalidInput("choose a PIN that is not so easy to guess", field="pin")
-    user.pin_hash = hash_password(body.pin)
-    await session.flush()
+async def set_pin(
+    body: PinIn,
+    tenant: DriverTenant,
+    principal: PrincipalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> None:
+    """After this, this phone (the device that signed in, sending its ``device_token``) may sign
+    in with the phone number and the 6-digit PIN instead of the password; no other device can
+    (same limits). Needs the current password."""
+    await users.set_pin(
+        session,
+        tenant.user_id,
+        principal.session_id,
+        password=body.password,
+        pin=body.pin,
+        settings=settings,
+    )
 
 
 @office.post("/drivers/{driver_id}/reset-credentials", summary="Reset a driver's password and PIN")
 async def reset_credentials(
-    driver_id: int, tenant: EditorTenant, session: SessionDep
+    driver_id: int, tenant: EditorTenant, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    """A new one-time password for the driver's account; the PIN is cleared and every session
-    of the phone ends at once (its tokens stop working)."""
-    await get_scoped(session, Driver, driver_id, tenant, what="driver")
-    user = (
-        await session.execute(
-            select(User).where(
-                User.driver_id == driver_id, User.cooperative_id == tenant.cooperative_id
-            )
-        )
-    ).scalar_one_or_none()
-    if user is None:
-        raise NotFound(f"driver {driver_id} has no account", field="id")
-    temporary = secrets.token_urlsafe(9)
-    user.password_hash = hash_password(temporary)
-    user.pin_hash = None
-    await revoke_all_sessions(session, user.id)
-    await session.flush()
-    return {"login": user.login, "temporary_password": temporary}
+    """A new one-time password for the driver's account; the PIN is cleared, every session of
+    the phone ends at once (its tokens stop working) and the driver must choose a new password
+    at the next sign-in."""
+    login, temporary = await users.reset_driver_credentials(session, tenant, driver_id, settings)
+    return {"login": login, "temporary_password": temporary}
 
 
 @router.get("/me", summary="My profile, vehicle, shift, papers and driving time")

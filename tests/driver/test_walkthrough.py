@@ -305,7 +305,11 @@ async def test_websocket_pushes_and_resumes(world: World) -> None:
 
 async def test_pin_sign_in_and_credential_reset(world: World) -> None:
     async with httpx.AsyncClient(base_url=world.base, timeout=20) as http:
-        me = await sign_in(http, world.phones[0])
+        signed_in = await http.post(
+            "/api/v1/auth/token", data={"username": world.phones[0], "password": PASSWORD}
+        )
+        me = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        device = signed_in.json()["device_token"]  # the PIN works on this phone only
         weak = await http.post(
             "/api/v1/driver/pin", json={"password": PASSWORD, "pin": "123456"}, headers=me
         )
@@ -319,7 +323,8 @@ async def test_pin_sign_in_and_credential_reset(world: World) -> None:
         )
         assert done.status_code == 204
         by_pin = await http.post(
-            "/api/v1/auth/token", data={"username": world.phones[0], "password": "482913"}
+            "/api/v1/auth/token",
+            data={"username": world.phones[0], "password": "482913", "device_token": device},
         )
         assert by_pin.status_code == 200
         reset = await http.post(
@@ -328,7 +333,8 @@ async def test_pin_sign_in_and_credential_reset(world: World) -> None:
         assert reset.status_code == 200, reset.text
         assert (await http.get("/api/v1/driver/me", headers=me)).status_code == 401
         old_pin = await http.post(
-            "/api/v1/auth/token", data={"username": world.phones[0], "password": "482913"}
+            "/api/v1/auth/token",
+            data={"username": world.phones[0], "password": "482913", "device_token": device},
         )
         assert old_pin.status_code == 401
         temporary = reset.json()["temporary_password"]
