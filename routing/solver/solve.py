@@ -10,9 +10,10 @@ from routing.solver.bounds import fleet_lower_bound
 from routing.solver.decompose import solve_decomposed
 from routing.solver.model import Problem
 from routing.solver.options import Options
-from routing.solver.result import Result
+from routing.solver.result import Result, Route, Status, Unserved
+from routing.solver.schedule import timed_routes
 from routing.solver.screen import unservable
-from routing.solver.single import has_breaks, solve_single
+from routing.solver.single import NO_PLACE, has_breaks, solve_single
 from routing.solver.warm import fits_pyvrp, warm_plan
 
 CHECK_ONLY_SHARE = 0.9  # of the budget for PyVRP when OR-Tools only checks its plan
@@ -51,7 +52,9 @@ def _solve_warm(
 ) -> Result:
     """PyVRP plans for its share of the budget; OR-Tools checks, finishes and improves it. Above
     ``decompose_above`` orders OR-Tools only checks the plan (its search overruns the budget on
-    such models) and PyVRP gets ``CHECK_ONLY_SHARE`` of the time."""
+    such models) and PyVRP gets ``CHECK_ONLY_SHARE`` of the time; its plan is then timed and
+    checked without building that model at all where it can be (``schedule``)."""
+    began = time.monotonic()
     large = len(problem.orders) > options.decompose_above
     share = CHECK_ONLY_SHARE if large else options.warm_share
     hgs_seconds = share * (deadline - time.monotonic())
@@ -60,6 +63,8 @@ def _solve_warm(
         # one OR-Tools model of this size finds no first plan in minutes (measured: 3,000
         # generated tasks, 120 s, every order unserved); regions always answer
         return solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
+    if plan is not None and large and (routes := timed_routes(problem, plan)) is not None:
+        return _planned(problem, routes, screened, time.monotonic() - began)
     return solve_single(
         problem,
         deadline=deadline,
@@ -69,3 +74,17 @@ def _solve_warm(
         check_only=large,
         screened=screened,
     )
+
+
+def _planned(
+    problem: Problem, routes: tuple[Route, ...], screened: dict[int, str], wall: float
+) -> Result:
+    """PyVRP's timed plan as the answer: every order it left out gets its reason."""
+    served = {visit.order for route in routes for visit in route.visits}
+    unserved = tuple(
+        Unserved(order.id, screened.get(j, NO_PLACE))
+        for j, order in enumerate(problem.orders)
+        if order.id not in served
+    )
+    distance = sum(route.distance for route in routes)
+    return Result(Status.FEASIBLE, routes, unserved, distance, wall)
