@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.errors import install_error_handlers
+from api.limits import BodyCaps, BodyLimit
 from api.live import LiveHub
 from api.routers import (
     accounts,
@@ -33,6 +34,7 @@ from api.routers import (
     suggestions,
     tracking,
 )
+from api.security_headers import SecurityHeaders
 from api.speeds import SpeedCache
 from api.streams import StreamHub
 from core.config import Settings, get_settings
@@ -115,6 +117,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     app.state.travel_tables = CachedTables()  # recent travel-time tables, for re-planning
     app.state.speeds = SpeedCache()  # calibrated speeds, read again every few minutes
+    # Innermost first: bodies are capped before anything reads them (authentication included),
+    # and every answer, the 413 too, leaves with the security headers.
+    app.add_middleware(BodyLimit, caps=BodyCaps.from_settings(settings))
+    app.add_middleware(
+        SecurityHeaders, tile_url=settings.map_tile_url, docs_path=f"{API_PREFIX}/docs"
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

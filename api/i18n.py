@@ -22,6 +22,7 @@ VIETNAMESE = {
     "method_not_allowed": "Thao tác này không được hỗ trợ.",
     "http_error": "Yêu cầu không thực hiện được.",
     "bad_request": "Yêu cầu không hợp lệ.",
+    "too_large": "Dữ liệu gửi lên vượt quá giới hạn cho phép («{field}»).",
 }
 
 

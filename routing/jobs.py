@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound, ProofRequired, StateConflict
-from core.storage import Storage, sniff_image
+from core.storage import Spooled, Storage, sniff_image
 from core.tenancy import Tenant, scoped
 from fleet.geo import lon_lat
 from routing import orders as order_service
@@ -102,21 +101,22 @@ async def add_proof(
     tenant: Tenant,
     storage: Storage,
     order_id: int,
-    files: list[tuple[str, bytes]],
+    files: list[tuple[str, Spooled]],
     *,
     recipient_name: str | None,
     note: str | None,
     max_bytes: int,
 ) -> list[ProofFile]:
-    """Store photos and a signature (content sniffed, size limited) with the recipient's name."""
+    """Store photos and a signature (content sniffed, size limited) with the recipient's name;
+    the files come spooled to disk (``core.storage.spool``), never whole in memory."""
     order = await mine(session, tenant, order_id)
     if order.status not in (OrderStatus.AT_DROPOFF, OrderStatus.AT_PICKUP, OrderStatus.PICKED_UP):
         raise StateConflict(f"proof is taken at a stop, the job is {order.status}", field="status")
     stored = []
-    for kind, data in files:
-        if len(data) > max_bytes:
-            raise InvalidInput(f"{kind} is {len(data)} bytes; the limit is {max_bytes}", field=kind)
-        content_type = sniff_image(data)
+    for kind, upload in files:
+        if upload.size > max_bytes:
+            raise InvalidInput(f"{kind} is over {max_bytes} bytes, the limit", field=kind)
+        content_type = sniff_image(upload.head)
         if content_type is None:
             raise InvalidInput(f"{kind} is not a JPEG, PNG or HEIC image", field=kind)
         suffix = "." + content_type.split("/")[1]
@@ -126,9 +126,9 @@ async def add_proof(
             driver_id=tenant.driver_id,
             kind=kind,
             content_type=content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            storage_key=storage.put(data, suffix),
+            size=upload.size,
+            sha256=upload.sha256,
+            storage_key=storage.put_file(upload, suffix),
         )
         session.add(proof)
         stored.append(proof)

@@ -15,6 +15,7 @@ from fastapi import (
     WebSocket,
 )
 from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
@@ -33,7 +34,7 @@ from api.deps import (
 )
 from api.idempotency import IdempotencyKey, once
 from api.streams import MESSAGES, Reader, hub_of, open_socket, pump_socket, sse_response
-from core.storage import storage_from
+from core.storage import PROOF_IMAGE_TYPES, Spooled, discard, spool, storage_from
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
 from fleet import shifts, users
@@ -305,26 +306,46 @@ async def job_proof(
     note: Annotated[str | None, Form(max_length=1000)] = None,
 ) -> dict[str, Any]:
     """Photos, a signature, the recipient's name and a note, at the stop. Images are checked by
-    their content, not their name; each is at most the configured size (10 MB by default)."""
-    limit = settings.upload_max_bytes
-    files = [("photo", await _read_limited(upload, limit)) for upload in photos or []]
+    their content, not their name; each is at most ``COOPFLEET_UPLOAD_MAX_BYTES`` (10 MB by
+    default), and one request carries at most ``COOPFLEET_PROOF_MAX_FILES`` files (10; more is
+    422 naming ``photos``)."""
+    uploads = [("photo", upload) for upload in photos or []]
     if signature is not None:
-        files.append(("signature", await _read_limited(signature, limit)))
-    stored = await jobs.add_proof(
-        session,
-        tenant,
-        storage_from(settings),
-        order_id,
-        files,
-        recipient_name=recipient_name,
-        note=note,
-        max_bytes=limit,
-    )
+        uploads.append(("signature", signature))
+    if len(uploads) > settings.proof_max_files:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "photos"),
+                    "msg": f"at most {settings.proof_max_files} files per request",
+                    "type": "too_long",
+                }
+            ]
+        )
+    limit = settings.upload_max_bytes
+    files: list[tuple[str, Spooled]] = []
+    try:
+        for kind, upload in uploads:
+            files.append((kind, await _read_limited(upload, limit)))
+        stored = await jobs.add_proof(
+            session,
+            tenant,
+            storage_from(settings),
+            order_id,
+            files,
+            recipient_name=recipient_name,
+            note=note,
+            max_bytes=limit,
+        )
+    finally:
+        discard([spooled for _, spooled in files])
     return {"order_id": order_id, "files": [_file(f) for f in stored]}
 
 
-async def _read_limited(upload: UploadFile, limit: int) -> bytes:
-    return await upload.read(limit + 1)  # one byte more than the limit tells it is too large
+async def _read_limited(upload: UploadFile, limit: int) -> Spooled:
+    """The upload copied to a temporary file in chunks, at most one byte past ``limit`` (which
+    tells it is too large): ten 10 MB photos never sit in memory at once."""
+    return await spool(upload.read, limit)
 
 
 def _file(proof: ProofFile) -> dict[str, Any]:
@@ -435,4 +456,17 @@ async def download_proof(
     """The image itself, for office roles of the cooperative or the driver who took it."""
     proof = await jobs.proof_file(session, tenant, file_id)
     data = storage_from(settings).get(proof.storage_key)
-    return Response(data, media_type=proof.content_type, headers={"Cache-Control": "private"})
+    return Response(data, media_type=proof.content_type, headers=_download_headers(proof))
+
+
+def _download_headers(proof: ProofFile) -> dict[str, str]:
+    """Shown in the browser only if it is one of the image types uploads are sniffed as, else
+    saved; never sniffed into something else; named by its id (never a name a phone sent)."""
+    image = proof.content_type in PROOF_IMAGE_TYPES
+    extension = proof.content_type.rpartition("/")[2] if image else "bin"
+    disposition = "inline" if image else "attachment"
+    return {
+        "Cache-Control": "private",
+        "Content-Disposition": f'{disposition}; filename="proof-{proof.id}.{extension}"',
+        "X-Content-Type-Options": "nosniff",
+    }

@@ -4,6 +4,7 @@ tests also save the main screens, under var/test-artifacts/console/."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -39,6 +40,17 @@ PASSWORD = "mat-khau-dieu-hanh-1"
 FLEET_SIZE = 24
 CENTRE = (106.8426, 10.9574)  # Biên Hòa
 REPORT_DAY = date(2026, 11, 2)
+
+
+async def wait_until(page: Page, expression: str, timeout_ms: float = 15000) -> None:
+    """Poll ``expression`` until it is truthy. Playwright's ``wait_for_function`` evaluates its
+    predicate with ``eval`` inside the page, which the console's Content-Security-Policy
+    (rightly) refuses; ``evaluate`` goes through the debugging protocol instead."""
+    deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
+    while not await page.evaluate(expression):
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"still false after {timeout_ms} ms: {expression}")
+        await asyncio.sleep(0.05)
 
 
 @dataclass
@@ -199,7 +211,7 @@ class Console:
 
     async def screenshot(self, name: str) -> None:
         """The page once the map has settled (vehicles are hidden while it zooms)."""
-        await self.page.wait_for_function("!document.querySelector('.leaflet-zoom-anim')")
+        await wait_until(self.page, "!document.querySelector('.leaflet-zoom-anim')")
         await self.page.wait_for_timeout(300)
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         await self.page.screenshot(path=str(ARTEFACTS / f"{name}.png"))

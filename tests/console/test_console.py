@@ -15,7 +15,7 @@ from playwright.async_api import expect
 
 from core.config import Settings
 from telematics.contract import telemetry_topic
-from tests.console.conftest import PASSWORD, Console
+from tests.console.conftest import PASSWORD, Console, wait_until
 from tests.telematics.conftest import device_client
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -27,7 +27,7 @@ async def vehicles_on_map(console: Console) -> int:
 
 
 async def wait_js(console: Console, expression: str, timeout_ms: float = 15000) -> None:
-    await console.page.wait_for_function(expression, timeout=timeout_ms)
+    await wait_until(console.page, expression, timeout_ms)
 
 
 def publish_fix(

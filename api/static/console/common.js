@@ -170,6 +170,7 @@ export function element(tag, attributes = {}, ...children) {
     if (value == null || value === false) continue;
     if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (name === "text") node.textContent = value;
+    else if (name === "style") node.style.cssText = value; // the CSP refuses style attributes
     else node.setAttribute(name, value === true ? "" : value);
   }
   for (const child of children) if (child != null) node.append(child);

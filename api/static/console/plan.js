@@ -72,7 +72,7 @@ export function startPlan(context) {
         points.push(at);
         bounds.push(at);
         L.marker(at, {
-          icon: L.divIcon({ className: "stop-number", html: `<span style="background:${colour}">${n + 1}</span>`, iconSize: [22, 22] }),
+          icon: L.divIcon({ className: "stop-number", html: element("span", { style: `background:${colour}`, text: `${n + 1}` }), iconSize: [22, 22] }),
           keyboard: false,
         }).bindTooltip(`${n + 1}. ${t(`leg_${stop.leg}`)} #${stop.order_id} · ${t("eta")} ${format.time(stop.eta)}`).addTo(drawn);
       });
