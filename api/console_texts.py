@@ -29,6 +29,15 @@ _UI: dict[str, tuple[str, str]] = {
         "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau.",
         "Too many failed attempts; try again later.",
     ),
+    "change_password_title": ("Chọn mật khẩu của bạn", "Choose your password"),
+    "change_password_why": (
+        "Mật khẩu này do người khác đặt; hãy chọn mật khẩu của riêng bạn trước khi tiếp tục.",
+        "This password was set by someone else; choose your own before going on.",
+    ),
+    "new_password": ("Mật khẩu mới (ít nhất 8 ký tự)", "New password (8 characters or more)"),
+    "repeat_password": ("Nhập lại mật khẩu mới", "The new password again"),
+    "passwords_differ": ("Hai mật khẩu không giống nhau.", "The two passwords differ."),
+    "save_password": ("Lưu mật khẩu", "Save the password"),
     "office_only": (
         "Trang điều hành dành cho điều phối viên, quản trị và ban giám đốc.",
         "The console is for dispatchers, admins and directors.",
