@@ -8,7 +8,8 @@ account and a deleted session are notified too, and end the stream at once. Behi
 ``stream_recheck_seconds`` one query checks the sessions of all the process's streams together
 (expired, or revoked while the listener was reconnecting), so the database work does not grow
 with the number of connections. After the listener (re)connects every stream reads once, which
-catches what was written while nobody listened.
+catches what was written while nobody listened; while it cannot connect, every stream reads at
+that slow pace instead.
 
 The caps are counted per API process.
 """
@@ -167,6 +168,8 @@ class StreamHub:
     async def _recheck_forever(self) -> None:
         while True:
             await asyncio.sleep(self.recheck_s)
+            if not self.listener.connected.is_set():
+                self._wake_all()  # nobody hears the writes meanwhile: read at this pace
             try:
                 await self.recheck()
             except Exception:  # the database may be restarting: the next round tries again

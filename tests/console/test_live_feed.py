@@ -168,3 +168,33 @@ async def test_order_status_changes_are_pushed(world: ConsoleWorld) -> None:
             delta = await receive(socket)
             statuses += [o["status"] for o in delta.get("orders", []) if o["id"] == created["id"]]
     assert statuses[-1] == "cancelled"
+
+
+async def test_signing_out_closes_the_live_feed_at_once(
+    world: ConsoleWorld, settings: Settings
+) -> None:
+    """The server re-checks a session every 30 s; the sign-out's notification closes the socket
+    well before that, and no change reaches it afterwards."""
+    access = await token(world, world.logins["dispatcher"])
+    async with connect(feed_url(world, access)) as socket:
+        assert (await receive(socket))["type"] == "snapshot"
+        async with httpx.AsyncClient(base_url=world.base) as http:
+            out = await http.post(
+                "/api/v1/auth/logout?everywhere=true",
+                headers={"Authorization": f"Bearer {access}"},
+            )
+            assert out.status_code == 204, out.text
+        with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+            conn.execute(
+                "UPDATE vehicle_state SET device_time = now(), received_at = now(),"
+                " speed_kmh = 21 WHERE vehicle_id = %s",
+                (world.vehicle_ids[3],),
+            )
+        after: list[dict[str, Any]] = []
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(5):
+                while True:
+                    after.append(json.loads(await socket.recv()))
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    moved = [m for m in after if any(row[0] == world.vehicle_ids[3] for row in m.get("moves", []))]
+    assert moved == []

@@ -23,9 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from api.streams import MESSAGES, StreamHub
 from core.config import Settings
 from core.db import session_factory
-from fleet.auth import open_session
+from fleet.auth import Principal, open_session
+from fleet.enums import Role
 from fleet.models import User
 from tests.conftest import committed_app
 
@@ -463,3 +465,34 @@ async def test_open_streams_are_capped_per_user_and_per_cooperative(
         finally:
             for tap in taps:
                 await tap.stop()
+
+
+async def test_without_its_listener_the_streams_read_at_the_recheck_pace(
+    settings: Settings, engine: AsyncEngine, people: People
+) -> None:
+    """A LISTEN connection that cannot be opened (here: a port nobody listens on) does not
+    leave streams deaf: they read at the re-check's pace, and live sessions stay open."""
+    async with session_factory(engine)() as session:
+        user = await session.get(User, people.driver_user)
+        assert user is not None
+        session_id = (await open_session(session, user, None, settings)).refresh_token.split(".")[0]
+        await session.commit()
+    deaf = settings.model_copy(
+        update={
+            "database_url": "postgresql+psycopg://postgres@127.0.0.1:9/nowhere",
+            "stream_recheck_seconds": 0.3,
+        }
+    )
+    hub = StreamHub(deaf, session_factory(engine))
+    hub.start()
+    try:
+        principal = Principal(
+            people.driver_user, session_id, Role.DRIVER, people.coop, people.driver_id
+        )
+        subscription = hub.open(principal, (MESSAGES, people.coop, people.driver_id))
+        async with asyncio.timeout(3):
+            await subscription.wake.wait()
+        assert not hub.listener.connected.is_set()
+        assert not subscription.ended.is_set()
+    finally:
+        await hub.stop()
