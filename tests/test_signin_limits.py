@@ -19,6 +19,7 @@ from api.app import create_app
 from core.config import Settings
 from tests import factories
 from tests.conftest import CoopWorld, committed_app
+from tests.processes import start_api
 
 V1 = "/api/v1"
 
@@ -323,3 +324,39 @@ async def test_a_flood_of_sign_ins_does_not_stall_other_requests(
     assert answered < min(finished), "a cheap request waited for the sign-ins"
     # and it did not wait for even half a check (the quickest sign-in took at least one)
     assert answered - asked < (min(finished) - started) / 2
+
+
+def _guesses_from_spoofed_addresses(settings: Settings, **server: str) -> list[int]:
+    """Four wrong sign-ins through the real server (``coopfleet api``), each claiming another
+    client address in X-Forwarded-For, with an address limit of 3: the status codes."""
+    process, base = start_api(
+        settings.database_url,
+        settings.secret_key,
+        login_max_failures_per_address="3",
+        **server,
+    )
+    tag = uuid.uuid4().hex[:8]
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            return [
+                http.post(
+                    f"{V1}/auth/token",
+                    data={"username": f"nobody-{tag}-{n}@x.vn", "password": "guess"},
+                    headers={"X-Forwarded-For": f"203.0.113.{n}"},
+                ).status_code
+                for n in range(4)
+            ]
+    finally:
+        process.terminate()
+        process.wait(10)
+        with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+            conn.execute(
+                "DELETE FROM login_failures WHERE kind = 'address' OR key LIKE %s",
+                (f"nobody-{tag}-%",),
+            )
+
+
+def test_x_forwarded_for_counts_only_from_trusted_proxies(settings: Settings) -> None:
+    assert _guesses_from_spoofed_addresses(settings) == [401, 401, 401, 429]
+    trusted = _guesses_from_spoofed_addresses(settings, trusted_proxies='["127.0.0.1"]')
+    assert trusted == [401, 401, 401, 401]  # four addresses, one failure each
