@@ -12,8 +12,8 @@ A pure ASGI middleware adding, unless the route set its own:
 - ``Referrer-Policy: strict-origin``: addresses never leave in full; tile servers (OpenStreetMap's
   policy asks for a referrer) still learn which site asks, over HTTPS only.
 
-The OpenAPI page (``/api/v1/docs``) loads Swagger UI from its CDN with an inline start script,
-so it gets a policy of its own that allows exactly that.
+The OpenAPI pages (``/api/v1/docs`` and its OAuth2 redirect page) load Swagger UI from its CDN
+with inline start scripts, so they get a policy of their own that allows exactly that.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def console_policy(tile_url: str) -> str:
 
 
 class SecurityHeaders:
-    """The ASGI middleware; ``docs_path`` is the OpenAPI page's path."""
+    """The ASGI middleware; ``docs_path`` is the OpenAPI page's path (and its pages' prefix)."""
 
     def __init__(self, app: ASGIApp, *, tile_url: str, docs_path: str) -> None:
         self.app = app
@@ -83,7 +83,7 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
     def _headers(self, path: str, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
-        if path == self.docs_path:
+        if path == self.docs_path or path.startswith(f"{self.docs_path}/"):
             policy = DOCS.encode()
         elif headers.get(b"content-type", b"").startswith(b"text/html"):
             policy = self.console

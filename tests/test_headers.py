@@ -44,6 +44,11 @@ async def test_api_answers_and_downloads_are_locked(client: httpx.AsyncClient) -
     assert script.status_code == 200 and script.headers["x-content-type-options"] == "nosniff"
     docs = await client.get("/api/v1/docs")
     assert "cdn.jsdelivr.net" in _common(docs)  # Swagger UI's own sources, and only there
+    redirect = await client.get("/api/v1/docs/oauth2-redirect")
+    assert "'unsafe-inline'" in _common(redirect)  # its inline script runs
+    too_large = await client.post("/api/v1/auth/token", content=b"x" * 20_000)
+    assert too_large.status_code == 413  # answered by the body cap, headers all the same
+    assert _common(too_large).startswith("default-src 'none'")
 
 
 async def test_the_tile_server_is_allowed_for_images(
