@@ -18,6 +18,7 @@ VIETNAMESE = {
     "password_change_required": "Bạn cần đổi mật khẩu (do người khác đặt) trước khi tiếp tục.",
     "not_authenticated": "Bạn chưa đăng nhập hoặc phiên đăng nhập đã hết hạn.",
     "too_many_requests": "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau.",
+    "too_many_streams": "Đang mở quá nhiều kết nối nhận tin; hãy đóng bớt rồi thử lại.",
     "broker_unavailable": "Máy chủ nhận dữ liệu đang không truy cập được; vui lòng gửi lại sau.",
     "method_not_allowed": "Thao tác này không được hỗ trợ.",
     "http_error": "Yêu cầu không thực hiện được.",

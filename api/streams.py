@@ -57,6 +57,12 @@ Reader = Callable[[int, int], Awaitable[list[dict[str, Any]]]]
 """Rows after an id, oldest first, at most so many."""
 
 
+class TooManyStreams(TooManyRequests):
+    """Past a cap on open streams (its own code: the sign-in limit's text would mislead)."""
+
+    code = "too_many_streams"
+
+
 @dataclass(eq=False)
 class Subscription:
     """One open stream: woken when something may be new for it, ended when its session is."""
@@ -107,15 +113,15 @@ class StreamHub:
                 subscription.end()
 
     def open(self, principal: Principal, topic: Topic) -> Subscription:
-        """Register a stream, or raise TooManyRequests past the caps (nothing is registered)."""
+        """Register a stream, or raise TooManyStreams past the caps (nothing is registered)."""
         if len(self._by_user[principal.user_id]) >= self.per_user:
-            raise TooManyRequests(
+            raise TooManyStreams(
                 f"at most {self.per_user} open streams per user; close one first",
                 limit=self.per_user,
             )
         cooperative = topic[1]
         if self._per_cooperative[cooperative] >= self.per_cooperative:
-            raise TooManyRequests(
+            raise TooManyStreams(
                 f"at most {self.per_cooperative} open streams per cooperative",
                 limit=self.per_cooperative,
             )
@@ -265,7 +271,7 @@ async def open_socket(
     """Register an accepted WebSocket, or close it with 4429 past the caps."""
     try:
         return hub.open(principal, topic)
-    except TooManyRequests as refused:
+    except TooManyStreams as refused:
         await websocket.close(code=CLOSE_TOO_MANY, reason=refused.message[:120])
         return None
 

@@ -442,9 +442,11 @@ async def test_open_streams_are_capped_per_user_and_per_cooperative(
         try:
             async with httpx.AsyncClient(timeout=10) as http:
                 refused = await http.get(stream, headers=driver)
+                in_vietnamese = await http.get(stream, headers={**driver, "Accept-Language": "vi"})
             assert refused.status_code == 429
+            assert "kết nối" in in_vietnamese.json()["message"]
             body = refused.json()
-            assert body["error"] == "too_many_requests" and "per user" in body["message"]
+            assert body["error"] == "too_many_streams" and "per user" in body["message"]
             third = await tap_socket(socket_url)
             async with asyncio.timeout(3):
                 await third.ended.wait()
