@@ -262,7 +262,7 @@ class Bench:
                 "bench.ingest",
                 "--loadgen",
                 "--port",
-                str(self.broker.port),
+                str(self.broker.device_port),  # the vehicles' listener
                 "--rate",
                 str(rate),
                 "--seconds",

@@ -192,10 +192,11 @@ def _mqtt_passwords(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     pid_file = Path(args.reload_pid) if args.reload_pid else None
+    chosen = {settings.mqtt_ingest_username: settings.mqtt_ingest_password or ""}
     count = sync_password_file(
-        settings.sync_database_url, settings.secret_key, Path(args.file), pid_file
+        settings.sync_database_url, settings.secret_key, Path(args.file), pid_file, chosen
     )
-    print(f"{count} MQTT accounts written to {args.file}")
+    print(f"{count} MQTT accounts written to {args.file} (services: {args.file}-services)")
     return 0
 
 
@@ -220,7 +221,7 @@ def _simulate(args: argparse.Namespace) -> int:
         offline_minutes=args.offline_minutes,
         bad_share=args.bad_share,
     )
-    pool = DevicePool(settings.mqtt_host, settings.mqtt_port)
+    pool = DevicePool(settings.mqtt_host, settings.mqtt_device_port)
     print(f"simulating {len(rows)} vehicles, a fix every {args.interval:g} s while moving")
     sent = run(fleet, pool, duration_s=args.duration, secret_key=settings.secret_key)
     print(f"sent {sent} messages")

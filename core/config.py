@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/coopfleet"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     mqtt_host: str = "127.0.0.1"
-    mqtt_port: int = Field(default=1884, ge=1, le=65535)
+    mqtt_port: int = Field(default=1884, ge=1, le=65535)  # the services' listener (ingest, api)
+    mqtt_device_port: int = Field(default=1885, ge=1, le=65535)  # the vehicles' listener
     mqtt_ingest_username: str = "ingest"
     mqtt_ingest_password: str | None = None  # None: derived from the secret key
     ingest_batch_max_messages: int = Field(default=5000, ge=1, le=100_000)
@@ -31,6 +32,7 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     secret_key: str = DEV_SECRET
+    metrics_token: str | None = Field(default=None, min_length=16)  # Prometheus' bearer token
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     login_max_failures: int = Field(default=5, ge=1)

@@ -15,9 +15,9 @@ coopfleet demo is starting on http://${HOST}:${PORT}
   Console (live map, orders, plans, alerts, reports):  http://${HOST}:${PORT}/console/
   API docs (OpenAPI):  http://${HOST}:${PORT}/api/v1/docs
   Health:              http://${HOST}:${PORT}/healthz
-  Metrics:             http://${HOST}:${PORT}/metrics
+  Metrics:             http://${HOST}:${PORT}/metrics (bearer COOPFLEET_METRICS_TOKEN or a platform admin's token)
   Live positions:      GET /api/v1/positions/latest (GeoJSON, signed in)
-  MQTT broker:         ${COOPFLEET_MQTT_HOST:-127.0.0.1}:${COOPFLEET_MQTT_PORT:-1884}
+  MQTT broker:         ${COOPFLEET_MQTT_HOST:-127.0.0.1}, devices on port ${COOPFLEET_MQTT_DEVICE_PORT:-1885}, services on ${COOPFLEET_MQTT_PORT:-1884}
 
 Demo logins (password demo1234):
   admin@bienhoa.demo        admin of HTX Vận tải Biên Hòa (3,000 members, drivers, vehicles)

@@ -9,7 +9,14 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-.venv/bin/python}
 DB_URL=${COOPFLEET_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/coopfleet}
-MQTT_PORT=${COOPFLEET_MQTT_PORT:-1884}
+# A setting from the environment, else from .env (a second checkout keeps its own ports there).
+setting() {
+  local from_env=${!1:-}
+  [ -n "$from_env" ] && { echo "$from_env"; return; }
+  local line
+  line=$(grep -s "^$1=" .env | tail -n 1 || true)
+  echo "${line#*=}"
+}
 APT_UPDATED=
 
 say() { echo "services: $*" >&2; }
@@ -31,6 +38,10 @@ fi
 
 # Every command after this one reads the settings, which refuse the published placeholder secret.
 bash scripts/secret.sh
+MQTT_PORT=$(setting COOPFLEET_MQTT_PORT)
+MQTT_PORT=${MQTT_PORT:-1884}
+MQTT_DEVICE_PORT=$(setting COOPFLEET_MQTT_DEVICE_PORT)
+MQTT_DEVICE_PORT=${MQTT_DEVICE_PORT:-1885}
 
 # Host, port, user and database name from the SQLAlchemy URL.
 read -r PGHOST PGPORT PGUSER PGDATABASE < <(python3 - "$DB_URL" <<'PYEOF'
@@ -86,4 +97,5 @@ if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   apt_install fonts-dejavu-core || say "note: install 'fonts-dejavu-core' for PDF reports"
 fi
 [ -x "$PY" ] || fail "the virtualenv is missing: run 'make install' first"
-"$PY" -m telematics.broker ensure --dir var/mosquitto --port "$MQTT_PORT"
+"$PY" -m telematics.broker ensure --dir var/mosquitto --port "$MQTT_PORT" \
+  --device-port "$MQTT_DEVICE_PORT"

@@ -1,6 +1,7 @@
 """Run a private Mosquitto from the project's broker configuration (tests and benchmarks).
 
-``deploy/mosquitto/mosquitto.conf`` is a template (``@PORT@``, ``@BIND@``, ``@VAR@``): the same
+``deploy/mosquitto/mosquitto.conf`` is a template (``@PORT@``, ``@DEVICE_PORT@``, ``@BIND@``,
+``@VAR@``): the same
 file ``scripts/services.sh`` starts the local broker with, so tests exercise the configuration
 that ships. A private instance lets a test restart the broker or load accounts without
 disturbing anyone else's.
@@ -28,9 +29,13 @@ def free_port() -> int:
         return port
 
 
-def render(template: Path, *, port: int, var_dir: Path, bind: str = "127.0.0.1") -> str:
+def render(
+    template: Path, *, port: int, device_port: int, var_dir: Path, bind: str = "127.0.0.1"
+) -> str:
+    """``port``: the services' listener; ``device_port``: the devices' (client id = username)."""
     return (
         template.read_text()
+        .replace("@DEVICE_PORT@", str(device_port))
         .replace("@PORT@", str(port))
         .replace("@BIND@", bind)
         .replace("@VAR@", str(var_dir))
@@ -39,6 +44,12 @@ def render(template: Path, *, port: int, var_dir: Path, bind: str = "127.0.0.1")
 
 
 BROKER_USER = "mosquitto"
+
+
+def services_password_file(devices_file: Path) -> Path:
+    """The services' accounts (ingest, api), beside the vehicles' file: the two listeners each
+    read their own, so a vehicle account cannot sign in where the services do."""
+    return devices_file.with_name(devices_file.name + "-services")
 
 
 def hand_to_broker_user(*paths: Path) -> bool:
@@ -61,15 +72,48 @@ def hand_to_broker_user(*paths: Path) -> bool:
 class LocalBroker:
     """A Mosquitto process in the foreground of its own directory."""
 
-    def __init__(self, var_dir: Path, port: int | None = None, template: Path = TEMPLATE) -> None:
+    def __init__(
+        self,
+        var_dir: Path,
+        port: int | None = None,
+        template: Path = TEMPLATE,
+        device_port: int | None = None,
+    ) -> None:
         self.var_dir = var_dir
-        self.port = port or free_port()
+        self.port = port or free_port()  # the services (ingest, api)
+        self.device_port = device_port or free_port()  # the vehicles
         self.template = template
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def password_file(self) -> Path:
+        """The vehicles' accounts; the services' are beside it (``services_password_file``)."""
         return self.var_dir / "passwd"
+
+    @property
+    def account_files(self) -> tuple[Path, Path]:
+        return self.password_file, services_password_file(self.password_file)
+
+    def write_empty_accounts(self) -> None:
+        for path in self.account_files:
+            if not path.exists():
+                path.write_text("")
+
+    def write_config(self, bind: str = "127.0.0.1") -> Path:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.write_empty_accounts()
+        config = self.var_dir / "mosquitto.runtime.conf"
+        config.write_text(
+            render(
+                self.template,
+                port=self.port,
+                device_port=self.device_port,
+                var_dir=self.var_dir,
+                bind=bind,
+            )
+        )
+        hand_to_broker_user(self.var_dir, *self.account_files, config)
+        return config
 
     @property
     def pid_file(self) -> Path:
@@ -77,12 +121,7 @@ class LocalBroker:
 
     def start(self) -> None:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.var_dir.mkdir(parents=True, exist_ok=True)
-        if not self.password_file.exists():
-            self.password_file.write_text("")
-        config = self.var_dir / "mosquitto.runtime.conf"
-        config.write_text(render(self.template, port=self.port, var_dir=self.var_dir))
-        hand_to_broker_user(self.var_dir, self.password_file, config)
+        config = self.write_config()
         self.process = subprocess.Popen(  # noqa: S603
             [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -91,11 +130,9 @@ class LocalBroker:
             if self.process.poll() is not None:
                 error = self.process.stderr.read().decode() if self.process.stderr else ""
                 raise RuntimeError(f"mosquitto exited: {error}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            if port_open(self.port) and port_open(self.device_port):
                 return
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         raise RuntimeError(f"mosquitto did not listen on {self.port}")
 
     def stop(self) -> None:
@@ -106,7 +143,7 @@ class LocalBroker:
 
     def reload(self) -> None:
         """Re-read the password and ACL files (SIGHUP)."""
-        hand_to_broker_user(self.password_file)
+        hand_to_broker_user(*self.account_files)
         if self.process is not None:
             self.process.send_signal(signal.SIGHUP)
             time.sleep(0.3)
@@ -132,29 +169,32 @@ def pid_alive(pid_file: Path) -> bool:
     return True
 
 
-def ensure_daemon(var_dir: Path, port: int, bind: str = "127.0.0.1") -> bool:
+def ensure_daemon(var_dir: Path, port: int, device_port: int, bind: str = "127.0.0.1") -> bool:
     """Start the project's broker in the background unless it already runs; True if started."""
-    broker = LocalBroker(var_dir, port)
+    broker = LocalBroker(var_dir, port, device_port=device_port)
     if pid_alive(broker.pid_file):
-        return False
-    if port_open(port):
-        print(f"port {port} is taken by another broker (another checkout's?): using it")
-        return False
-    var_dir.mkdir(parents=True, exist_ok=True)
-    if not broker.password_file.exists():
-        broker.password_file.write_text("")
-    config = var_dir / "mosquitto.runtime.conf"
-    config.write_text(render(broker.template, port=port, var_dir=var_dir, bind=bind))
-    hand_to_broker_user(var_dir, broker.password_file, config)
+        if port_open(port) and port_open(device_port):
+            return False
+        print("the project's Mosquitto runs an older configuration (one listener): restarting it")
+        stop_daemon(var_dir)
+        deadline = time.monotonic() + 10
+        while pid_alive(broker.pid_file) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    for taken in (port, device_port):
+        if port_open(taken):
+            raise RuntimeError(
+                f"port {taken} is taken by another program (another checkout's broker?): this "
+                "checkout's accounts would not reach it. Give this checkout its own ports in "
+                ".env: COOPFLEET_MQTT_PORT=... and COOPFLEET_MQTT_DEVICE_PORT=..."
+            )
+    config = broker.write_config(bind)
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     subprocess.run([binary, "-d", "-c", str(config)], check=True)  # noqa: S603
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        if port_open(port) and port_open(device_port):
             return True
-        except OSError:
-            time.sleep(0.1)
+        time.sleep(0.1)
     log = (
         (var_dir / "mosquitto.log").read_text()[-2000:]
         if (var_dir / "mosquitto.log").exists()
@@ -178,12 +218,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m telematics.broker")
     parser.add_argument("action", choices=["ensure", "stop"])
     parser.add_argument("--dir", type=Path, default=REPO / "var" / "mosquitto")
-    parser.add_argument("--port", type=int, default=1884)
+    parser.add_argument("--port", type=int, default=1884, help="the services' listener")
+    parser.add_argument("--device-port", type=int, default=1885, help="the devices' listener")
     parser.add_argument("--bind", default="127.0.0.1")
     args = parser.parse_args(argv)
     if args.action == "ensure":
-        if ensure_daemon(args.dir.resolve(), args.port, args.bind):
-            print(f"started the project's Mosquitto on port {args.port}")
+        if ensure_daemon(args.dir.resolve(), args.port, args.device_port, args.bind):
+            print(
+                f"started the project's Mosquitto: services on port {args.port}, "
+                f"devices on port {args.device_port}"
+            )
     elif stop_daemon(args.dir.resolve()):
         print("stopped the project's Mosquitto")
     return 0

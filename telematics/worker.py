@@ -29,7 +29,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from core.config import Settings
 from telematics.checks import Checker, RawMessage, Rules, VehicleInfo
 from telematics.contract import telemetry_subscriptions
-from telematics.credentials import service_password
+from telematics.credentials import ingest_client_id, service_password
 from telematics.store import PositionStore, connect, maintain_partitions
 
 log = logging.getLogger("coopfleet.ingest")
@@ -52,6 +52,14 @@ class IngestConfig:
     retention_days: int = 400
     unknown_vehicle_ttl_seconds: float = 60.0
     rules: Rules = field(default_factory=Rules)
+    client_id_key: str = ""  # keys the MQTT client id; config_from_settings: the secret key
+
+    @property
+    def mqtt_client_id(self) -> str:
+        """``worker_id`` names the worker (in ``/metrics``); the broker sees an unguessable id."""
+        if not self.client_id_key:
+            return self.worker_id
+        return ingest_client_id(self.client_id_key, self.worker_id)
 
 
 @dataclass(slots=True)
@@ -123,7 +131,7 @@ class IngestWorker:
     def _make_client(self) -> mqtt.Client:
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=self.config.worker_id,
+            client_id=self.config.mqtt_client_id,
             clean_session=False,
             protocol=mqtt.MQTTv311,
             manual_ack=True,
@@ -367,6 +375,7 @@ def config_from_settings(
         partitions_ahead_days=settings.positions_partitions_ahead_days,
         retention_days=settings.positions_retention_days,
         rules=Rules(retention=timedelta(days=settings.positions_retention_days)),
+        client_id_key=settings.secret_key,
     )
     if subscriptions:
         config = replace(config, subscriptions=subscriptions)

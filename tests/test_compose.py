@@ -75,8 +75,28 @@ def test_docker_broker_config_matches_the_local_one() -> None:
         "max_packet_size",
         "allow_anonymous",
         "persistent_client_expiration",
+        "per_listener_settings",
+        "use_username_as_clientid",
     )
     for key in keys:
         assert [line for line in local if line.startswith(key)] == [
             line for line in docker if line.startswith(key)
         ], key
+
+
+def test_only_the_devices_listener_is_published() -> None:
+    """Vehicles reach the listener that makes their client id their vehicle id; the services'
+    listener (where a client chooses its id) stays on the compose network."""
+    compose = _compose()
+    environment = compose["x-app"]["environment"]
+    device_port = environment["COOPFLEET_MQTT_DEVICE_PORT"]
+    service_port = environment["COOPFLEET_MQTT_PORT"]
+    assert device_port != service_port
+    published = [str(port).split(":")[-1] for port in compose["services"]["mqtt"]["ports"]]
+    assert published == [device_port]
+    docker = (REPO / "deploy/mosquitto/mosquitto.docker.conf").read_text().splitlines()
+    listeners = [line.split()[1] for line in docker if line.startswith("listener ")]
+    assert sorted(listeners) == sorted([device_port, service_port])
+    forced = docker.index("use_username_as_clientid true")
+    owner = [n for n, line in enumerate(docker) if line.startswith("listener ")]
+    assert docker[max(n for n in owner if n < forced)].split()[1] == device_port

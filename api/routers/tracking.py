@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from api.deps import AdminTenant, OfficeTenant, SessionDep, SettingsDep
-from core.errors import InvalidInput
+from api.deps import AdminTenant, OfficeTenant, SessionDep, SettingsDep, oauth2_scheme
+from core.errors import Forbidden, InvalidInput
 from core.tenancy import get_scoped
+from fleet.auth import authenticate
+from fleet.enums import Role
 from fleet.models import Vehicle
 from telematics import read
 from telematics.contract import telemetry_topic
@@ -66,11 +69,29 @@ async def vehicle_track(
     return await read.track(session, tenant, vehicle_id, start, end, simplify_m=simplify_m)
 
 
+async def metrics_reader(
+    token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
+) -> None:
+    """Prometheus presents ``COOPFLEET_METRICS_TOKEN`` as its bearer token; a signed-in platform
+    admin may look too. The counters span every cooperative, so no cooperative's staff reads them.
+    """
+    expected = settings.metrics_token
+    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return
+    principal = await authenticate(session, token, settings)
+    if principal.role is not Role.PLATFORM_ADMIN:
+        raise Forbidden("the metrics need COOPFLEET_METRICS_TOKEN or the platform_admin role")
+
+
 @metrics_router.get(
-    "/metrics", response_class=PlainTextResponse, summary="Prometheus metrics of the ingestion"
+    "/metrics",
+    response_class=PlainTextResponse,
+    summary="Prometheus metrics of the ingestion",
+    dependencies=[Depends(metrics_reader)],
 )
 async def metrics(session: SessionDep) -> str:
-    """Counters of the ingest workers and dead letters by reason (no tenant data)."""
+    """Counters of the ingest workers (named, not by their MQTT client ids) and dead letters by
+    reason (no tenant data)."""
     return await read.ingest_metrics(session)
 
 
@@ -102,9 +123,10 @@ async def device_credentials(
     vehicle = await get_scoped(session, Vehicle, vehicle_id, tenant)
     return DeviceCredentials(
         host=settings.mqtt_host,
-        port=settings.mqtt_port,
+        port=settings.mqtt_device_port,
         username=device_username(vehicle.id),
         password=device_password(settings.secret_key, vehicle.id),
-        client_id=vehicle.tracking_device_id or f"vehicle-{vehicle.id}",
+        # The devices' listener replaces any client id with the username: say so.
+        client_id=device_username(vehicle.id),
         topic=telemetry_topic(vehicle.cooperative_id, vehicle.id),
     )

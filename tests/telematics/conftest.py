@@ -65,8 +65,14 @@ def broker() -> Iterator[LocalBroker]:
 
 @pytest.fixture(scope="session")
 def settings(settings: Settings, broker: LocalBroker) -> Settings:
-    """The suite's settings, pointed at the private broker."""
-    return settings.model_copy(update={"mqtt_host": "127.0.0.1", "mqtt_port": broker.port})
+    """The suite's settings, pointed at the private broker (both of its listeners)."""
+    return settings.model_copy(
+        update={
+            "mqtt_host": "127.0.0.1",
+            "mqtt_port": broker.port,
+            "mqtt_device_port": broker.device_port,
+        }
+    )
 
 
 @pytest.fixture
@@ -141,12 +147,13 @@ def worker(settings: Settings, fleet: Fleet) -> Iterator[RunningWorker]:
 
 
 def device_client(settings: Settings, vehicle_id: int, password: str | None = None) -> mqtt.Client:
-    """A connected MQTT client signed in as a vehicle, as a device would be."""
+    """A connected MQTT client signed in as a vehicle, as a device would be (on the devices'
+    listener, where the broker makes the client id the vehicle id whatever it is sent)."""
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"dev-{uuid.uuid4().hex[:8]}")
     client.username_pw_set(
         device_username(vehicle_id), password or device_password(settings.secret_key, vehicle_id)
     )
-    client.connect(settings.mqtt_host, settings.mqtt_port)
+    client.connect(settings.mqtt_host, settings.mqtt_device_port)
     client.loop_start()
     return client
 

@@ -1,18 +1,24 @@
-"""The shipped broker configuration: per-vehicle accounts, the ACL, persistence across restarts."""
+"""The shipped broker configuration: per-vehicle accounts, the ACL, persistence across restarts,
+and two listeners: the devices' (where the client id is the vehicle id, so no account takes over
+another's session) and the services' (where vehicle accounts cannot sign in)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
-from telematics.broker import LocalBroker
-from telematics.credentials import service_password
+from telematics.broker import LocalBroker, ensure_daemon, free_port, pid_alive, stop_daemon
+from telematics.credentials import device_password, device_username, service_password
 from tests.conftest import committed_app, committed_bearer
 from tests.telematics.conftest import (
     Fleet,
@@ -55,7 +61,7 @@ def test_a_vehicle_publishes_only_on_its_own_topic(settings: Settings, fleet: Fl
 def test_a_wrong_password_is_refused(settings: Settings, fleet: Fleet) -> None:
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="intruder")
     client.username_pw_set(str(fleet.vehicle_ids[0]), "not-the-password")
-    client.connect(settings.mqtt_host, settings.mqtt_port)
+    client.connect(settings.mqtt_host, settings.mqtt_device_port)
     client.loop_start()
     time.sleep(0.5)
     try:
@@ -63,13 +69,95 @@ def test_a_wrong_password_is_refused(settings: Settings, fleet: Fleet) -> None:
     finally:
         client.loop_stop()
     anonymous = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="anonymous")
-    anonymous.connect(settings.mqtt_host, settings.mqtt_port)
+    anonymous.connect(settings.mqtt_host, settings.mqtt_device_port)
     anonymous.loop_start()
     time.sleep(0.5)
     try:
         assert not anonymous.is_connected()
     finally:
         anonymous.loop_stop()
+
+
+def _as_vehicle(
+    settings: Settings, vehicle_id: int, client_id: str, port: int
+) -> tuple[mqtt.Client, list[str]]:
+    """A vehicle's account connected with a client id of our choosing; records disconnections."""
+    events: list[str] = []
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+    client.username_pw_set(
+        device_username(vehicle_id), device_password(settings.secret_key, vehicle_id)
+    )
+    client.on_disconnect = lambda *args: events.append("disconnected")
+    client.connect(settings.mqtt_host, port)
+    client.loop_start()
+    time.sleep(0.5)
+    return client, events
+
+
+def _close(client: mqtt.Client) -> None:
+    client.disconnect()
+    client.loop_stop()
+
+
+def test_a_vehicle_account_cannot_sign_in_on_the_services_listener(
+    settings: Settings, fleet: Fleet
+) -> None:
+    client, _ = _as_vehicle(settings, fleet.vehicle_ids[0], "anything", settings.mqtt_port)
+    try:
+        assert not client.is_connected()
+    finally:
+        client.loop_stop()
+
+
+def test_a_vehicle_cannot_kick_the_ingest_worker_off(
+    settings: Settings, fleet: Fleet, worker: RunningWorker
+) -> None:
+    """Even knowing the worker's client id (it is not published), a vehicle connecting with it
+    gets its own id at the broker: the worker's session stays."""
+    config = worker.worker.config
+    assert config.mqtt_client_id.startswith(config.worker_id)
+    assert config.mqtt_client_id != config.worker_id  # the name in /metrics is not the id
+    generation = worker.worker.generation
+    intruders = [  # two vehicles: one account has one session at a time
+        _as_vehicle(settings, vehicle_id, client_id, settings.mqtt_device_port)
+        for vehicle_id, client_id in zip(
+            (fleet.vehicle_ids[0], fleet.vehicle_ids[2]),
+            (config.mqtt_client_id, config.worker_id),
+            strict=True,
+        )
+    ]
+    try:
+        assert all(client.is_connected() for client, _ in intruders)
+        time.sleep(1.5)  # a kicked worker would be back within a second, in a new generation
+        assert worker.worker.connected.is_set()
+        assert worker.worker.generation == generation
+        device = device_client(settings, fleet.vehicle_ids[1])
+        now = datetime.now(UTC).replace(microsecond=0)
+        device.publish(fleet.topic(1), encode(fix(now)), qos=1).wait_for_publish(5)
+        wait_for(lambda: stored(settings, fleet) == 1)
+        _close(device)
+    finally:
+        for client, _ in intruders:
+            _close(client)
+
+
+def test_a_vehicle_cannot_take_over_another_vehicles_session(
+    settings: Settings, fleet: Fleet
+) -> None:
+    """A device connecting with its IMEI as client id keeps its session when another vehicle's
+    account connects with the same client id."""
+    victim_id, intruder_id = fleet.vehicle_ids[0], fleet.vehicle_ids[1]
+    imei = fleet.device_ids[victim_id]
+    port = settings.mqtt_device_port
+    victim, victim_events = _as_vehicle(settings, victim_id, imei, port)
+    intruder, _ = _as_vehicle(settings, intruder_id, imei, port)
+    try:
+        assert victim.is_connected() and intruder.is_connected()
+        time.sleep(0.5)
+        assert victim_events == [] and victim.is_connected()
+    finally:
+        _close(intruder)
+        _close(victim)
 
 
 def test_broker_restart_the_worker_reconnects_and_resumes(
@@ -135,6 +223,8 @@ async def test_the_credentials_an_admin_reads_let_the_device_publish(
     assert response.status_code == 200, response.text
     creds = response.json()
     assert creds["topic"] == fleet.topic(2)
+    assert creds["port"] == settings.mqtt_device_port
+    assert creds["client_id"] == creds["username"] == str(fleet.vehicle_ids[2])
     listener, received = _listener(settings, f"coopfleet/{fleet.coop_id}/#")
     device = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=creds["client_id"])
     device.username_pw_set(creds["username"], creds["password"])
@@ -147,3 +237,20 @@ async def test_the_credentials_an_admin_reads_let_the_device_publish(
         device.disconnect()
         device.loop_stop()
         listener.disconnect()
+
+
+def test_a_second_checkout_is_not_handed_another_checkouts_broker() -> None:
+    """``scripts/services.sh`` in a second checkout used to reuse the first one's broker, which
+    never reads the second one's accounts: now it stops with what to set instead."""
+    first, second = (Path(tempfile.mkdtemp(prefix="coopfleet-mqtt-")) for _ in range(2))
+    port, device_port = free_port(), free_port()
+    try:
+        assert ensure_daemon(first, port, device_port)
+        assert not ensure_daemon(first, port, device_port)  # already running here: kept
+        with pytest.raises(RuntimeError, match="COOPFLEET_MQTT_PORT"):
+            ensure_daemon(second, port, device_port)
+    finally:
+        stop_daemon(first)
+        wait_for(lambda: not pid_alive(first / "mosquitto.pid"))
+        for directory in (first, second):
+            shutil.rmtree(directory, ignore_errors=True)

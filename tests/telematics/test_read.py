@@ -8,9 +8,10 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.config import Settings
 from fleet.models import Vehicle
 from tests import factories
-from tests.conftest import CoopWorld
+from tests.conftest import CoopWorld, sign_in_as
 
 V1 = "/api/v1"
 
@@ -117,7 +118,7 @@ async def test_track_is_simplified_and_scoped(
 
 
 async def test_metrics_count_dead_letters_by_reason(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
     for reason in ("malformed_json", "malformed_json", "too_old"):
         await session.execute(
@@ -128,6 +129,9 @@ async def test_metrics_count_dead_letters_by_reason(
             {"r": reason},
         )
     await session.commit()
-    body = (await client.get("/metrics")).text
+    platform = await sign_in_as(
+        session, settings, await factories.make_user(session, None, role="platform_admin")
+    )
+    body = (await client.get("/metrics", headers=platform.headers)).text
     assert 'coopfleet_dead_letters_total{reason="malformed_json"} 2' in body
     assert 'coopfleet_dead_letters_total{reason="too_old"} 1' in body

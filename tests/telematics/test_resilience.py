@@ -48,7 +48,7 @@ def _publish_stream(
     """Publish ``total`` distinct fixes at about ``per_second``, QoS 1, as the fleet's devices."""
 
     def run() -> None:
-        pool = DevicePool(settings.mqtt_host, settings.mqtt_port)
+        pool = DevicePool(settings.mqtt_host, settings.mqtt_device_port)
         for vid in fleet.vehicle_ids:
             pool.open(
                 str(vid),

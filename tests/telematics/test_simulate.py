@@ -118,7 +118,7 @@ def test_simulated_fleet_is_stored_without_dead_letters(
         v.resume_at = 0.0
     sent = run(
         sim,
-        DevicePool(settings.mqtt_host, settings.mqtt_port),
+        DevicePool(settings.mqtt_host, settings.mqtt_device_port),
         duration_s=3.0,
         secret_key=settings.secret_key,
     )
