@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import install_error_handlers
 from api.limits import BodyCaps, BodyLimit
@@ -40,13 +38,10 @@ from api.streams import StreamHub
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
 from routing.matrix import CachedTables
-from routing.orders import expire_offers
 from telematics.journey.rules import JourneyRules
 from telematics.relay import Relay
 
 API_PREFIX = "/api/v1"
-OFFER_SWEEP_S = 5.0
-log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 coopfleet serves a transport cooperative's dispatchers, drivers and directors.
@@ -56,19 +51,6 @@ Sign in with `POST /api/v1/auth/token` (OAuth2 password flow) and send the acces
 cooperative's ids answer 404. Errors are JSON: `{"error", "message", "field", "errors"}`.
 Times are UTC (ISO 8601), distances metres, speeds km/h, money VND (integers).
 """
-
-
-async def expire_offers_forever(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Offers past their deadline move on (next driver, or back to dispatch) within seconds,
-    even when nobody is looking."""
-    while True:
-        await asyncio.sleep(OFFER_SWEEP_S)
-        try:
-            async with sessions() as session:
-                await expire_offers(session)
-                await session.commit()
-        except Exception:  # the next sweep tries again; the API must not stop over it
-            log.exception("expiring offers failed")
 
 
 def settle_heap() -> None:
@@ -93,12 +75,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         app.state.live = LiveHub(app.state.session_factory, JourneyRules())
         app.state.streams = StreamHub(settings, app.state.session_factory)
         app.state.streams.start()  # the LISTEN connection behind every push stream
-        sweeper = asyncio.create_task(expire_offers_forever(app.state.session_factory))
         settle_heap()
         try:
             yield
         finally:
-            sweeper.cancel()
             await app.state.live.close()
             await app.state.streams.stop()
             app.state.relay.close()

@@ -23,6 +23,10 @@ VIETNAMESE = {
     "method_not_allowed": "Thao tác này không được hỗ trợ.",
     "http_error": "Yêu cầu không thực hiện được.",
     "bad_request": "Yêu cầu không hợp lệ.",
+    # why a plan failed (routing.planning.PlanError; English in PLAN_ERROR_TEXTS)
+    "plan_failed": "Lập kế hoạch gặp lỗi ngoài dự kiến; lỗi đã được ghi lại cho người vận hành.",
+    "travel_times_unavailable": "Không kết nối được dịch vụ thời gian di chuyển; hãy lập lại sau.",
+    "worker_lost": "Tiến trình chạy kế hoạch này đã dừng; hãy lập kế hoạch lại.",
     "too_large": "Dữ liệu gửi lên vượt quá giới hạn cho phép («{field}»).",
 }
 

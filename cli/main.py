@@ -113,6 +113,16 @@ def _send_reports(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from worker.main import run
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(run(get_settings()))
+    return 0
+
+
 def _create_admin(args: argparse.Namespace) -> int:
     from fleet.seed import create_platform_admin
 
@@ -288,6 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--time-limit", type=int, default=60, help="seconds")
     plan.add_argument("--seed", type=int, default=0)
     plan.set_defaults(handler=_plan)
+
+    work = commands.add_parser(
+        "worker", help="run background jobs: plans, offer sweeps, retention, partitions, reports"
+    )
+    work.add_argument("--log-level", default="info")
+    work.set_defaults(handler=_worker)
 
     send = commands.add_parser("send-reports", help="e-mail the monthly report to subscribers")
     send.add_argument("--month", required=True, help="YYYY-MM, e.g. the month just ended")

@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     s3_region: str = "us-east-1"
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # the job worker (`coopfleet worker`): plans, sweeps, retention
+    plans_per_cooperative: int = Field(default=2, ge=1, le=50)  # running at once; more wait queued
+    plan_attempts: int = Field(default=2, ge=1, le=10)  # runs of a plan whose worker died
+    worker_plan_slots: int = Field(default=4, ge=1, le=64)  # plans one worker process runs at once
+    worker_stalled_seconds: float = Field(default=30, ge=1)  # no heartbeat this long: worker dead
+    worker_watch_seconds: int = Field(default=15, ge=1, le=59)  # how often stalled jobs are sought
+    idempotency_keys_retention_hours: int = Field(default=48, ge=1)
+    driver_messages_retention_days: int = Field(default=30, ge=1)
+    dead_letters_retention_days: int = Field(default=90, ge=1)
     proof_max_files: int = Field(default=10, ge=1, le=100)  # photos + signature per request
     body_max_bytes: int = Field(default=1024 * 1024, ge=1024)  # any request with credentials
     body_max_bytes_anonymous: int = Field(default=16 * 1024, ge=1024)  # without credentials

@@ -33,8 +33,8 @@ def _include_object(
 ) -> bool:
     if type_ != "table" or name is None:
         return True
-    # PostGIS's own tables, and the day partitions of positions (made at run time)
-    return name not in _FOREIGN_TABLES and not name.startswith("positions_p")
+    # PostGIS's own tables, the day partitions of positions (made at run time), the job queue
+    return name not in _FOREIGN_TABLES and not name.startswith(("positions_p", "procrastinate_"))
 
 
 def run_migrations_online() -> None:

@@ -9,14 +9,16 @@ come from the caller as plain values (routing never reads telemetry itself).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import StateConflict
@@ -51,6 +53,7 @@ UNRECORDED = 10**9
 ON_BOARD = (OrderStatus.PICKED_UP, OrderStatus.EN_ROUTE_DROPOFF, OrderStatus.AT_DROPOFF)
 COMMITTED = (OrderStatus.ACCEPTED, *ON_THE_JOB)
 HORIZON_S = 10 * 3600  # how far ahead a window left open reaches
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +368,7 @@ def to_plan_json(
             "unserved": kpis.unserved,
             "distance_m": kpis.distance,
             "duty_s": kpis.duty,
+            "vehicles_lower_bound": kpis.vehicles_lower_bound,
             "solver_status": str(result.status),
             "wall_time_s": round(result.wall_time, 2),
         },
@@ -438,18 +442,82 @@ async def accept(
     return plan
 
 
-async def start(session: AsyncSession, tenant: Tenant, *, time_limit_s: int, seed: int) -> Plan:
+class PlanError(StrEnum):
+    """Why a plan failed, as a stable code for clients; the details go to the log only (an
+    exception's text can name tables, hosts or internals that are no business of a user)."""
+
+    FAILED = "plan_failed"
+    TRAVEL_TIMES = "travel_times_unavailable"
+    WORKER_LOST = "worker_lost"
+
+
+PLAN_ERROR_TEXTS = {
+    PlanError.FAILED: "Planning failed unexpectedly; the error is logged for the operators.",
+    PlanError.TRAVEL_TIMES: "The travel-time service could not be reached; plan again later.",
+    PlanError.WORKER_LOST: "The worker running this plan stopped; plan again.",
+}
+ADMISSION_LOCK = 0x504C414E  # with the cooperative's id: one admission at a time per cooperative
+
+
+def error_code(exc: BaseException) -> PlanError:
+    """The code a user sees for an exception raised while planning."""
+    if isinstance(exc, OSError) or type(exc).__module__.startswith(("httpx", "httpcore")):
+        return PlanError.TRAVEL_TIMES  # OSRM unreachable or refusing
+    return PlanError.FAILED
+
+
+async def start(
+    session: AsyncSession,
+    tenant: Tenant,
+    *,
+    time_limit_s: int,
+    seed: int,
+    order_ids: Sequence[int] | None = None,
+) -> Plan:
+    """A new plan, ``queued`` until ``admit`` gives it one of the cooperative's slots."""
     plan = Plan(
         cooperative_id=tenant.cooperative_id,
         created_by=tenant.user_id or None,  # 0: the command line
         time_limit_s=time_limit_s,
         seed=seed,
+        order_ids=list(order_ids) if order_ids else None,
         starts_at=utcnow().replace(microsecond=0) + timedelta(minutes=5),
-        status="running",
+        status="queued",
     )
     session.add(plan)
     await session.flush()
     return plan
+
+
+async def admit(session: AsyncSession, cooperative_id: int, cap: int) -> list[int]:
+    """The cooperative's oldest queued plans become ``running`` while fewer than ``cap`` run;
+    their ids, for the caller to start in the same transaction. Serialised per cooperative
+    (an advisory lock held to commit), so two callers never fill the same slot."""
+    await session.execute(select(func.pg_advisory_xact_lock(ADMISSION_LOCK, cooperative_id)))
+    running = await session.scalar(
+        select(func.count()).where(Plan.cooperative_id == cooperative_id, Plan.status == "running")
+    )
+    free = cap - int(running or 0)
+    if free <= 0:
+        return []
+    waiting = await session.execute(
+        select(Plan)
+        .where(Plan.cooperative_id == cooperative_id, Plan.status == "queued")
+        .order_by(Plan.id)
+        .limit(free)
+    )
+    admitted = []
+    for plan in waiting.scalars():
+        plan.status, plan.started_at = "running", utcnow()
+        admitted.append(plan.id)
+    await session.flush()
+    return admitted
+
+
+def fail(plan: Plan, code: PlanError) -> None:
+    """The plan ends failed with ``code`` (a plan already ended keeps its status)."""
+    if plan.status in ("queued", "running"):
+        plan.status, plan.error, plan.finished_at = "failed", str(code), utcnow()
 
 
 async def execute(
@@ -461,7 +529,7 @@ async def execute(
     travel: TravelTimes | None = None,
 ) -> None:
     """Load, solve (in a thread: the event loop stays free), store. A plan cancelled meanwhile
-    keeps its status; an error is stored on the plan, never lost."""
+    keeps its status; an error is logged with its code and the code stored on the plan."""
     async with sessions() as session:
         plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
         t0, limit, seed = plan.starts_at, plan.time_limit_s, plan.seed
@@ -470,6 +538,7 @@ async def execute(
         committed = await committed_orders(session, tenant, [d.driver_id for d in drivers])
         plan.orders, plan.drivers = len(todo), len(drivers)
         await session.commit()
+    error: PlanError | None = None
     try:
         built = build(todo, drivers, t0, travel=travel, committed=committed)
         if built.problem is not None:
@@ -489,20 +558,21 @@ async def execute(
         answer = to_plan_json(result, t0, vehicles_of, fixed, where)
         answer["unserved"] += built.skipped
         answer["kpis"]["drivers_excluded"] = len(excluded)
-        error = None
-    except Exception as exc:  # stored for the dispatcher; the job must end either way
-        answer, error = {"routes": None, "unserved": None, "kpis": None}, repr(exc)
+    except Exception as exc:  # logged, and the plan fails with a code; the job ends either way
+        error = error_code(exc)
+        log.exception("plan %s failed: %s", plan_id, error)
+        answer = {"routes": None, "unserved": None, "kpis": None}
     async with sessions() as session:
         plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
-        plan.finished_at = utcnow()
-        if plan.status == "running":
-            plan.status = "failed" if error else "done"
+        if error is not None:
+            fail(plan, error)
+        elif plan.status == "running":
+            plan.status, plan.finished_at = "done", utcnow()
             plan.routes, plan.unserved, plan.kpis = (
                 answer["routes"],
                 answer["unserved"],
                 answer["kpis"],
             )
-            plan.error = error
         await session.commit()
 
 
@@ -516,8 +586,9 @@ async def plan_from_command_line(
 ) -> Plan:
     """``coopfleet plan``: the same job as the API's, run to the end in this process."""
     tenant = Tenant(cooperative_id, user_id=0, role="dispatcher")
-    async with sessions() as session:
+    async with sessions() as session:  # running at once: no job, outside the cooperative's cap
         plan = await start(session, tenant, time_limit_s=time_limit_s, seed=seed)
+        plan.status, plan.started_at = "running", utcnow()
         await session.commit()
         plan_id = plan.id
     await execute(sessions, tenant, plan_id, positions, None)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo's last step (after `make seed`): give every vehicle its MQTT account, open the day
 # (drivers on shift, orders waiting to be planned; see routing/demo_day.py), start the ingest
-# workers and the simulated fleet (3,000 vehicles, a fix every 5 s while moving) in the
-# background, print where to look and how to sign in, then serve the API until Ctrl-C.
+# workers, the job worker (plans, offer sweeps) and the simulated fleet (3,000 vehicles, a fix
+# every 5 s while moving) in the background, print where to look and how to sign in, then
+# serve the API until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -42,9 +43,12 @@ bash scripts/secret.sh  # already done by `make services`; kept for running this
 INGEST=$!
 "$BIN/coopfleet" derive --log-level warning >var/log/derive.log 2>&1 &
 DERIVE=$!
+"$BIN/coopfleet" worker --log-level warning >var/log/worker.log 2>&1 &  # plans, sweeps, retention
+WORKER=$!
 "$BIN/coopfleet" simulate --interval "${COOPFLEET_DEMO_INTERVAL:-5}" --bad-share 0.001 \
   >var/log/simulate.log 2>&1 &
 SIMULATE=$!
-trap 'kill $SIMULATE $INGEST $DERIVE 2>/dev/null; wait' EXIT INT TERM
-echo "ingest (pid $INGEST), derive (pid $DERIVE) and the simulated fleet (pid $SIMULATE) log to var/log/"
+trap 'kill $SIMULATE $INGEST $DERIVE $WORKER 2>/dev/null; wait' EXIT INT TERM
+echo "ingest (pid $INGEST), derive (pid $DERIVE), the job worker (pid $WORKER) and the simulated"
+echo "fleet (pid $SIMULATE) log to var/log/"
 "$BIN/coopfleet" api --host "$HOST" --port "$PORT"

@@ -1,4 +1,5 @@
-"""The API server as its own process, for the browser tests and the console benchmark."""
+"""The API server and the job worker as their own processes, for the browser tests, the
+worker tests and the console benchmark."""
 
 from __future__ import annotations
 
@@ -42,3 +43,18 @@ def start_api(
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("the API server did not start")
+
+
+def start_job_worker(
+    database_url: str, secret_key: str = "bench-" + "k" * 40, **settings: str
+) -> subprocess.Popen[bytes]:
+    """``coopfleet worker`` (plans, sweeps) with these settings, like ``start_api``; it is
+    ready once it has connected, which its first job waits for anyway."""
+    environment = {
+        **os.environ,
+        "COOPFLEET_DATABASE_URL": database_url,
+        "COOPFLEET_SECRET_KEY": secret_key,
+        **{f"COOPFLEET_{name.upper()}": value for name, value in settings.items()},
+    }
+    command = [sys.executable, "-m", "cli.main", "worker", "--log-level", "warning"]
+    return subprocess.Popen(command, env=environment)

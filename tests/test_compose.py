@@ -56,6 +56,12 @@ def test_environment_names_real_settings() -> None:
                 assert variable in fields, f"{name}: {variable}"
 
 
+def test_background_jobs_have_a_worker_service() -> None:
+    """Plans and sweeps run in `coopfleet worker`, not the API: compose must start one."""
+    commands = [service.get("command") for service in _compose()["services"].values()]
+    assert ["coopfleet", "worker"] in commands
+
+
 def test_dependencies_name_existing_services() -> None:
     services = _compose()["services"]
     for name, service in services.items():

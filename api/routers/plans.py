@@ -1,8 +1,8 @@
-"""Planning jobs: start one on the open orders, watch its progress, cancel, accept."""
+"""Planning jobs: start one on the open orders (run by `coopfleet worker`), watch its progress,
+cancel, accept."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, status
@@ -10,13 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.deps import EditorTenant, OfficeTenant, SessionDep, SettingsDep
+from api.i18n import vietnamese, wants_vietnamese
 from core.errors import StateConflict
-from core.tenancy import Tenant, get_scoped, scoped
+from core.tenancy import get_scoped, scoped
 from core.timeutil import utcnow
 from routing import planning
-from routing.matrix import OsrmTable, TravelTimes
 from routing.models import Plan
-from telematics.live import latest_fixes
+from worker.queue import defer_plans
 
 router = APIRouter(tags=["planning"])
 
@@ -31,32 +31,40 @@ class PlanIn(BaseModel):
     seed: int = Field(default=0, ge=0)
 
 
-def _read(plan: Plan, previous: Plan | None = None) -> dict[str, Any]:
-    elapsed = ((plan.finished_at or utcnow()) - plan.created_at).total_seconds()
+def _read(plan: Plan, request: Request, previous: Plan | None = None) -> dict[str, Any]:
+    started = plan.started_at or plan.created_at
+    elapsed = ((plan.finished_at or utcnow()) - started).total_seconds()
+    progress = {"queued": 0.0, "running": min(0.99, elapsed / plan.time_limit_s)}
     return {
         "id": plan.id,
-        "status": plan.status,
+        "status": plan.status,  # queued → running → done | failed | cancelled; done → accepted
         "created_at": plan.created_at,
+        "started_at": plan.started_at,
         "finished_at": plan.finished_at,
         "starts_at": plan.starts_at,
         "time_limit_s": plan.time_limit_s,
-        "progress": 1.0 if plan.status != "running" else min(0.99, elapsed / plan.time_limit_s),
+        "progress": progress.get(plan.status, 1.0),
         "orders": plan.orders,
         "drivers": plan.drivers,
         "kpis": plan.kpis,
         "routes": plan.routes,
         "unserved": plan.unserved,
-        "error": plan.error,
+        "error": plan.error,  # a stable code (planning.PlanError); the details are in the log
+        "error_message": _error_text(plan.error, request),
         "previous_accepted": None
         if previous is None
         else {"id": previous.id, "kpis": previous.kpis, "finished_at": previous.finished_at},
     }
 
 
-async def _positions(session: SessionDep, tenant: Tenant) -> dict[int, tuple[float, float]]:
-    """Where each vehicle is now: the routes start there."""
-    fixes = await latest_fixes(session, tenant.cooperative_id)
-    return {fix.vehicle_id: (fix.lon, fix.lat) for fix in fixes}
+def _error_text(code: str | None, request: Request) -> str | None:
+    """The failure in the caller's language (Accept-Language: Vietnamese or English)."""
+    if code is None:
+        return None
+    if wants_vietnamese(request.headers.get("accept-language")):
+        return vietnamese(code, None)
+    known = {str(error): text for error, text in planning.PLAN_ERROR_TEXTS.items()}
+    return known.get(code, planning.PLAN_ERROR_TEXTS[planning.PlanError.FAILED])
 
 
 @router.post("/plans", status_code=status.HTTP_202_ACCEPTED, summary="Plan the open orders")
@@ -68,35 +76,30 @@ async def start_plan(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """Start planning (OR-Tools, within ``time_limit_s``) for the given or all open orders with
-    the drivers available now; poll ``GET /plans/{id}`` for progress and the result."""
-    plan = await planning.start(session, tenant, time_limit_s=body.time_limit_s, seed=body.seed)
-    positions = await _positions(session, tenant)
-    travel: TravelTimes = (
-        OsrmTable(settings.osrm_url)
-        if settings.osrm_url
-        else await request.app.state.speeds.travel(session, tenant)
+    the drivers available now, on a worker; beyond the cooperative's concurrent plans
+    (``COOPFLEET_PLANS_PER_COOPERATIVE``) it waits ``queued`` and starts when one ends. Poll
+    ``GET /plans/{id}`` for progress and the result."""
+    plan = await planning.start(
+        session, tenant, time_limit_s=body.time_limit_s, seed=body.seed, order_ids=body.order_ids
     )
-    travel = request.app.state.travel_tables.over(travel)
-    await session.commit()
-    job = planning.execute(
-        request.app.state.session_factory, tenant, plan.id, positions, body.order_ids, travel
-    )
-    tasks: set[asyncio.Task[None]] = request.app.state.__dict__.setdefault("plan_tasks", set())
-    task = asyncio.create_task(job)
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    return _read(plan)
+    cap = settings.plans_per_cooperative
+    await defer_plans(session, await planning.admit(session, tenant.cooperative_id, cap))
+    return _read(plan, request)
 
 
 @router.get("/plans", summary="Recent plans")
-async def list_plans(tenant: OfficeTenant, session: SessionDep) -> list[dict[str, Any]]:
+async def list_plans(
+    request: Request, tenant: OfficeTenant, session: SessionDep
+) -> list[dict[str, Any]]:
     """The cooperative's 50 latest plans, newest first."""
     rows = await session.execute(scoped(select(Plan), tenant).order_by(Plan.id.desc()).limit(50))
-    return [_read(plan) for plan in rows.scalars()]
+    return [_read(plan, request) for plan in rows.scalars()]
 
 
 @router.get("/plans/{plan_id}", summary="A plan, its progress and result")
-async def get_plan(plan_id: int, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
+async def get_plan(
+    plan_id: int, request: Request, tenant: OfficeTenant, session: SessionDep
+) -> dict[str, Any]:
     """Routes (stops with ETAs, breaks), unserved orders with reasons, KPIs, and the KPIs of the
     last accepted plan to compare with."""
     plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
@@ -108,19 +111,24 @@ async def get_plan(plan_id: int, tenant: OfficeTenant, session: SessionDep) -> d
             .limit(1)
         )
     ).scalar_one_or_none()
-    return _read(plan, previous)
+    return _read(plan, request, previous)
 
 
-@router.post("/plans/{plan_id}/cancel", summary="Cancel a running plan")
-async def cancel_plan(plan_id: int, tenant: EditorTenant, session: SessionDep) -> dict[str, Any]:
-    """The running job's result will be thrown away; 409 once it has finished."""
+@router.post("/plans/{plan_id}/cancel", summary="Cancel a queued or running plan")
+async def cancel_plan(
+    plan_id: int, request: Request, tenant: EditorTenant, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """The job's result will be thrown away and the next queued plan starts; 409 once it has
+    finished."""
     plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
-    if plan.status != "running":
+    if plan.status not in ("queued", "running"):
         raise StateConflict(f"a plan that is {plan.status} cannot be cancelled", field="status")
     plan.status = "cancelled"
     plan.finished_at = utcnow()
     await session.flush()
-    return _read(plan)
+    cap = settings.plans_per_cooperative
+    await defer_plans(session, await planning.admit(session, tenant.cooperative_id, cap))
+    return _read(plan, request)
 
 
 class AcceptIn(BaseModel):
@@ -136,10 +144,15 @@ AcceptBody = Annotated[AcceptIn, Body()]
 
 @router.post("/plans/{plan_id}/accept", summary="Accept a plan")
 async def accept_plan(
-    plan_id: int, tenant: EditorTenant, session: SessionDep, body: AcceptBody = NO_OFFERS
+    plan_id: int,
+    request: Request,
+    tenant: EditorTenant,
+    session: SessionDep,
+    body: AcceptBody = NO_OFFERS,
 ) -> dict[str, Any]:
     """Its orders become ``planned`` for their route's driver and vehicle; with ``offer``, each
     is offered to that driver with the deadline (declined or expired, it is ``new`` again). The
     body may be left out (no offers)."""
     deadline = body.offer_deadline_s if body.offer else None
-    return _read(await planning.accept(session, tenant, plan_id, offer_deadline_s=deadline))
+    plan = await planning.accept(session, tenant, plan_id, offer_deadline_s=deadline)
+    return _read(plan, request)

@@ -24,7 +24,7 @@ from fleet.models import Vehicle
 from fleet.passwords import hash_password
 from telematics.broker import LocalBroker
 from telematics.credentials import write_password_file
-from tests.processes import start_api
+from tests.processes import start_api, start_job_worker
 from tests.telematics.conftest import (  # noqa: F401 (fixtures)
     Fleet,
     RunningWorker,
@@ -161,7 +161,10 @@ def world(settings: Settings, broker: LocalBroker) -> Iterator[ConsoleWorld]:  #
         mqtt_host=settings.mqtt_host,
         mqtt_port=str(settings.mqtt_port),
     )
+    jobs = start_job_worker(settings.database_url, settings.secret_key, environment="test")
     yield made
+    jobs.terminate()
+    jobs.wait(30)
     server.terminate()
     server.wait(10)
     ingest.stop()

@@ -1,21 +1,46 @@
-"""Planning through the API on committed data: start, progress, result checked, accept."""
+"""Planning through the API on committed data, run by a real job worker (procrastinate, in
+this process): start, progress, result checked, accept; the per-cooperative cap; error codes."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.config import Settings
-from tests.conftest import committed_app, committed_bearer
+from tests.conftest import CoopWorld, committed_app, committed_bearer
+from worker.main import run
 
 V1 = "/api/v1"
+ENDED = ("done", "failed", "cancelled", "accepted")
+
+
+@asynccontextmanager
+async def running_worker(settings: Settings) -> AsyncIterator[None]:
+    """``coopfleet worker``'s loop on the test database, stopped (and checked) at the end."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(settings, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@pytest_asyncio.fixture
+async def worker(settings: Settings) -> AsyncIterator[None]:
+    async with running_worker(settings):
+        yield
 
 
 @pytest.fixture
@@ -86,7 +111,7 @@ def order(n: int, start: datetime) -> dict[str, object]:
 
 
 async def test_plan_serves_what_it_can_and_says_why_not(
-    settings: Settings, engine: AsyncEngine, small_coop: tuple[int, list[int]]
+    settings: Settings, engine: AsyncEngine, small_coop: tuple[int, list[int]], worker: None
 ) -> None:
     coop, drivers = small_coop
     headers = await committed_bearer(
@@ -105,9 +130,10 @@ async def test_plan_serves_what_it_can_and_says_why_not(
         started = await client.post(f"{V1}/plans", json={"time_limit_s": 3}, headers=headers)
         assert started.status_code == 202, started.text
         plan_id = started.json()["id"]
+        assert started.json()["status"] == "running"  # a slot was free: started at once
         for _ in range(100):
             plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
-            if plan["status"] != "running":
+            if plan["status"] in ENDED:
                 break
             assert 0 <= plan["progress"] < 1
             await asyncio.sleep(0.2)
@@ -176,16 +202,16 @@ async def test_plan_serves_what_it_can_and_says_why_not(
 async def wait_for(
     client: httpx.AsyncClient, plan_id: int, headers: dict[str, str]
 ) -> dict[str, Any]:
-    for _ in range(100):
+    for _ in range(150):
         plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
-        if plan["status"] != "running":
+        if plan["status"] in ENDED:
             return dict(plan)
         await asyncio.sleep(0.2)
-    raise AssertionError(f"plan {plan_id} still running")
+    raise AssertionError(f"plan {plan_id} still {plan['status']}")
 
 
 async def test_a_shift_ends_when_and_where_the_driver_planned(
-    settings: Settings, engine: AsyncEngine, small_coop: tuple[int, list[int]]
+    settings: Settings, engine: AsyncEngine, small_coop: tuple[int, list[int]], worker: None
 ) -> None:
     """Driver 0 stops in 3 h at their last drop-off's street; driver 1's shift ends before the
     plan starts: they are left out, and an order that can only start after 3 h is unserved."""
@@ -223,3 +249,108 @@ async def test_a_shift_ends_when_and_where_the_driver_planned(
         minutes=1
     )
     assert [u["order_id"] for u in plan["unserved"]] == [too_late.json()["id"]]
+
+
+async def jobs_for(session: AsyncSession, plan_ids: list[int]) -> list[int]:
+    """Plans with a job to do, as the session sees them (deferred in its transaction)."""
+    rows = await session.execute(
+        text(
+            "SELECT (args->>'plan_id')::int FROM procrastinate_jobs"
+            " WHERE task_name = 'plan' AND status = 'todo' AND (args->>'plan_id')::int = ANY(:ids)"
+        ),
+        {"ids": plan_ids},
+    )
+    return sorted(rows.scalars())
+
+
+async def test_beyond_the_cap_a_plan_waits_queued_with_no_job_until_a_slot_frees(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld, settings: Settings
+) -> None:
+    """No worker here: the request's transaction admits the plan and defers its job, or leaves
+    it queued with none; cancelling a running plan admits the next one, with its job."""
+    assert settings.plans_per_cooperative == 2
+    headers = coop_a.dispatcher.headers
+    ids, answers = [], []
+    for _ in range(3):
+        started = await client.post(f"{V1}/plans", json={"time_limit_s": 60}, headers=headers)
+        assert started.status_code == 202, started.text
+        answers.append(started.json())
+        ids.append(started.json()["id"])
+    assert [a["status"] for a in answers] == ["running", "running", "queued"]
+    assert answers[2]["progress"] == 0 and answers[2]["started_at"] is None
+    assert await jobs_for(session, ids) == ids[:2]
+    waiting = (await client.get(f"{V1}/plans/{ids[2]}", headers=headers)).json()
+    assert waiting["status"] == "queued"
+
+    cancelled = await client.post(f"{V1}/plans/{ids[0]}/cancel", headers=headers)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    admitted = (await client.get(f"{V1}/plans/{ids[2]}", headers=headers)).json()
+    assert admitted["status"] == "running" and admitted["started_at"] is not None
+    assert await jobs_for(session, ids) == ids
+    again = await client.post(f"{V1}/plans/{ids[0]}/cancel", headers=headers)
+    assert again.status_code == 409
+
+
+async def test_a_queued_plan_starts_when_the_running_one_ends(
+    settings: Settings, engine: AsyncEngine, small_coop: tuple[int, list[int]]
+) -> None:
+    coop, _ = small_coop
+    one_at_a_time = settings.model_copy(update={"plans_per_cooperative": 1})
+    headers = await committed_bearer(
+        engine, settings, cooperative_id=coop, role="dispatcher", login="cap@htx.vn"
+    )
+    start = datetime.now(UTC) + timedelta(minutes=30)
+    transport = httpx.ASGITransport(app=committed_app(one_at_a_time, engine))
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+        running_worker(one_at_a_time),
+    ):
+        for n in range(3):
+            await client.post(f"{V1}/orders", json=order(n, start), headers=headers)
+        first = (await client.post(f"{V1}/plans", json={"time_limit_s": 2}, headers=headers)).json()
+        second = (
+            await client.post(f"{V1}/plans", json={"time_limit_s": 1}, headers=headers)
+        ).json()
+        assert (first["status"], second["status"]) == ("running", "queued")
+        waiting = (await client.get(f"{V1}/plans/{second['id']}", headers=headers)).json()
+        assert waiting["status"] == "queued"  # the first one still runs
+        second = await wait_for(client, second["id"], headers)
+        first = await wait_for(client, first["id"], headers)
+    assert (first["status"], second["status"]) == ("done", "done"), (first, second)
+    assert second["started_at"] >= first["finished_at"]
+
+
+async def test_a_failed_plan_shows_a_stable_code_and_a_message_never_the_exception(
+    settings: Settings,
+    engine: AsyncEngine,
+    small_coop: tuple[int, list[int]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The travel-time service is down (nothing listens on port 9): the user reads the code
+    and a sentence in their language; the exception goes to the log with the code."""
+    coop, _ = small_coop
+    no_osrm = settings.model_copy(update={"osrm_url": "http://127.0.0.1:9"})
+    headers = await committed_bearer(
+        engine, settings, cooperative_id=coop, role="dispatcher", login="osrm@htx.vn"
+    )
+    start = datetime.now(UTC) + timedelta(minutes=30)
+    transport = httpx.ASGITransport(app=committed_app(no_osrm, engine))
+    caplog.set_level(logging.ERROR, logger="routing.planning")
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+        running_worker(no_osrm),
+    ):
+        await client.post(f"{V1}/orders", json=order(0, start), headers=headers)
+        started = await client.post(f"{V1}/plans", json={"time_limit_s": 2}, headers=headers)
+        plan = await wait_for(client, started.json()["id"], headers)
+        vi = {**headers, "Accept-Language": "vi-VN,vi;q=0.9"}
+        in_vietnamese = (await client.get(f"{V1}/plans/{plan['id']}", headers=vi)).json()
+    assert plan["status"] == "failed"
+    assert plan["error"] == "travel_times_unavailable"
+    assert plan["error_message"] == (
+        "The travel-time service could not be reached; plan again later."
+    )
+    assert in_vietnamese["error_message"].startswith("Không kết nối được dịch vụ")
+    assert "Error" not in repr(plan) and "127.0.0.1" not in repr(plan)
+    [record] = [r for r in caplog.records if "travel_times_unavailable" in r.getMessage()]
+    assert record.exc_info is not None and "ConnectError" in repr(record.exc_info[1])

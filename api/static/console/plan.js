@@ -42,11 +42,11 @@ export function startPlan(context) {
     for (;;) {
       plan = await api(`/plans/${id}`);
       progress.value = plan.progress;
-      if (plan.status !== "running") break;
+      if (plan.status !== "running" && plan.status !== "queued") break; // queued: the cooperative's plan slots are busy
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     progress.hidden = true;
-    if (plan.error) toast(plan.error, true);
+    if (plan.error) toast(plan.error_message || plan.error, true);
     show(plan);
   }
 
@@ -103,7 +103,7 @@ export function startPlan(context) {
     }
   });
   document.getElementById("plan-discard").addEventListener("click", async () => {
-    if (plan?.status === "running") await api(`/plans/${plan.id}/cancel`, { method: "POST" }).catch(() => null);
+    if (plan?.status === "running" || plan?.status === "queued") await api(`/plans/${plan.id}/cancel`, { method: "POST" }).catch(() => null);
     plan = null;
     drawn.clearLayers();
     result.hidden = true;

@@ -1,0 +1,215 @@
+"""The job worker: a plan survives its worker being killed mid-plan (a real ``coopfleet worker``
+process, SIGKILL, a second one started), and the periodic retention and partition jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.config import Settings
+from telematics.store import existing_partitions
+from tests import factories
+from tests.conftest import CoopWorld, committed_app, committed_bearer
+from tests.processes import start_job_worker
+from tests.routing.test_plans import ENDED, V1, order, small_coop
+from worker.housekeeping import apply_retention, maintain_positions, previous_month
+from worker.runtime import Runtime
+
+__all__ = ["small_coop"]  # the fixture, shared with the planning tests
+
+
+def start_worker(settings: Settings, **overrides: str) -> subprocess.Popen[bytes]:
+    """A worker on the test database, dead after 2 s without a heartbeat, stalled jobs sought
+    every second (the defaults are 30 s and 15 s)."""
+    return start_job_worker(
+        settings.database_url,
+        settings.secret_key,
+        environment="test",
+        worker_stalled_seconds="2",
+        worker_watch_seconds="1",
+        **overrides,
+    )
+
+
+@pytest.fixture
+def workers() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def plan_job(settings: Settings, plan_id: int) -> list[str]:
+    """The statuses of the plan's procrastinate jobs, oldest first."""
+    with psycopg.connect(settings.sync_database_url) as conn:
+        rows = conn.execute(
+            "SELECT status::text FROM procrastinate_jobs"
+            " WHERE task_name = 'plan' AND args->>'plan_id' = %s ORDER BY id",
+            (str(plan_id),),
+        ).fetchall()
+    return [status for (status,) in rows]
+
+
+async def kill_mid_plan(
+    settings: Settings,
+    engine: AsyncEngine,
+    coop: int,
+    workers: list[subprocess.Popen[bytes]],
+    **overrides: str,
+) -> dict[str, Any]:
+    """Start a plan of 10 s on a worker, SIGKILL the worker 2 s into it, start another worker,
+    and return the plan once it has ended (within 60 s)."""
+    headers = await committed_bearer(
+        engine, settings, cooperative_id=coop, role="dispatcher", login=f"kill{time.time_ns()}"
+    )
+    start = datetime.now(UTC) + timedelta(minutes=30)
+    transport = httpx.ASGITransport(app=committed_app(settings, engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for n in range(12):
+            created = await client.post(f"{V1}/orders", json=order(n, start), headers=headers)
+            assert created.status_code == 201, created.text
+        workers.append(start_worker(settings, **overrides))
+        started = await client.post(f"{V1}/plans", json={"time_limit_s": 10}, headers=headers)
+        plan_id = started.json()["id"]
+        deadline = time.monotonic() + 30
+        while plan_job(settings, plan_id) != ["doing"]:
+            assert time.monotonic() < deadline, plan_job(settings, plan_id)
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2)
+        plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
+        assert plan["status"] == "running", plan  # killed mid-plan, not after
+        workers[0].send_signal(signal.SIGKILL)
+        workers[0].wait(timeout=10)
+        workers.append(start_worker(settings, **overrides))
+        deadline = time.monotonic() + 60
+        while plan["status"] not in ENDED:
+            assert time.monotonic() < deadline, f"plan still {plan['status']}"
+            await asyncio.sleep(0.5)
+            plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
+    return {**plan, "jobs": plan_job(settings, plan_id)}
+
+
+async def test_a_plan_whose_worker_is_killed_runs_again_on_another(
+    settings: Settings,
+    engine: AsyncEngine,
+    small_coop: tuple[int, list[int]],
+    workers: list[subprocess.Popen[bytes]],
+) -> None:
+    coop, _ = small_coop
+    plan = await kill_mid_plan(settings, engine, coop, workers)
+    assert plan["status"] == "done", plan
+    assert plan["kpis"]["served"] == 12
+    assert plan["jobs"] == ["failed"]  # the killed one; the rerun succeeded (and was deleted)
+
+
+async def test_a_plan_out_of_attempts_fails_with_worker_lost(
+    settings: Settings,
+    engine: AsyncEngine,
+    small_coop: tuple[int, list[int]],
+    workers: list[subprocess.Popen[bytes]],
+) -> None:
+    coop, _ = small_coop
+    plan = await kill_mid_plan(settings, engine, coop, workers, plan_attempts="1")
+    assert plan["status"] == "failed", plan
+    assert plan["error"] == "worker_lost"
+    assert plan["error_message"] == "The worker running this plan stopped; plan again."
+    assert plan["jobs"] == ["failed"]  # not run again
+
+
+async def test_retention_deletes_only_rows_past_each_tables_age(
+    settings: Settings,
+    engine: AsyncEngine,
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    coop_a: CoopWorld,
+) -> None:
+    """Each table gets a row just past its age and one just inside it (settings' defaults:
+    the sign-in window, 48 h, 30 days, 90 days)."""
+    driver = await factories.make_driver(session, coop_a.coop)
+    now = datetime.now(UTC)
+    ages = {
+        "login_failures": timedelta(seconds=settings.login_window_seconds),
+        "idempotency_keys": timedelta(hours=48),
+        "driver_messages": timedelta(days=30),
+        "dead_letters": timedelta(days=90),
+    }
+    for label, age in (("old", ages_plus(ages, 60)), ("new", ages_plus(ages, -60))):
+        await session.execute(
+            text("INSERT INTO login_failures (kind, key, at, count) VALUES ('login', :k, :at, 3)"),
+            {"k": f"{label}@htx.vn", "at": now - age["login_failures"]},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at)"
+                " VALUES (:user, :k, 'f', 200, '{}', :at)"
+            ),
+            {"user": coop_a.admin.user.id, "k": label, "at": now - age["idempotency_keys"]},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO driver_messages (cooperative_id, driver_id, kind, payload, created_at)"
+                " VALUES (:coop, :driver, :k, '{}', :at)"
+            ),
+            {
+                "coop": coop_a.coop.id,
+                "driver": driver.id,
+                "k": label,
+                "at": now - age["driver_messages"],
+            },
+        )
+        await session.execute(
+            text(
+                "INSERT INTO dead_letters (received_at, topic, payload, reason, detail)"
+                " VALUES (:at, :k, '\\x00', 'test', 'test')"
+            ),
+            {"k": label, "at": now - age["dead_letters"]},
+        )
+    await session.commit()
+    deleted = await apply_retention(Runtime(settings, engine, sessions))
+    assert deleted["login_failures"] >= 1 and deleted["driver_messages"] >= 1
+    kept = {
+        "login_failures": "SELECT key FROM login_failures WHERE key LIKE '%@htx.vn'",
+        "idempotency_keys": "SELECT key FROM idempotency_keys WHERE user_id = :user",
+        "driver_messages": "SELECT kind FROM driver_messages WHERE driver_id = :driver",
+        "dead_letters": "SELECT topic FROM dead_letters WHERE topic IN ('old', 'new')",
+    }
+    for table, query in kept.items():
+        rows = await session.execute(
+            text(query), {"user": coop_a.admin.user.id, "driver": driver.id}
+        )
+        assert [r.replace("@htx.vn", "") for r in rows.scalars()] == ["new"], table
+
+
+def ages_plus(ages: dict[str, timedelta], seconds: int) -> dict[str, timedelta]:
+    return {table: age + timedelta(seconds=seconds) for table, age in ages.items()}
+
+
+async def test_partition_job_keeps_days_ahead(settings: Settings, engine: AsyncEngine) -> None:
+    ahead = settings.model_copy(update={"positions_partitions_ahead_days": 9})
+    runtime = Runtime.open(ahead)
+    try:
+        await maintain_positions(runtime)
+    finally:
+        await runtime.close()
+    with psycopg.connect(settings.sync_database_url) as conn:
+        days = set(existing_partitions(conn))
+    today = datetime.now(UTC).date()
+    assert {today + timedelta(days=n) for n in range(10)} <= days
+
+
+def test_the_report_job_sends_the_month_just_ended() -> None:
+    assert previous_month(datetime(2026, 1, 1, tzinfo=UTC).date()) == "2025-12"
+    assert previous_month(datetime(2026, 3, 31, tzinfo=UTC).date()) == "2026-02"
