@@ -5,6 +5,7 @@ another's session) and the services' (where vehicle accounts cannot sign in)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,15 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
-from telematics.broker import LocalBroker, ensure_daemon, free_port, pid_alive, stop_daemon
+from telematics.broker import (
+    LocalBroker,
+    ensure_daemon,
+    free_port,
+    hand_to_broker_user,
+    pid_alive,
+    port_open,
+    stop_daemon,
+)
 from telematics.credentials import device_password, device_username, service_password
 from tests.conftest import committed_app, committed_bearer
 from tests.telematics.conftest import (
@@ -254,3 +263,27 @@ def test_a_second_checkout_is_not_handed_another_checkouts_broker() -> None:
         wait_for(lambda: not pid_alive(first / "mosquitto.pid"))
         for directory in (first, second):
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_a_running_broker_of_the_older_configuration_is_restarted() -> None:
+    """One listener only (before the devices' listener existed): ``ensure`` restarts it with
+    the shipped configuration instead of leaving devices without their port."""
+    directory = Path(tempfile.mkdtemp(prefix="coopfleet-mqtt-"))
+    port, device_port = free_port(), free_port()
+    old = directory / "old.conf"
+    old.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous false\n"
+        f"pid_file {directory / 'mosquitto.pid'}\n"
+    )
+    hand_to_broker_user(directory, old)
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    subprocess.run([binary, "-d", "-c", str(old)], check=True)
+    try:
+        wait_for(lambda: port_open(port))
+        assert not port_open(device_port)
+        assert ensure_daemon(directory, port, device_port)
+        assert port_open(port) and port_open(device_port)
+    finally:
+        stop_daemon(directory)
+        wait_for(lambda: not pid_alive(directory / "mosquitto.pid"))
+        shutil.rmtree(directory, ignore_errors=True)
