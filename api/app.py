@@ -37,7 +37,6 @@ from api.speeds import SpeedCache
 from api.streams import StreamHub
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
-from routing.matrix import CachedTables
 from telematics.journey.rules import JourneyRules
 from telematics.relay import Relay
 
@@ -95,7 +94,6 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.travel_tables = CachedTables()  # recent travel-time tables, for re-planning
     app.state.speeds = SpeedCache()  # calibrated speeds, read again every few minutes
     # Innermost first: bodies are capped before anything reads them (authentication included),
     # and every answer, the 413 too, leaves with the security headers.
