@@ -119,6 +119,15 @@ async def test_failures_from_one_address_are_limited_across_logins(
     assert blocked.status_code == 429
 
 
+async def test_a_nul_in_the_login_is_bad_input_not_a_server_error(
+    client: httpx.AsyncClient, coop_a: CoopWorld
+) -> None:
+    answer = await _sign_in(client, "admin\x00@x.vn", "guess")
+    assert answer.status_code == 400 and answer.json()["field"] == "username"
+    password = await _sign_in(client, coop_a.admin.user.login, "guess\x00")
+    assert password.status_code == 401
+
+
 async def test_successes_do_not_use_up_the_address(
     strict_client: httpx.AsyncClient, coop_a: CoopWorld
 ) -> None:
