@@ -64,6 +64,11 @@ def test_secret_script_writes_a_random_secret_once_and_keeps_it(tmp_path: Path) 
     assert settings.secret_key == secret
 
 
+def test_dotenv_stays_out_of_docker_builds() -> None:
+    ignored = (REPO / ".dockerignore").read_text().splitlines()
+    assert ".env" in ignored
+
+
 def test_dotenv_is_not_committed() -> None:
     ignored = subprocess.run(
         ["git", "check-ignore", "-q", ".env"],
