@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.app import create_app
 from core.config import Settings
 from tests import factories
-from tests.conftest import CoopWorld, committed_app
+from tests.conftest import CoopWorld, committed_app, sign_in_as
 from tests.processes import start_api
 
 V1 = "/api/v1"
@@ -216,7 +216,7 @@ async def test_a_password_set_by_someone_else_must_be_changed_first(
 
 
 async def test_accounts_made_or_reset_by_an_admin_must_change_their_password(
-    client: httpx.AsyncClient, coop_a: CoopWorld
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, coop_a: CoopWorld
 ) -> None:
     created = await client.post(
         f"{V1}/users",
@@ -246,6 +246,20 @@ async def test_accounts_made_or_reset_by_an_admin_must_change_their_password(
         headers=coop_a.admin.headers,
     )
     assert own.json()["must_change_password"] is False  # chosen by its owner
+    platform = await sign_in_as(
+        session, settings, await factories.make_user(session, None, role="platform_admin")
+    )
+    first_admin = await client.post(
+        f"{V1}/cooperatives/{coop_a.coop.id}/admins",
+        json={
+            "login": "quantri@x.vn",
+            "full_name": "Quản Trị",
+            "role": "admin",
+            "password": "set-by-platform",
+        },
+        headers=platform.headers,
+    )
+    assert first_admin.status_code == 201 and first_admin.json()["must_change_password"] is True
 
 
 async def test_a_wrong_refresh_token_does_not_end_the_session(
