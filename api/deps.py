@@ -15,6 +15,7 @@ from core.listing import PageRequest
 from core.tenancy import Tenant
 from fleet.auth import Principal, authenticate
 from fleet.enums import Role
+from fleet.validators import BIGINT_MAX
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
 
@@ -85,7 +86,7 @@ PlatformAdmin = Annotated[Principal, Depends(require_platform_admin)]
 
 def page_request(
     limit: Annotated[int, Query(ge=1, le=500, description="rows per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX, description="rows to skip")] = 0,
     sort: Annotated[
         str | None,
         Query(pattern=r"^-?[a-z_]+$", description="column to sort by; '-' for descending"),

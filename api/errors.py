@@ -6,15 +6,20 @@ precise English text stays in ``detail``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.i18n import vietnamese, wants_vietnamese
 from core.errors import DomainError
+from core.integrity import domain_error_from, is_known_database_error
+
+log = logging.getLogger(__name__)
 
 _SOURCES = {"body", "query", "path", "header", "cookie"}
 
@@ -92,7 +97,19 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A data or constraint violation no service turned into a DomainError: still the input's
+    fault (422/409 naming the column where PostgreSQL says which), never the database's text.
+    Anything else from the database is a real server error and goes on to the 500 handler."""
+    assert isinstance(exc, DBAPIError)
+    if not is_known_database_error(exc):
+        raise exc
+    log.warning("database error at the edge of %s %s: %s", request.method, request.url.path, exc)
+    return await _domain_error(request, domain_error_from(exc, what="record"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     s3_region: str = "us-east-1"
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    zone_max_vertices: int = Field(default=10_000, ge=4)  # a zone polygon's positions, all rings
     # the job worker (`coopfleet worker`): plans, sweeps, retention
     plans_per_cooperative: int = Field(default=2, ge=1, le=50)  # running at once; more wait queued
     plan_attempts: int = Field(default=2, ge=1, le=10)  # runs of a plan whose worker died

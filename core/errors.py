@@ -49,6 +49,14 @@ class InvalidInput(DomainError):
     code = "invalid"
 
 
+class InvalidValue(DomainError):
+    """Malformed input found past the schema (a number out of range, a missing value): the same
+    answer as a schema violation, 422 naming the field."""
+
+    status = 422
+    code = "validation_error"
+
+
 class NotAuthenticated(DomainError):
     status = 401
     code = "not_authenticated"

@@ -22,6 +22,14 @@ class BadQuery(DomainError):
     code = "validation_error"
 
 
+def contains_text(
+    column: ColumnElement[str] | QueryableAttribute[str], text: str
+) -> ColumnElement[bool]:
+    """A search: ``column`` contains ``text`` literally (``%`` and ``_`` typed by a user are not
+    LIKE wildcards, and cannot turn a short search into a scan of every row)."""
+    return column.contains(text, autoescape=True)
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     limit: int = 50

@@ -6,11 +6,14 @@ from typing import Any, Literal
 
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import from_shape, to_shape
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ValidationError, model_validator
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from core.config import Settings, get_settings
+
 SRID = 4326
+_RING_DEPTH = {"Polygon": 1, "MultiPolygon": 2}  # list levels above the rings
 
 
 def _check_lon_lat(lon: float, lat: float) -> None:
@@ -51,6 +54,27 @@ class GeoJSONPoint(BaseModel):
         return from_shape(shape(self.model_dump()), srid=SRID)
 
 
+def zone_max_vertices() -> int:
+    """COOPFLEET_ZONE_MAX_VERTICES from the process's settings; the default where the process
+    has no valid settings of its own (tests and tools that pass theirs explicitly)."""
+    try:
+        return get_settings().zone_max_vertices
+    except ValidationError:
+        default: int = Settings.model_fields["zone_max_vertices"].default
+        return default
+
+
+def _vertex_count(coordinates: Any, depth: int) -> int:
+    """Positions in the rings below ``depth`` list levels, counted before shapely builds anything
+    (a huge polygon costs memory and CPU to build and to check). Malformed nesting counts what
+    it can; shapely then refuses it."""
+    if not isinstance(coordinates, list):
+        return 0
+    if depth == 0:  # a ring: its positions
+        return len(coordinates)
+    return sum(_vertex_count(item, depth - 1) for item in coordinates)
+
+
 class GeoJSONArea(BaseModel):
     """A GeoJSON Polygon or MultiPolygon; stored as a valid MultiPolygon."""
 
@@ -64,10 +88,13 @@ class GeoJSONArea(BaseModel):
 
     @model_validator(mode="after")
     def _valid_area(self) -> GeoJSONArea:
+        limit = zone_max_vertices()
+        if _vertex_count(self.coordinates, _RING_DEPTH[self.type]) > limit:
+            raise ValueError(f"a zone has at most {limit} vertices (COOPFLEET_ZONE_MAX_VERTICES)")
         try:
             geometry = shape(self.model_dump())
-        except (ValueError, TypeError, IndexError, AttributeError) as exc:
-            raise ValueError(f"not a valid GeoJSON {self.type}: {exc}") from exc
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+            raise ValueError(f"not a valid GeoJSON {self.type}") from exc
         if geometry.is_empty or not geometry.is_valid:
             raise ValueError(f"the {self.type} is empty or self-intersecting")
         minx, miny, maxx, maxy = geometry.bounds

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
 from core.integrity import domain_error_from
-from core.listing import PageRequest, PageResult, SortKey, paginate
+from core.listing import PageRequest, PageResult, SortKey, contains_text, paginate
 from core.tenancy import Tenant, get_scoped, scoped
 from core.text import fold
 from fleet.plates import plate_search_key
@@ -75,9 +75,9 @@ def search_clause(search_column: ColumnElement[str], text: str) -> ColumnElement
     """Accent-insensitive substring match on a folded ``search`` column, plates without dots."""
     folded = fold(text)
     key = plate_search_key(text).lower()
-    clauses = [search_column.contains(folded, autoescape=True)]
+    clauses = [contains_text(search_column, folded)]
     if key and key != folded:
-        clauses.append(search_column.contains(key, autoescape=True))
+        clauses.append(contains_text(search_column, key))
     return or_(*clauses)
 
 

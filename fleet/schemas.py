@@ -20,6 +20,8 @@ from fleet.geo import GeoJSONArea, GeoJSONPoint
 from fleet.validators import (
     Code,
     Email,
+    Feature,
+    Id,
     LongText,
     Name,
     NationalId,
@@ -27,6 +29,8 @@ from fleet.validators import (
     PlateText,
     ShortText,
     TaxCode,
+    Vnd,
+    not_null,
 )
 
 T = TypeVar("T")
@@ -68,7 +72,7 @@ class CooperativeCreate(Schema):
     time_zone: str = "Asia/Ho_Chi_Minh"
     address: LongText | None = None
     phone: Phone | None = None
-    management_fee_vnd: Annotated[int, Field(ge=0)] = 0
+    management_fee_vnd: Vnd = 0
 
     model_config = examples(
         {
@@ -98,7 +102,9 @@ class CooperativeUpdate(Schema):
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     address: LongText | None = None
     phone: Phone | None = None
-    management_fee_vnd: Annotated[int, Field(ge=0)] | None = None
+    management_fee_vnd: Vnd | None = None
+
+    _required = not_null("name", "management_fee_vnd")
 
 
 class CooperativeRead(ReadSchema):
@@ -124,7 +130,7 @@ class MemberCreate(Schema):
     address: LongText | None = None
     join_date: date
     status: PersonStatus = PersonStatus.ACTIVE
-    capital_contribution_vnd: Annotated[int, Field(ge=0)] = 0
+    capital_contribution_vnd: Vnd = 0
 
     model_config = examples(
         {
@@ -150,7 +156,11 @@ class MemberUpdate(Schema):
     address: LongText | None = None
     join_date: date | None = None
     status: PersonStatus | None = None
-    capital_contribution_vnd: Annotated[int, Field(ge=0)] | None = None
+    capital_contribution_vnd: Vnd | None = None
+
+    _required = not_null(
+        "member_no", "full_name", "join_date", "status", "capital_contribution_vnd"
+    )
 
 
 class MemberRead(ReadSchema):
@@ -179,7 +189,7 @@ class DriverCreate(Schema):
     licence_class: LicenceClass
     licence_expiry: date
     driver_card_id: Code | None = None
-    member_id: int | None = None
+    member_id: Id | None = None
     status: PersonStatus = PersonStatus.ACTIVE
 
     model_config = examples(
@@ -207,8 +217,12 @@ class DriverUpdate(Schema):
     licence_class: LicenceClass | None = None
     licence_expiry: date | None = None
     driver_card_id: Code | None = None
-    member_id: int | None = None
+    member_id: Id | None = None
     status: PersonStatus | None = None
+
+    _required = not_null(
+        "full_name", "phone", "licence_number", "licence_class", "licence_expiry", "status"
+    )
 
 
 class DriverRead(ReadSchema):
@@ -228,8 +242,6 @@ class DriverRead(ReadSchema):
 
 # --- vehicles -----------------------------------------------------------------------------
 
-Feature = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
-
 
 class VehicleFields(Schema):
     """Fields shared by create and update; every one optional here."""
@@ -241,7 +253,7 @@ class VehicleFields(Schema):
     model: ShortText | None = None
     year: Annotated[int, Field(ge=1970, le=2100)] | None = None
     features: list[Feature] | None = None
-    owner_member_id: int | None = None
+    owner_member_id: Id | None = None
     badge_number: Code | None = None
     badge_type: BadgeType | None = None
     badge_expiry: date | None = None
@@ -292,6 +304,8 @@ class VehicleUpdate(VehicleFields):
     kind: VehicleKind | None = None
     status: VehicleStatus | None = None
 
+    _required = not_null("features", "plate", "kind", "status")
+
 
 class VehicleRead(ReadSchema):
     id: int
@@ -319,7 +333,7 @@ class VehicleRead(ReadSchema):
 
 
 class AssignmentCreate(Schema):
-    driver_id: int
+    driver_id: Id
     note: LongText | None = None
 
     model_config = examples({"driver_id": 12, "note": "Thay tài xế nghỉ phép"})
@@ -360,6 +374,8 @@ class DepotUpdate(Schema):
     address: LongText | None = None
     location: GeoJSONPoint | None = None
     radius_m: Annotated[int, Field(ge=10, le=20_000)] | None = None
+
+    _required = not_null("name", "location", "radius_m")
 
 
 class DepotRead(ReadSchema):
@@ -405,6 +421,8 @@ class ZoneUpdate(Schema):
     speed_limit_kmh: Annotated[int, Field(ge=5, le=150)] | None = None
     area: GeoJSONArea | None = None
 
+    _required = not_null("name", "kind", "area")
+
 
 class ZoneRead(ReadSchema):
     id: int
@@ -449,7 +467,7 @@ class UserCreate(Schema):
     full_name: Name
     role: Role
     password: Password
-    driver_id: int | None = None
+    driver_id: Id | None = None
     language: Literal["vi", "en"] = "vi"
 
     model_config = examples(
@@ -470,6 +488,8 @@ class UserUpdate(Schema):
     password: Password | None = None
     is_active: bool | None = None
     language: Literal["vi", "en"] | None = None
+
+    _required = not_null("full_name", "role", "password", "is_active", "language")
 
 
 class UserRead(ReadSchema):

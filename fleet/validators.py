@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator
 
 from fleet.plates import parse_plate
+
+INT_MAX = 2**31 - 1
+"""PostgreSQL ``integer``: the range of most id columns and counts."""
+BIGINT_MAX = 2**63 - 1
+"""PostgreSQL ``bigint``: ids of the fast-growing tables, amounts in VND, row offsets."""
 
 _NON_DIGITS = re.compile(r"[\s.\-()]")
 
@@ -42,8 +47,29 @@ LongText = Annotated[str, BeforeValidator(_strip), StringConstraints(max_length=
 Code = Annotated[
     str, BeforeValidator(_strip), StringConstraints(min_length=1, max_length=32, pattern=r"^\S+$")
 ]
+Feature = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+"""A vehicle's equipment or an order's need (``tail_lift``): fits the varchar(32) columns."""
 Email = Annotated[
     str,
     BeforeValidator(_strip),
     StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
 ]
+
+# Ids and amounts bounded to their column, so that an out-of-range number is a 422 naming the
+# field instead of a database error; used for every ``{id}`` path parameter and id field.
+Id = Annotated[int, Field(ge=1, le=INT_MAX, description="a row's id")]
+BigId = Annotated[int, Field(ge=1, le=BIGINT_MAX, description="a row's id")]
+Cursor = Annotated[int, Field(ge=0, le=BIGINT_MAX, description="the last id already seen")]
+Vnd = Annotated[int, Field(ge=0, le=BIGINT_MAX, description="an amount in đồng")]
+
+
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("may be left out, but not null: this field always has a value")
+    return value
+
+
+def not_null(*fields: str) -> Any:
+    """A validator for an update schema: these fields may be left out but not set to null
+    (their columns are NOT NULL; a null would otherwise reach the database)."""
+    return field_validator(*fields, mode="after")(_refuse_null)

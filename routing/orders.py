@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound, StateConflict
 from core.integrity import domain_error_from
+from core.listing import contains_text
 from core.tenancy import Tenant, get_scoped, scoped
 from core.text import fold
 from core.timeutil import utcnow
@@ -236,8 +237,7 @@ def listing(
     if driver_id is not None:
         statement = statement.where(Order.driver_id == driver_id)
     if q:
-        folded = f"%{fold(q)}%"
-        statement = statement.where(or_(Order.search.like(folded), Order.reference == q))
+        statement = statement.where(or_(contains_text(Order.search, fold(q)), Order.reference == q))
     if created_from:
         statement = statement.where(Order.created_at >= created_from)
     if created_to:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fleet.enums import VehicleKind
 from fleet.geo import GeoJSONPoint
+from fleet.validators import Feature, Id, Vnd, not_null
 from routing.lifecycle import FailureReason, OrderStatus
 
 
@@ -75,12 +76,12 @@ class OrderCreate(BaseModel):
     customer_name: str = Field(min_length=1, max_length=200)
     customer_phone: str | None = Field(default=None, max_length=20)
     priority: int = Field(default=0, ge=0, le=9)
-    price_vnd: int = Field(default=0, ge=0)
+    price_vnd: Vnd = 0
     weight_kg: int = Field(default=0, ge=0, le=100_000)
     volume_m3: float = Field(default=0, ge=0, le=200)
     seats: int = Field(default=0, ge=0, le=80)
     vehicle_kind: VehicleKind | None = None
-    features: list[str] = Field(default_factory=list, max_length=10)
+    features: list[Feature] = Field(default_factory=list, max_length=10)
     requires_photo: bool = False
     requires_signature: bool = False
     notes: str | None = Field(default=None, max_length=2000)
@@ -96,7 +97,7 @@ class OrderUpdate(BaseModel):
     customer_name: str | None = Field(default=None, min_length=1, max_length=200)
     customer_phone: str | None = Field(default=None, max_length=20)
     priority: int | None = Field(default=None, ge=0, le=9)
-    price_vnd: int | None = Field(default=None, ge=0)
+    price_vnd: Vnd | None = None
     weight_kg: int | None = Field(default=None, ge=0, le=100_000)
     volume_m3: float | None = Field(default=None, ge=0, le=200)
     seats: int | None = Field(default=None, ge=0, le=80)
@@ -106,6 +107,19 @@ class OrderUpdate(BaseModel):
     notes: str | None = Field(default=None, max_length=2000)
     pickup: StopIn | None = None
     dropoff: StopIn | None = None
+
+    _required = not_null(
+        "customer_name",
+        "priority",
+        "price_vnd",
+        "weight_kg",
+        "volume_m3",
+        "seats",
+        "requires_photo",
+        "requires_signature",
+        "pickup",
+        "dropoff",
+    )
 
 
 class OrderRead(BaseModel):
@@ -164,9 +178,9 @@ class OfferIn(BaseModel):
         }
     )
 
-    driver_id: int
+    driver_id: Id
     deadline_s: int = Field(default=120, ge=15, le=3600)
-    then_driver_ids: list[int] = Field(
+    then_driver_ids: list[Id] = Field(
         default_factory=list, max_length=20, description="auto-dispatch: next drivers, in order"
     )
 

@@ -25,6 +25,7 @@ from fleet.schemas import (
     UserRead,
     UserUpdate,
 )
+from fleet.validators import Id
 
 router = APIRouter()
 
@@ -66,7 +67,7 @@ async def create_cooperative(
     tags=["platform"],
 )
 async def create_cooperative_admin(
-    coop_id: int, data: UserCreate, _: PlatformAdmin, session: SessionDep, settings: SettingsDep
+    coop_id: Id, data: UserCreate, _: PlatformAdmin, session: SessionDep, settings: SettingsDep
 ) -> User:
     """Create an admin account inside a cooperative (platform admins only); they choose their
     own password at their first sign-in."""
@@ -107,7 +108,7 @@ async def update_my_cooperative(
     return coop
 
 
-async def _own_cooperative(session: AsyncSession, coop_id: int) -> Cooperative:
+async def _own_cooperative(session: AsyncSession, coop_id: Id) -> Cooperative:
     coop = await session.get(Cooperative, coop_id)
     if coop is None:
         raise NotFound("cooperative not found")
@@ -142,14 +143,14 @@ async def create_user(
 
 
 @router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
-async def get_user(user_id: int, tenant: AdminTenant, session: SessionDep) -> User:
+async def get_user(user_id: Id, tenant: AdminTenant, session: SessionDep) -> User:
     """One account of the cooperative."""
     return await get_scoped(session, User, user_id, tenant)
 
 
 @router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
 async def update_user(
-    user_id: int, data: UserUpdate, tenant: AdminTenant, session: SessionDep, settings: SettingsDep
+    user_id: Id, data: UserUpdate, tenant: AdminTenant, session: SessionDep, settings: SettingsDep
 ) -> User:
     """Change, reset the password of, or disable an account; these sign it out everywhere. A
     reset password must be changed by its owner at the next sign-in."""

@@ -12,6 +12,7 @@ from fleet import assignments, documents
 from fleet.cooperatives import local_today
 from fleet.models import VehicleAssignment
 from fleet.schemas import AssignmentCreate, AssignmentRead, ExpiringDocument
+from fleet.validators import Id
 
 router = APIRouter()
 
@@ -23,7 +24,7 @@ router = APIRouter()
     tags=["assignments"],
 )
 async def assign_driver(
-    vehicle_id: int, data: AssignmentCreate, tenant: EditorTenant, session: SessionDep
+    vehicle_id: Id, data: AssignmentCreate, tenant: EditorTenant, session: SessionDep
 ) -> VehicleAssignment:
     """Make a driver the vehicle's driver from now; open assignments of both are closed."""
     return await assignments.assign(
@@ -37,7 +38,7 @@ async def assign_driver(
     tags=["assignments"],
 )
 async def end_assignment(
-    vehicle_id: int, tenant: EditorTenant, session: SessionDep
+    vehicle_id: Id, tenant: EditorTenant, session: SessionDep
 ) -> VehicleAssignment:
     """End the vehicle's current assignment (it stays in the history)."""
     return await assignments.end_current(session, tenant, vehicle_id=vehicle_id)
@@ -47,7 +48,7 @@ async def end_assignment(
     "/vehicles/{vehicle_id}/assignments", response_model=list[AssignmentRead], tags=["assignments"]
 )
 async def vehicle_assignments(
-    vehicle_id: int, tenant: OfficeTenant, session: SessionDep
+    vehicle_id: Id, tenant: OfficeTenant, session: SessionDep
 ) -> Sequence[VehicleAssignment]:
     """The vehicle's drivers over time, newest first."""
     return await assignments.history(session, tenant, vehicle_id=vehicle_id)
@@ -57,7 +58,7 @@ async def vehicle_assignments(
     "/drivers/{driver_id}/assignments", response_model=list[AssignmentRead], tags=["assignments"]
 )
 async def driver_assignments(
-    driver_id: int, tenant: OfficeTenant, session: SessionDep
+    driver_id: Id, tenant: OfficeTenant, session: SessionDep
 ) -> Sequence[VehicleAssignment]:
     """The driver's vehicles over time, newest first."""
     return await assignments.history(session, tenant, driver_id=driver_id)

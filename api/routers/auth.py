@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, status
-from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import SessionDep, SettingsDep, oauth2_scheme
+from api.forms import SignInForm
 from core.errors import DomainError, NotAuthenticated
 from fleet import auth
 from fleet.models import User
@@ -39,7 +39,7 @@ def _pair(tokens: auth.IssuedTokens) -> TokenPair:
 
 @router.post("/token", response_model=TokenPair, summary="Sign in")
 async def sign_in(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[SignInForm, Depends()],
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

@@ -31,6 +31,7 @@ from fleet.assignments import current_driver_of
 from fleet.cooperatives import zone_of
 from fleet.models import Vehicle
 from fleet.schemas import VehicleRead
+from fleet.validators import Id
 from routing.jobs import jobs_by_vehicle
 from telematics.journey import read as journey_read
 from telematics.journey.rules import JourneyRules
@@ -142,7 +143,7 @@ async def _send_changes(
 
 
 @router.get("/vehicles/{vehicle_id}/live", summary="A vehicle now: the map's vehicle panel")
-async def vehicle_now(vehicle_id: int, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
+async def vehicle_now(vehicle_id: Id, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
     """The vehicle, its driver and their shift (planned end, on a break), its latest fix and
     status, today's distance and time (in the cooperative's zone), the order it is serving and
     its papers with days left."""

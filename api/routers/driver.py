@@ -43,6 +43,7 @@ from fleet.cooperatives import local_today
 from fleet.enums import Role
 from fleet.geo import GeoJSONPoint
 from fleet.models import Driver
+from fleet.validators import BigId, Id
 from routing import jobs
 from routing import orders as order_service
 from routing.lifecycle import FailureReason
@@ -146,7 +147,7 @@ async def set_pin(
 
 @office.post("/drivers/{driver_id}/reset-credentials", summary="Reset a driver's password and PIN")
 async def reset_credentials(
-    driver_id: int, tenant: EditorTenant, session: SessionDep, settings: SettingsDep
+    driver_id: Id, tenant: EditorTenant, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """A new one-time password for the driver's account; the PIN is cleared, every session of
     the phone ends at once (its tokens stop working) and the driver must choose a new password
@@ -268,7 +269,7 @@ async def my_jobs(tenant: DriverTenant, session: SessionDep) -> list[dict[str, A
 
 @router.post("/jobs/{order_id}/steps", summary="Report a step of a job")
 async def job_step(
-    order_id: int,
+    order_id: Id,
     body: StepIn,
     tenant: DriverTenant,
     session: SessionDep,
@@ -296,7 +297,7 @@ async def job_step(
 
 @router.post("/jobs/{order_id}/proof", summary="Proof of delivery")
 async def job_proof(
-    order_id: int,
+    order_id: Id,
     tenant: DriverTenant,
     session: SessionDep,
     settings: SettingsDep,
@@ -435,7 +436,7 @@ async def messages_socket(
 
 
 @office.get("/orders/{order_id}/proof", summary="An order's proof of delivery")
-async def order_proof(order_id: int, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
+async def order_proof(order_id: Id, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
     """The recipient's name, the driver's note and the files, for the dispatcher."""
     order = await order_service.get(session, tenant, order_id)
     rows = await session.execute(
@@ -451,7 +452,7 @@ async def order_proof(order_id: int, tenant: OfficeTenant, session: SessionDep) 
 
 @office.get("/proof-files/{file_id}", summary="Download a proof file")
 async def download_proof(
-    file_id: int, tenant: AnyTenant, session: SessionDep, settings: SettingsDep
+    file_id: BigId, tenant: AnyTenant, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The image itself, for office roles of the cooperative or the driver who took it."""
     proof = await jobs.proof_file(session, tenant, file_id)

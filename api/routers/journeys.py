@@ -16,6 +16,7 @@ from core.errors import NotFound
 from core.tenancy import Tenant, get_scoped
 from fleet.enums import Role
 from fleet.models import Driver, Vehicle
+from fleet.validators import BigId, Cursor, Id
 from telematics.journey import read
 from telematics.journey.facts import Kind
 
@@ -37,7 +38,7 @@ def _features(rows: list[dict[str, Any]], geometry: str) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-async def _own_driver(session: SessionDep, tenant: Tenant, driver_id: int) -> None:
+async def _own_driver(session: SessionDep, tenant: Tenant, driver_id: Id) -> None:
     """Office roles see any driver of the cooperative; a driver only themself (else 404)."""
     if tenant.role == Role.DRIVER and tenant.driver_id != driver_id:
         raise NotFound(f"driver {driver_id} not found", field="id")
@@ -64,7 +65,7 @@ async def _segments(
 
 @router.get("/vehicles/{vehicle_id}/trips", summary="A vehicle's trips over a period")
 async def vehicle_trips(
-    vehicle_id: int,
+    vehicle_id: Id,
     tenant: OfficeTenant,
     session: SessionDep,
     start: datetime,
@@ -78,7 +79,7 @@ async def vehicle_trips(
 
 @router.get("/drivers/{driver_id}/trips", summary="A driver's trips over a period")
 async def driver_trips(
-    driver_id: int,
+    driver_id: Id,
     tenant: AnyTenant,
     session: SessionDep,
     start: datetime,
@@ -92,7 +93,7 @@ async def driver_trips(
 
 @router.get("/vehicles/{vehicle_id}/stops", summary="A vehicle's stops over a period")
 async def vehicle_stops(
-    vehicle_id: int,
+    vehicle_id: Id,
     tenant: OfficeTenant,
     session: SessionDep,
     start: datetime,
@@ -106,7 +107,7 @@ async def vehicle_stops(
 
 @router.get("/drivers/{driver_id}/stops", summary="A driver's stops over a period")
 async def driver_stops(
-    driver_id: int,
+    driver_id: Id,
     tenant: AnyTenant,
     session: SessionDep,
     start: datetime,
@@ -123,8 +124,8 @@ async def list_events(
     tenant: OfficeTenant,
     session: SessionDep,
     kind: Annotated[list[str] | None, Query(description=f"any of {', '.join(Kind.ALL)}")] = None,
-    vehicle_id: int | None = None,
-    driver_id: int | None = None,
+    vehicle_id: Id | None = None,
+    driver_id: Id | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     acknowledged: bool | None = None,
@@ -159,7 +160,7 @@ async def event_stream(
     principal: PrincipalDep,
     settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
-    after_id: int | None = None,
+    after_id: Cursor | None = None,
 ) -> EventSourceResponse:
     """Each new event of the cooperative as an SSE message whose id is the event id; a client
     reconnecting with ``Last-Event-ID`` resumes where it left off and misses nothing. The
@@ -198,7 +199,7 @@ class ExcuseIn(BaseModel):
 
 @router.post("/events/{event_id}/acknowledge", summary="Acknowledge an event")
 async def acknowledge_event(
-    event_id: int,
+    event_id: BigId,
     tenant: EditorTenant,
     session: SessionDep,
     body: AckIn,
@@ -209,7 +210,7 @@ async def acknowledge_event(
 
 @router.post("/events/{event_id}/excuse", summary="Record a force-majeure reason")
 async def excuse_event(
-    event_id: int,
+    event_id: BigId,
     tenant: EditorTenant,
     session: SessionDep,
     body: ExcuseIn,
@@ -226,8 +227,8 @@ async def daily_rollups(
     start_day: date,
     end_day: date,
     group: Literal["vehicle", "driver"] = "vehicle",
-    vehicle_id: int | None = None,
-    driver_id: int | None = None,
+    vehicle_id: Id | None = None,
+    driver_id: Id | None = None,
 ) -> list[dict[str, Any]]:
     """Km (metres), engine, moving, idle and no-data seconds, trips, stops, first and last
     movement and events by kind, per local day of the cooperative."""
@@ -243,7 +244,7 @@ async def daily_rollups(
 
 
 @router.get("/drivers/{driver_id}/driving-time", summary="A driver's driving time now")
-async def driving_time(driver_id: int, tenant: AnyTenant, session: SessionDep) -> dict[str, Any]:
+async def driving_time(driver_id: Id, tenant: AnyTenant, session: SessionDep) -> dict[str, Any]:
     """Continuous driving so far, time left before the 4-hour limit, today's and this week's
     totals, under the rules in force today."""
     await _own_driver(session, tenant, driver_id)

@@ -23,6 +23,7 @@ from core.errors import NotFound
 from core.listing import paginate
 from core.timeutil import utcnow
 from fleet.csv_io import CsvLimits, ImportReport
+from fleet.validators import BigId, Id
 from routing import jobs, orders, orders_csv
 from routing.lifecycle import OrderStatus, check_transition, waived_proof_note
 from routing.models import Offer, Order
@@ -92,7 +93,7 @@ async def list_orders(
     page: PageDep,
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
     kind: str | None = None,
-    driver_id: int | None = None,
+    driver_id: Id | None = None,
     q: Annotated[
         str | None, Query(max_length=100, description="reference, customer, address")
     ] = None,
@@ -118,14 +119,14 @@ async def list_orders(
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead, summary="Get an order")
-async def get_order(order_id: int, tenant: OfficeTenant, session: SessionDep) -> OrderRead:
+async def get_order(order_id: Id, tenant: OfficeTenant, session: SessionDep) -> OrderRead:
     """One order of the cooperative; another cooperative's id is 404."""
     return orders.to_read(await orders.get(session, tenant, order_id))
 
 
 @router.patch("/orders/{order_id}", response_model=OrderRead, summary="Change an order")
 async def change_order(
-    order_id: int, body: OrderUpdate, tenant: EditorTenant, session: SessionDep
+    order_id: Id, body: OrderUpdate, tenant: EditorTenant, session: SessionDep
 ) -> OrderRead:
     """Change an order while it is new or planned (409 afterwards)."""
     return orders.to_read(await orders.change(session, tenant, order_id, body))
@@ -146,7 +147,7 @@ class OfficeTransitionIn(TransitionIn):
 
 @router.post("/orders/{order_id}/transitions", response_model=OrderRead, summary="Move an order on")
 async def move_order(
-    order_id: int, body: OfficeTransitionIn, tenant: EditorTenant, session: SessionDep
+    order_id: Id, body: OfficeTransitionIn, tenant: EditorTenant, session: SessionDep
 ) -> OrderRead:
     """Cancel, plan, put back to new, or record a job step for a driver. An invalid step
     answers 409 with ``details.allowed``, the states reachable from the current one.
@@ -173,7 +174,7 @@ async def move_order(
     response_model=list[OrderEventRead],
     summary="An order's history",
 )
-async def order_history(order_id: int, tenant: OfficeTenant, session: SessionDep) -> Any:
+async def order_history(order_id: Id, tenant: OfficeTenant, session: SessionDep) -> Any:
     """Every step with who, when (server and device time), where and why, in device-time order."""
     return await orders.history(session, tenant, order_id)
 
@@ -185,7 +186,7 @@ async def order_history(order_id: int, tenant: OfficeTenant, session: SessionDep
     summary="Offer an order to a driver",
 )
 async def offer_order(
-    order_id: int, body: OfferIn, tenant: EditorTenant, session: SessionDep
+    order_id: Id, body: OfferIn, tenant: EditorTenant, session: SessionDep
 ) -> Any:
     """The driver has until the deadline to accept; declined or expired, the order is ``new``
     again. An order already offered answers 409: never two drivers at once."""
@@ -213,7 +214,7 @@ async def my_offers(tenant: DriverTenant, session: SessionDep) -> Any:
 @router.post(
     "/driver/offers/{offer_id}/accept", response_model=OfferRead, summary="Accept an offer"
 )
-async def accept_offer(offer_id: int, tenant: DriverTenant, session: SessionDep) -> Any:
+async def accept_offer(offer_id: BigId, tenant: DriverTenant, session: SessionDep) -> Any:
     """The job becomes the driver's (order ``accepted``); 409 once the offer is no longer open."""
     offer, _ = await orders.answer(session, tenant, offer_id, accept=True)
     return offer
@@ -222,7 +223,7 @@ async def accept_offer(offer_id: int, tenant: DriverTenant, session: SessionDep)
 @router.post(
     "/driver/offers/{offer_id}/decline", response_model=OfferRead, summary="Decline an offer"
 )
-async def decline_offer(offer_id: int, tenant: DriverTenant, session: SessionDep) -> Any:
+async def decline_offer(offer_id: BigId, tenant: DriverTenant, session: SessionDep) -> Any:
     """The order goes back to dispatch (``new``)."""
     offer, _ = await orders.answer(session, tenant, offer_id, accept=False)
     return offer

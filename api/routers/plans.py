@@ -14,6 +14,7 @@ from api.i18n import vietnamese, wants_vietnamese
 from core.errors import StateConflict
 from core.tenancy import get_scoped, scoped
 from core.timeutil import utcnow
+from fleet.validators import Id
 from routing import planning
 from routing.models import Plan
 from worker.queue import defer_plans
@@ -98,7 +99,7 @@ async def list_plans(
 
 @router.get("/plans/{plan_id}", summary="A plan, its progress and result")
 async def get_plan(
-    plan_id: int, request: Request, tenant: OfficeTenant, session: SessionDep
+    plan_id: Id, request: Request, tenant: OfficeTenant, session: SessionDep
 ) -> dict[str, Any]:
     """Routes (stops with ETAs, breaks), unserved orders with reasons, KPIs, and the KPIs of the
     last accepted plan to compare with."""
@@ -116,7 +117,7 @@ async def get_plan(
 
 @router.post("/plans/{plan_id}/cancel", summary="Cancel a queued or running plan")
 async def cancel_plan(
-    plan_id: int, request: Request, tenant: EditorTenant, session: SessionDep, settings: SettingsDep
+    plan_id: Id, request: Request, tenant: EditorTenant, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """The job's result will be thrown away and the next queued plan starts; 409 once it has
     finished."""
@@ -144,7 +145,7 @@ AcceptBody = Annotated[AcceptIn, Body()]
 
 @router.post("/plans/{plan_id}/accept", summary="Accept a plan")
 async def accept_plan(
-    plan_id: int,
+    plan_id: Id,
     request: Request,
     tenant: EditorTenant,
     session: SessionDep,

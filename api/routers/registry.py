@@ -44,6 +44,7 @@ from fleet.schemas import (
     ZoneRead,
     ZoneUpdate,
 )
+from fleet.validators import Id
 
 Visible = Callable[[Tenant, Any], bool]
 SearchQuery = Annotated[
@@ -88,7 +89,7 @@ def crud_router(
         return result.as_page()
 
     @router.get("/{ident}", response_model=read, summary=f"Get one {name}")
-    async def get_row(ident: int, tenant: single_reader, session: SessionDep) -> Any:
+    async def get_row(ident: Id, tenant: single_reader, session: SessionDep) -> Any:
         """One row of the caller's cooperative; another cooperative's id is a 404."""
         row = await registry.get_row(session, entity, tenant, ident)
         if not visible(tenant, row):
@@ -104,7 +105,7 @@ def crud_router(
 
     @router.patch("/{ident}", response_model=read, summary=f"Change a {name}")
     async def update_row(
-        ident: int,
+        ident: Id,
         data: update,  # type: ignore[valid-type]
         tenant: editor,
         session: SessionDep,
@@ -113,7 +114,7 @@ def crud_router(
         return await registry.update_row(session, entity, tenant, ident, data)
 
     @router.delete("/{ident}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {name}")
-    async def delete_row(ident: int, tenant: admin, session: SessionDep) -> Response:
+    async def delete_row(ident: Id, tenant: admin, session: SessionDep) -> Response:
         """Delete a row that nothing references any more (else 409)."""
         await registry.delete_row(session, entity, tenant, ident)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -127,7 +128,7 @@ def member_filters(status: PersonStatus | None = None) -> dict[str, Any]:
 
 def driver_filters(
     status: PersonStatus | None = None,
-    member_id: int | None = None,
+    member_id: Id | None = None,
     licence_class: LicenceClass | None = None,
 ) -> dict[str, Any]:
     return {"status": status, "member_id": member_id, "licence_class": licence_class}
@@ -136,7 +137,7 @@ def driver_filters(
 def vehicle_filters(
     status: VehicleStatus | None = None,
     kind: VehicleKind | None = None,
-    owner_member_id: int | None = None,
+    owner_member_id: Id | None = None,
 ) -> dict[str, Any]:
     return {"status": status, "kind": kind, "owner_member_id": owner_member_id}
 

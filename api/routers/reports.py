@@ -15,6 +15,7 @@ from api.deps import OfficeTenant, SessionDep, require
 from core.tenancy import Tenant, get_scoped, scoped
 from fleet.cooperatives import local_today
 from fleet.enums import Role
+from fleet.validators import Id
 from reports import compliance, delivery, dossier, export, members, utilization
 from reports.period import Period
 
@@ -128,7 +129,7 @@ async def subscriptions(tenant: DirectorTenant, session: SessionDep) -> list[dic
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204, summary="Stop the e-mails")
-async def unsubscribe(subscription_id: int, tenant: DirectorTenant, session: SessionDep) -> None:
+async def unsubscribe(subscription_id: Id, tenant: DirectorTenant, session: SessionDep) -> None:
     """Remove an address; another cooperative's id is 404."""
     row = await get_scoped(session, delivery.ReportSubscription, subscription_id, tenant)
     await session.delete(row)
@@ -136,7 +137,7 @@ async def unsubscribe(subscription_id: int, tenant: DirectorTenant, session: Ses
 
 @router.get("/vehicles/{vehicle_id}/dossier", summary="A vehicle's management dossier")
 async def vehicle_dossier(
-    vehicle_id: int, tenant: OfficeTenant, session: SessionDep, start_day: date, end_day: date
+    vehicle_id: Id, tenant: OfficeTenant, session: SessionDep, start_day: date, end_day: date
 ) -> Any:
     """Papers, activity day by day, trips, dispatches and events of one vehicle over the period:
     the record that shows the cooperative really manages it."""

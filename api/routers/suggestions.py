@@ -17,6 +17,7 @@ from core.timeutil import today_in
 from fleet.cooperatives import zone_of
 from fleet.geo import lon_lat
 from fleet.shifts import DEFAULT_SHIFT_S
+from fleet.validators import Id
 from routing import orders as order_service
 from routing.suggest import Nearby, Need, rank
 from telematics.journey.driving import Drive, evaluate
@@ -67,7 +68,7 @@ _TRIPS = text(
 
 @router.get("/orders/{order_id}/suggestions", summary="Best drivers for an order")
 async def suggest_drivers(
-    order_id: int,
+    order_id: Id,
     request: Request,
     tenant: OfficeTenant,
     session: SessionDep,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -12,11 +13,12 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from api.deps import AdminTenant, OfficeTenant, SessionDep, SettingsDep, oauth2_scheme
-from core.errors import Forbidden, InvalidInput
+from core.errors import Forbidden, InvalidValue
 from core.tenancy import get_scoped
 from fleet.auth import authenticate
 from fleet.enums import Role
 from fleet.models import Vehicle
+from fleet.validators import Id
 from telematics import read
 from telematics.contract import telemetry_topic
 from telematics.credentials import device_password, device_username
@@ -30,8 +32,8 @@ def _floats(text: str, count: int, field: str) -> tuple[float, ...]:
         values = tuple(float(part) for part in text.split(","))
     except ValueError:
         values = ()
-    if len(values) != count:
-        raise InvalidInput(f"{field} needs {count} comma-separated numbers", field=field)
+    if len(values) != count or not all(math.isfinite(value) for value in values):
+        raise InvalidValue(f"{field} needs {count} comma-separated finite numbers", field=field)
     return values
 
 
@@ -58,7 +60,7 @@ async def latest_positions(
 
 @router.get("/vehicles/{vehicle_id}/track", summary="A vehicle's path over a period (GeoJSON)")
 async def vehicle_track(
-    vehicle_id: int,
+    vehicle_id: Id,
     tenant: OfficeTenant,
     session: SessionDep,
     start: datetime,
@@ -113,7 +115,7 @@ class DeviceCredentials(BaseModel):
     summary="MQTT settings for a vehicle's tracking device",
 )
 async def device_credentials(
-    vehicle_id: int, tenant: AdminTenant, session: SessionDep, settings: SettingsDep
+    vehicle_id: Id, tenant: AdminTenant, session: SessionDep, settings: SettingsDep
 ) -> DeviceCredentials:
     """The broker account of one vehicle (admins only): it may publish only to its own topic.
 
