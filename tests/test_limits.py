@@ -3,19 +3,24 @@ proof uploads counted, spooled to disk and served safely (issue 21, items 7 and 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import socket
+import threading
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest_asyncio
+import uvicorn
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.limits import MULTIPART_ROOM, BodyCaps
 from api.routers.driver import _download_headers
 from core.config import Settings
 from core.storage import CHUNK, discard, spool
 from routing.models import ProofFile
-from tests.conftest import CoopWorld
+from tests.conftest import CoopWorld, committed_app
 from tests.driver.test_walkthrough import png
 from tests.routing.test_orders import make
 
@@ -143,3 +148,61 @@ async def test_spooling_stops_one_byte_past_the_limit() -> None:
     finally:
         discard([spooled])
     assert not spooled.path.exists()
+
+
+@pytest_asyncio.fixture
+async def served(settings: Settings, engine: AsyncEngine) -> AsyncIterator[int]:
+    """The app behind a real uvicorn on a free port (the body arrives over a socket)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(committed_app(settings, engine), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    yield port
+    server.should_exit = True
+    await asyncio.to_thread(thread.join, 10)
+
+
+async def _answer_while_sending(port: int, head: bytes, chunk: bytes) -> tuple[bytes, int]:
+    """Send ``head`` then ``chunk`` again and again, as an endless upload would, until the
+    server answers; its status line and how many chunks went out by then."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head)
+    sent = 0
+    try:
+        async with asyncio.timeout(10):
+            while True:
+                try:
+                    return await asyncio.wait_for(reader.readline(), 0.02), sent
+                except TimeoutError:
+                    writer.write(chunk)
+                    await writer.drain()
+                    sent += 1
+    finally:
+        writer.close()
+
+
+async def test_a_real_server_refuses_before_the_body_arrives(served: int) -> None:
+    """Over a socket: a declared gigabyte is refused at once, with nothing of it sent; a chunked
+    body is refused soon after it passes 16 KiB, while the client is still sending."""
+    declared = (
+        b"POST /api/v1/orders HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1073741824\r\n\r\n"
+    )
+    status, sent = await _answer_while_sending(served, declared, b"x" * 4096)
+    assert status.startswith(b"HTTP/1.1 413"), status
+    assert sent < 50  # not the gigabyte: the answer came before the body
+    chunked = (
+        b"POST /api/v1/auth/token HTTP/1.1\r\nHost: test\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    status, sent = await _answer_while_sending(served, chunked, b"1000\r\n" + b"x" * 4096 + b"\r\n")
+    assert status.startswith(b"HTTP/1.1 413"), status
+    assert sent < 200
