@@ -53,7 +53,9 @@ async def sign_in(
     429 with Retry-After. The answer carries a ``device_token``: send it back on later sign-ins
     from this device, which are then limited by this device's own failures only (someone
     guessing at the login cannot lock it out), and a driver's PIN works there. The client
-    address is the connection's (X-Forwarded-For only from COOPFLEET_TRUSTED_PROXIES).
+    address is the connection's (X-Forwarded-For only from COOPFLEET_TRUSTED_PROXIES). Logins
+    are unique per cooperative: the password tells the accounts apart; if it opens accounts in
+    several, the answer is 400 on ``cooperative_id`` and the caller sends that field.
     """
     attempt = await auth.begin_sign_in(
         session,
