@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     worker_plan_slots: int = Field(default=4, ge=1, le=64)  # plans one worker process runs at once
     worker_stalled_seconds: float = Field(default=30, ge=1)  # no heartbeat this long: worker dead
     worker_watch_seconds: int = Field(default=15, ge=1, le=59)  # how often stalled jobs are sought
+    worker_shutdown_seconds: float = Field(default=10, ge=0)  # for running jobs at SIGTERM
     idempotency_keys_retention_hours: int = Field(default=48, ge=1)
     driver_messages_retention_days: int = Field(default=30, ge=1)
     dead_letters_retention_days: int = Field(default=90, ge=1)

@@ -68,10 +68,11 @@ async def kill_mid_plan(
     engine: AsyncEngine,
     coop: int,
     workers: list[subprocess.Popen[bytes]],
+    stop: signal.Signals = signal.SIGKILL,
     **overrides: str,
 ) -> dict[str, Any]:
-    """Start a plan of 10 s on a worker, SIGKILL the worker 2 s into it, start another worker,
-    and return the plan once it has ended (within 60 s)."""
+    """Start a plan of 10 s on a worker, stop the worker with ``stop`` 2 s into it, start
+    another worker, and return the plan once it has ended (within 60 s)."""
     headers = await committed_bearer(
         engine, settings, cooperative_id=coop, role="dispatcher", login=f"kill{time.time_ns()}"
     )
@@ -91,8 +92,8 @@ async def kill_mid_plan(
         await asyncio.sleep(2)
         plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
         assert plan["status"] == "running", plan  # killed mid-plan, not after
-        workers[0].send_signal(signal.SIGKILL)
-        workers[0].wait(timeout=10)
+        workers[0].send_signal(stop)
+        workers[0].wait(timeout=30)
         workers.append(start_worker(settings, **overrides))
         deadline = time.monotonic() + 60
         while plan["status"] not in ENDED:
@@ -113,6 +114,23 @@ async def test_a_plan_whose_worker_is_killed_runs_again_on_another(
     assert plan["status"] == "done", plan
     assert plan["kpis"]["served"] == 12
     assert plan["jobs"] == ["failed"]  # the killed one; the rerun succeeded (and was deleted)
+
+
+async def test_a_plan_whose_worker_is_stopped_runs_again_on_another(
+    settings: Settings,
+    engine: AsyncEngine,
+    small_coop: tuple[int, list[int]],
+    workers: list[subprocess.Popen[bytes]],
+) -> None:
+    """SIGTERM (a deploy): the worker gives the plan 1 s here (10 s by default), aborts it and
+    exits cleanly; the next worker runs it again."""
+    coop, _ = small_coop
+    plan = await kill_mid_plan(
+        settings, engine, coop, workers, signal.SIGTERM, worker_shutdown_seconds="1"
+    )
+    assert workers[0].returncode == 0
+    assert plan["status"] == "done", plan
+    assert plan["jobs"] == ["aborted"]
 
 
 async def test_a_plan_out_of_attempts_fails_with_worker_lost(

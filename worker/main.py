@@ -87,7 +87,8 @@ def _every(app: App, runtime: Runtime, name: str, cron: str, job: Job) -> None:
 
 async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Work until ``stop`` is set (or SIGTERM/SIGINT when none is given); jobs still running
-    then get ``shutdown_s`` to end, the rest are aborted and ``watch`` runs their plans again."""
+    then get ``worker_shutdown_seconds`` to end, the rest are aborted and ``watch`` runs their
+    plans again."""
     stop = stop or _stop_on_signals()
     runtime = Runtime.open(settings)
     app = build_app(settings, runtime)
@@ -95,7 +96,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         "install_signal_handlers": False,
         "update_heartbeat_interval": settings.worker_stalled_seconds / 3,
         "stalled_worker_timeout": settings.worker_stalled_seconds,
-        "shutdown_graceful_timeout": 10.0,
+        "shutdown_graceful_timeout": settings.worker_shutdown_seconds,
         "delete_jobs": "successful",
     }
     try:
