@@ -24,6 +24,8 @@ from tests.conftest import CoopWorld, committed_app, committed_bearer
 from tests.processes import start_job_worker
 from tests.routing.test_plans import ENDED, V1, order, small_coop
 from worker.housekeeping import apply_retention, maintain_positions, previous_month
+from worker.main import build_app
+from worker.plans import watch
 from worker.runtime import Runtime
 
 __all__ = ["small_coop"]  # the fixture, shared with the planning tests
@@ -231,3 +233,29 @@ async def test_partition_job_keeps_days_ahead(settings: Settings, engine: AsyncE
 def test_the_report_job_sends_the_month_just_ended() -> None:
     assert previous_month(datetime(2026, 1, 1, tzinfo=UTC).date()) == "2025-12"
     assert previous_month(datetime(2026, 3, 31, tzinfo=UTC).date()) == "2026-02"
+
+
+async def test_watch_starts_a_queued_plan_left_behind_when_a_slot_is_free(
+    settings: Settings, engine: AsyncEngine, small_coop: tuple[int, list[int]]
+) -> None:
+    """A worker that died between ending a plan and admitting the next leaves it queued with
+    no job: the periodic watch admits it and defers its job."""
+    coop, _ = small_coop
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        plan_id = conn.execute(
+            "INSERT INTO plans (cooperative_id, status, time_limit_s, starts_at)"
+            " VALUES (%s, 'queued', 5, now()) RETURNING id",
+            (coop,),
+        ).fetchone()[0]  # type: ignore[index]
+    runtime = Runtime.open(settings)
+    app = build_app(settings, runtime)
+    try:
+        async with app.open_async():
+            await watch(runtime, app.job_manager)
+    finally:
+        await runtime.close()
+    assert plan_job(settings, plan_id) == ["todo"]
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        status = conn.execute("SELECT status FROM plans WHERE id = %s", (plan_id,)).fetchone()
+        conn.execute("DELETE FROM procrastinate_jobs WHERE args->>'plan_id' = %s", (str(plan_id),))
+    assert status == ("running",)
