@@ -9,6 +9,7 @@ COPY fleet fleet
 COPY routing routing
 COPY telematics telematics
 COPY reports reports
+COPY worker worker
 COPY api api
 COPY cli cli
 COPY migrations migrations
