@@ -50,6 +50,7 @@ BATCH = 200  # rows read at a time; a full batch is followed at once by the next
 KEEPALIVE_S = 15  # an SSE comment this often keeps proxies from closing a quiet stream
 CLOSE_SIGNED_OUT = 4401
 CLOSE_TOO_MANY = 4429
+CLOSE_GOING_AWAY = 1001
 
 Topic = tuple[str, int, int | None]
 """What a stream follows: (kind, cooperative, driver or None)."""
@@ -72,8 +73,10 @@ class Subscription:
     session_id: str
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
+    close_code: int = CLOSE_SIGNED_OUT  # what a WebSocket is told when this ends
 
-    def end(self) -> None:
+    def end(self, close_code: int = CLOSE_SIGNED_OUT) -> None:
+        self.close_code = close_code
         self.ended.set()
         self.wake.set()
 
@@ -110,7 +113,7 @@ class StreamHub:
         await self.listener.stop()
         for subscriptions in list(self._by_topic.values()):
             for subscription in subscriptions:
-                subscription.end()
+                subscription.end(CLOSE_GOING_AWAY)  # the server stops: not a sign-out
 
     def open(self, principal: Principal, topic: Topic) -> Subscription:
         """Register a stream, or raise TooManyStreams past the caps (nothing is registered)."""
@@ -285,7 +288,8 @@ async def drain(websocket: WebSocket) -> None:
 async def until_ended(
     websocket: WebSocket, subscription: Subscription, work: Awaitable[Any]
 ) -> None:
-    """Run ``work`` until it ends, the client leaves or the session ends (then close 4401)."""
+    """Run ``work`` until it ends, the client leaves or the session ends (then close 4401, or
+    1001 when the server stops)."""
     tasks = {
         asyncio.ensure_future(work),
         asyncio.ensure_future(drain(websocket)),
@@ -301,7 +305,9 @@ async def until_ended(
                 await task
     if subscription.ended.is_set():
         with contextlib.suppress(RuntimeError):  # the client may have gone already
-            await websocket.close(code=CLOSE_SIGNED_OUT, reason="signed out")
+            signed_out = subscription.close_code == CLOSE_SIGNED_OUT
+            reason = "signed out" if signed_out else "the server is stopping"
+            await websocket.close(code=subscription.close_code, reason=reason)
 
 
 async def pump_socket(

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from api.streams import MESSAGES, StreamHub
+from api.streams import CLOSE_GOING_AWAY, MESSAGES, StreamHub
 from core.config import Settings
 from core.db import session_factory
 from fleet.auth import Principal, open_session
@@ -498,3 +498,14 @@ async def test_without_its_listener_the_streams_read_at_the_recheck_pace(
         assert not subscription.ended.is_set()
     finally:
         await hub.stop()
+
+
+async def test_a_stopping_server_ends_its_streams_without_calling_it_a_sign_out(
+    settings: Settings, engine: AsyncEngine, people: People
+) -> None:
+    hub = StreamHub(settings, session_factory(engine))
+    hub.start()
+    principal = Principal(people.driver_user, "x" * 32, Role.DRIVER, people.coop, people.driver_id)
+    subscription = hub.open(principal, (MESSAGES, people.coop, people.driver_id))
+    await hub.stop()
+    assert subscription.ended.is_set() and subscription.close_code == CLOSE_GOING_AWAY
