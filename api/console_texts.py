@@ -125,6 +125,10 @@ _UI: dict[str, tuple[str, str]] = {
         "Chưa chọn đơn nào: lập kế hoạch cho mọi đơn đang chờ.",
         "No order selected: plans every open order.",
     ),
+    "plan_queued": (
+        "Kế hoạch đang chờ: các kế hoạch khác của hợp tác xã đang chạy.",
+        "The plan waits: other plans of the cooperative are running.",
+    ),
     "plan_orders": ("Số đơn", "Orders"),
     "plan_served": ("Đơn được xếp", "Served"),
     "plan_vehicles": ("Số xe", "Vehicles"),

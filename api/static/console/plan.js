@@ -35,6 +35,7 @@ export function startPlan(context) {
     result.hidden = true;
     drawn.clearLayers();
     progress.hidden = false;
+    if (plan.status === "queued") toast(t("plan_queued"));
     follow(plan.id);
   });
 
