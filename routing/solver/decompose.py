@@ -23,6 +23,8 @@ from routing.solver.partition import Part, Region, pairs, regions, restrict
 from routing.solver.result import Result, Route, Status, Unserved
 from routing.solver.screen import unservable
 from routing.solver.single import has_breaks, solve_single
+from routing.solver.warm import fits_pyvrp
+from routing.solver.warm_path import solve_warm
 
 FIRST_ROUND_SHARE = 0.45  # regions
 PAIRS_SHARE = 0.3  # two rounds of neighbouring regions merged two by two, from the plan
@@ -192,8 +194,20 @@ def _run(
 
 
 def _solve_part(task: _Task) -> Result:
-    """Runs in a worker process: the part's own deadline starts when the worker picks it up."""
+    """Runs in a worker process: the part's own deadline starts when the worker picks it up.
+    A part PyVRP can model gets its first plan from PyVRP (unless it starts from the plan so
+    far, which only OR-Tools can take)."""
     deadline = time.monotonic() + max(0.5, task.seconds)
+    problem, options = task.problem, task.options
+    if (
+        task.warm_start is None
+        and options.warm_share > 0
+        and fits_pyvrp(problem, has_breaks(problem))
+    ):
+        screened = unservable(problem)
+        found = solve_warm(problem, screened, deadline=deadline, seed=task.seed, options=options)
+        if found is not None:
+            return found
     return solve_single(
         task.problem,
         deadline=deadline,

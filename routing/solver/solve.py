@@ -1,5 +1,6 @@
-"""The entry point: PyVRP's plan finished by OR-Tools where PyVRP can model the problem; else one
-OR-Tools model for small problems, decomposition for large ones."""
+"""The entry point: PyVRP's plan where PyVRP can model the problem (in regions past
+``Options.pyvrp_whole_up_to`` orders); else one OR-Tools model for small problems,
+decomposition for large ones."""
 
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ from routing.solver.bounds import fleet_lower_bound
 from routing.solver.decompose import solve_decomposed
 from routing.solver.model import Problem
 from routing.solver.options import Options
-from routing.solver.result import Result, Route, Status, Unserved
-from routing.solver.schedule import timed_routes
+from routing.solver.result import Result
 from routing.solver.screen import unservable
-from routing.solver.single import NO_PLACE, has_breaks, solve_single
-from routing.solver.warm import fits_pyvrp, warm_plan
-
-CHECK_ONLY_SHARE = 0.9  # of the budget for PyVRP when OR-Tools only checks its plan
+from routing.solver.single import has_breaks, solve_single
+from routing.solver.warm import fits_pyvrp
+from routing.solver.warm_path import solve_warm
 
 
 def solve(
@@ -29,11 +28,16 @@ def solve(
     deadline = time.monotonic() + time_limit_s
     screened = unservable(problem)
     bound = fleet_lower_bound(problem, screened)  # before the search: it counts in the budget
-    if options.warm_share > 0 and fits_pyvrp(problem, has_breaks(problem)):
-        result = _solve_warm(problem, screened, deadline=deadline, seed=seed, options=options)
-    elif decomposes(problem, options):
+    result: Result | None = None
+    pyvrp = options.warm_share > 0 and fits_pyvrp(problem, has_breaks(problem))
+    whole = len(problem.orders) <= options.pyvrp_whole_up_to or options.workers < 2
+    if pyvrp and whole:
+        result = solve_warm(problem, screened, deadline=deadline, seed=seed, options=options)
+    if result is None and decomposes(problem, options):
+        # one OR-Tools model of this size finds no first plan in minutes (measured: 3,000
+        # generated tasks, 120 s, every order unserved); regions always answer
         result = solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
-    else:
+    if result is None:
         result = solve_single(
             problem, deadline=deadline, seed=seed, options=options, screened=screened
         )
@@ -45,46 +49,3 @@ def decomposes(problem: Problem, options: Options) -> bool:
     lower ``decompose_above_with_breaks`` when drivers' breaks are modelled."""
     limit = options.decompose_above_with_breaks if has_breaks(problem) else options.decompose_above
     return len(problem.orders) > limit and options.workers > 1
-
-
-def _solve_warm(
-    problem: Problem, screened: dict[int, str], *, deadline: float, seed: int, options: Options
-) -> Result:
-    """PyVRP plans for its share of the budget; OR-Tools checks, finishes and improves it. Above
-    ``decompose_above`` orders OR-Tools only checks the plan (its search overruns the budget on
-    such models) and PyVRP gets ``CHECK_ONLY_SHARE`` of the time; its plan is then timed and
-    checked without building that model at all where it can be (``schedule``)."""
-    began = time.monotonic()
-    large = len(problem.orders) > options.decompose_above
-    share = CHECK_ONLY_SHARE if large else options.warm_share
-    hgs_seconds = share * (deadline - time.monotonic())
-    plan = warm_plan(problem, hgs_seconds, seed, leave_out=screened)
-    if plan is None and large and options.workers > 1:
-        # one OR-Tools model of this size finds no first plan in minutes (measured: 3,000
-        # generated tasks, 120 s, every order unserved); regions always answer
-        return solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
-    if plan is not None and large and (routes := timed_routes(problem, plan)) is not None:
-        return _planned(problem, routes, screened, time.monotonic() - began)
-    return solve_single(
-        problem,
-        deadline=deadline,
-        seed=seed,
-        options=options,
-        warm_start=plan,
-        check_only=large,
-        screened=screened,
-    )
-
-
-def _planned(
-    problem: Problem, routes: tuple[Route, ...], screened: dict[int, str], wall: float
-) -> Result:
-    """PyVRP's timed plan as the answer: every order it left out gets its reason."""
-    served = {visit.order for route in routes for visit in route.visits}
-    unserved = tuple(
-        Unserved(order.id, screened.get(j, NO_PLACE))
-        for j, order in enumerate(problem.orders)
-        if order.id not in served
-    )
-    distance = sum(route.distance for route in routes)
-    return Result(Status.FEASIBLE, routes, unserved, distance, wall)

@@ -69,6 +69,8 @@ def warm_plan(
     so it always returns a plan, however tight the problem; ``leave_out`` (orders screened as
     impossible) are not given to it. With fixed vehicle costs the plan's fleet is then reduced
     route by route (module docstring)."""
+    if seconds <= 0:
+        return None
     deadline = time.monotonic() + seconds
     data, vehicles_of_type, stop_of = _data(problem, leave_out)
     params = penalty_params(problem)
@@ -132,6 +134,8 @@ def _fewer_routes(
         sizes = [len(route) for route in best.routes()]
         trial, trial_kinds, start = _only_used(data, kinds, best, drop=sizes.index(min(sizes)))
         seconds = min(attempt_s, until - time.monotonic())
+        if seconds <= 0:  # the clock moved past ``until`` since the loop's test
+            break
         stop = MultipleCriteria([FirstFeasible(), MaxRuntime(seconds)])
         with warnings.catch_warnings():  # the last attempt fails by design: PyVRP then warns
             warnings.simplefilter("ignore", PenaltyBoundWarning)

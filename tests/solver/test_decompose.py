@@ -39,12 +39,20 @@ def test_a_part_renumbers_places_and_keeps_travel_times() -> None:
 
 
 def test_decomposed_plan_passes_the_checker_and_reports_every_order() -> None:
-    options = Options(decompose_above=10, region_size=12, workers=2)
+    # past pyvrp_whole_up_to, PyVRP plans each region (its first plan, OR-Tools finishing)
+    options = Options(decompose_above=10, region_size=12, workers=2, pyvrp_whole_up_to=10)
     result = solve(CASE, time_limit_s=6.0, seed=1, options=options)
     assert result.status is Status.FEASIBLE
     assert check_plan(CASE, result) == []
     assert result.kpis.served == len(ORDERS)
     assert [(u.order, "capacity" in u.reason) for u in result.unserved] == [("heavy", True)]
+
+
+def test_decomposed_plan_by_or_tools_alone_passes_the_checker() -> None:
+    options = Options(decompose_above=10, region_size=12, workers=2, warm_share=0)
+    result = solve(CASE, time_limit_s=6.0, seed=1, options=options)
+    assert check_plan(CASE, result) == []
+    assert result.kpis.served == len(ORDERS) and result.kpis.vehicles == 2
 
 
 def test_decomposed_plan_with_breaks_keeps_the_driving_rule() -> None:
