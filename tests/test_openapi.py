@@ -27,3 +27,41 @@ async def test_every_operation_is_documented_with_examples(client: httpx.AsyncCl
     assert undocumented == [], undocumented
     assert without_example == [], without_example
     assert len(spec["paths"]) >= 20
+
+
+def _integer_schemas(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The integer alternatives of a parameter or property schema (``int | None`` is anyOf)."""
+    options = schema.get("anyOf", [schema])
+    found = [option for option in options if option.get("type") == "integer"]
+    items = [option["items"] for option in options if option.get("type") == "array"]
+    return found + [item for item in items if item.get("type") == "integer"]
+
+
+async def test_every_id_is_bounded_to_its_column(client: httpx.AsyncClient) -> None:
+    """An id beyond its column is a 422 from validation, never a database error: every id path
+    or query parameter and every id field of a request body declares its range."""
+    spec = (await client.get("/api/v1/openapi.json")).json()
+    unbounded = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                name = parameter["name"]
+                if name == "ident" or name.endswith("_id"):
+                    for schema in _integer_schemas(parameter["schema"]):
+                        if "maximum" not in schema or "minimum" not in schema:
+                            unbounded.append(f"{method.upper()} {path} {name}")
+    bodies = {
+        content["schema"].get("$ref", "").rsplit("/", 1)[-1]
+        for operations in spec["paths"].values()
+        for operation in operations.values()
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+    }
+    for model, schema in spec["components"]["schemas"].items():
+        if model not in bodies or "properties" not in schema:
+            continue
+        for name, prop in schema["properties"].items():
+            if name.endswith(("_id", "_ids")):
+                for option in _integer_schemas(prop):
+                    if "maximum" not in option or "minimum" not in option:
+                        unbounded.append(f"{model}.{name}")
+    assert unbounded == [], unbounded

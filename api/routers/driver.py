@@ -43,7 +43,7 @@ from fleet.cooperatives import local_today
 from fleet.enums import Role
 from fleet.geo import GeoJSONPoint
 from fleet.models import Driver
-from fleet.validators import BigId, Id
+from fleet.validators import BigId, Cursor, Id
 from routing import jobs
 from routing import orders as order_service
 from routing.lifecycle import FailureReason
@@ -384,7 +384,7 @@ def _message_reader(factory: async_sessionmaker[AsyncSession], tenant: Tenant) -
 
 @router.get("/messages", summary="My messages since an id (polling)")
 async def poll_messages(
-    tenant: DriverTenant, session: SessionDep, after_id: int = 0, limit: int = 100
+    tenant: DriverTenant, session: SessionDep, after_id: Cursor = 0, limit: int = 100
 ) -> list[Any]:
     """Offers and job changes after ``after_id``, oldest first: the same as the stream."""
     await order_service.expire_offers(session, tenant)
@@ -402,7 +402,7 @@ async def stream_messages(
     principal: PrincipalDep,
     settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
-    after_id: int = 0,
+    after_id: Cursor = 0,
 ) -> EventSourceResponse:
     """Each message as an SSE event whose id is the message id; reconnecting with
     ``Last-Event-ID`` resumes after it, so a dropped connection loses nothing. The stream ends

@@ -129,7 +129,7 @@ async def list_events(
     start: datetime | None = None,
     end: datetime | None = None,
     acknowledged: bool | None = None,
-    after_id: Annotated[int | None, Query(description="only events newer than this id")] = None,
+    after_id: Annotated[Cursor | None, Query(description="only events newer than this id")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     format: Format = "json",
 ) -> Any:

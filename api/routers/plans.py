@@ -27,7 +27,7 @@ class PlanIn(BaseModel):
         json_schema_extra={"examples": [{"order_ids": [101, 102, 103], "time_limit_s": 30}]}
     )
 
-    order_ids: list[int] | None = Field(default=None, max_length=20_000)  # None: every open order
+    order_ids: list[Id] | None = Field(default=None, max_length=20_000)  # None: every open order
     time_limit_s: int = Field(default=30, ge=1, le=600)
     seed: int = Field(default=0, ge=0)
 
