@@ -11,6 +11,7 @@ from routing.solver.bounds import fleet_lower_bound
 from routing.solver.decompose import solve_decomposed
 from routing.solver.model import Problem
 from routing.solver.options import Options
+from routing.solver.race import race
 from routing.solver.result import Result
 from routing.solver.screen import unservable
 from routing.solver.single import has_breaks, solve_single
@@ -31,7 +32,18 @@ def solve(
     result: Result | None = None
     pyvrp = options.warm_share > 0 and fits_pyvrp(problem, has_breaks(problem))
     whole = len(problem.orders) <= options.pyvrp_whole_up_to or options.workers < 2
-    if pyvrp and whole:
+    if pyvrp and whole and decomposes(problem, options):  # large: plain OR-Tools races it
+        result = race(
+            problem,
+            screened,
+            deadline=deadline,
+            seed=seed,
+            options=options,
+            ours=lambda: solve_warm(
+                problem, screened, deadline=deadline, seed=seed, options=options
+            ),
+        )
+    elif pyvrp and whole:
         result = solve_warm(problem, screened, deadline=deadline, seed=seed, options=options)
     if result is None and decomposes(problem, options):
         # one OR-Tools model of this size finds no first plan in minutes (measured: 3,000
