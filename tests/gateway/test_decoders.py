@@ -31,12 +31,13 @@ def test_gt06_stream_split_across_reads_and_concatenated() -> None:
         + frames.gt06_alarm(LOCAL, -10.5, -60.25, 4)
     )
     splitter = gt06.Splitter()
-    packets = []
+    read: list[gt06.Packet | Refused] = []
     for at in range(0, len(stream), 7):  # seven bytes per read
-        packets += splitter.feed(stream[at : at + 7])
-    assert [p.protocol for p in packets if isinstance(p, gt06.Packet)] == [0x01, 0x12, 0x13, 0x16]
-    at_once = gt06.Splitter().feed(stream)
-    assert at_once == packets
+        read += splitter.feed(stream[at : at + 7])
+    assert gt06.Splitter().feed(stream) == read
+    packets = [p for p in read if isinstance(p, gt06.Packet)]
+    assert len(packets) == len(read)
+    assert [p.protocol for p in packets] == [0x01, 0x12, 0x13, 0x16]
     location = gt06.decode(packets[1], 420)  # a tracker keeping UTC+7
     assert isinstance(location, gt06.Location)
     fix = location.fix
@@ -57,8 +58,10 @@ def test_gt06_stream_split_across_reads_and_concatenated() -> None:
 
 def test_gt06_login_time_zone() -> None:
     [packet] = gt06.Splitter().feed(frames.gt06_login("865432100012345", 1, zone_hours=8))
+    assert isinstance(packet, gt06.Packet)
     assert gt06.decode(packet, 0) == gt06.Login("865432100012345", 480)
     [west] = gt06.Splitter().feed(frames.gt06_login("865432100012345", 1, zone_hours=-5))
+    assert isinstance(west, gt06.Packet)
     assert gt06.decode(west, 0) == gt06.Login("865432100012345", -300)
 
 
@@ -274,7 +277,7 @@ def test_traccar_forwarded_position() -> None:
         5000,
         0.8,
     )
-    body["position"]["valid"] = False  # type: ignore[index]
+    body["position"]["valid"] = False
     with pytest.raises(Refused) as refused:
         traccar.decode(json.dumps(body).encode())
     assert refused.value.reason == "not_positioned"
