@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.tenancy import Tenant, scoped
+from core.tenancy import Tenant
 from core.timeutil import utcnow
 from fleet.assignments import RosterEntry, roster
+from operations.live_feed import orders_changed
 from routing.jobs import VehicleJob, jobs_by_vehicle
-from routing.models import Order
 from telematics.journey.rules import JourneyRules
 from telematics.live import Fix, LiveStatus, latest_fixes, live_status
 
@@ -202,28 +201,23 @@ class CooperativeFeed:
 
     async def _read_orders(self, session: AsyncSession, changed: dict[int, dict[str, Any]]) -> None:
         """Orders whose status, driver or vehicle changed since the last look."""
-        statement = scoped(
-            select(Order.id, Order.status, Order.driver_id, Order.vehicle_id, Order.updated_at),
-            self.tenant,
+        after = (
+            utcnow() - timedelta(days=2)
+            if self._orders_until is None
+            else self._orders_until - OVERLAP
         )
-        if self._orders_until is None:
-            statement = statement.where(Order.updated_at > utcnow() - timedelta(days=2))
-        else:
-            statement = statement.where(Order.updated_at > self._orders_until - OVERLAP)
-        for order_id, status, driver_id, vehicle_id, updated_at in (
-            await session.execute(statement)
-        ).all():
-            if self._orders_until is None or updated_at > self._orders_until:
-                self._orders_until = updated_at
-            state = (status, driver_id, vehicle_id)
-            if self.order_status.get(order_id) != state:
-                self.order_status[order_id] = state
+        for order in await orders_changed(session, self.tenant, after):
+            if self._orders_until is None or order.updated_at > self._orders_until:
+                self._orders_until = order.updated_at
+            state = (order.status, order.driver_id, order.vehicle_id)
+            if self.order_status.get(order.id) != state:
+                self.order_status[order.id] = state
                 if self._ticks > 0:  # the first look only learns the current states
-                    changed[order_id] = {
-                        "id": order_id,
-                        "status": status,
-                        "driver_id": driver_id,
-                        "vehicle_id": vehicle_id,
+                    changed[order.id] = {
+                        "id": order.id,
+                        "status": order.status,
+                        "driver_id": order.driver_id,
+                        "vehicle_id": order.vehicle_id,
                     }
         if self._orders_until is None:
             self._orders_until = utcnow()

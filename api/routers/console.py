@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import xstatic.pkg.leaflet
 from fastapi import APIRouter, Cookie, Request, WebSocket
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -24,18 +22,9 @@ from api.console_texts import LANGUAGES, texts_for
 from api.deps import OFFICE, OfficeTenant, SessionDep, socket_tenant
 from api.live import CooperativeFeed, LiveHub, Subscriber
 from api.streams import LIVE, Subscription, hub_of, open_socket, until_ended
-from core.tenancy import get_scoped
-from core.timeutil import today_in, utcnow
-from fleet import shifts
-from fleet.assignments import current_driver_of
-from fleet.cooperatives import zone_of
-from fleet.models import Vehicle
-from fleet.schemas import VehicleRead
 from fleet.validators import Id
-from routing.jobs import jobs_by_vehicle
-from telematics.journey import read as journey_read
-from telematics.journey.rules import JourneyRules
-from telematics.live import latest_fixes, live_status
+from operations import vehicle_panel
+from operations.vehicle_panel import VehiclePanelRead
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -46,7 +35,6 @@ pages = APIRouter(prefix="/console", include_in_schema=False)
 router = APIRouter(tags=["console"])
 
 PAGES = ("dispatch", "fleet", "reports", "login")
-SOON_DAYS = 30
 
 
 def _script_json(value: Any) -> str:
@@ -142,70 +130,15 @@ async def _send_changes(
         await websocket.send_json(subscriber.take())
 
 
-@router.get("/vehicles/{vehicle_id}/live", summary="A vehicle now: the map's vehicle panel")
-async def vehicle_now(vehicle_id: Id, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
+@router.get(
+    "/vehicles/{vehicle_id}/live",
+    response_model=VehiclePanelRead,
+    summary="A vehicle now: the map's vehicle panel",
+)
+async def vehicle_now(
+    vehicle_id: Id, tenant: OfficeTenant, session: SessionDep
+) -> VehiclePanelRead:
     """The vehicle, its driver and their shift (planned end, on a break), its latest fix and
     status, today's distance and time (in the cooperative's zone), the order it is serving and
     its papers with days left."""
-    vehicle = await get_scoped(session, Vehicle, vehicle_id, tenant, what="vehicle")
-    driver = await current_driver_of(session, tenant, vehicle.id)
-    zone = await zone_of(session, tenant)
-    today = today_in(zone)
-    found = await latest_fixes(session, tenant.cooperative_id, vehicle_id=vehicle.id)
-    fix = found[0] if found else None
-    job = (await jobs_by_vehicle(session, tenant, vehicle.id)).get(vehicle.id)
-    rollup = await journey_read.daily(
-        session, tenant, today, today, group="vehicle", vehicle_id=vehicle.id
-    )
-    papers = {
-        "badge": vehicle.badge_expiry,
-        "inspection": vehicle.inspection_expiry,
-        "insurance": vehicle.insurance_expiry,
-    }
-    if driver is not None:
-        papers["licence"] = driver.licence_expiry
-    shift = await shifts.current(session, tenant, driver.id) if driver is not None else None
-    answer: dict[str, Any] = jsonable_encoder(
-        {
-            "vehicle": VehicleRead.model_validate(vehicle),
-            "driver": None
-            if driver is None
-            else {"id": driver.id, "full_name": driver.full_name, "phone": driver.phone},
-            "position": None
-            if fix is None
-            else {
-                "lon": fix.lon,
-                "lat": fix.lat,
-                "speed_kmh": fix.speed_kmh,
-                "heading": fix.heading,
-                "ignition": fix.ignition,
-                "device_time": fix.device_time,
-                "received_at": fix.received_at,
-            },
-            "status": "offline"
-            if fix is None
-            else live_status(fix, utcnow(), job is not None, JourneyRules()).value,
-            "shift": None
-            if shift is None
-            else {
-                "started_at": shift.started_at,
-                "planned_end_at": shifts.planned_end(shift),
-                "on_break": shift.break_started_at is not None,
-            },
-            "today": rollup[0] if rollup else None,
-            "job": None
-            if job is None
-            else {"order_id": job.order_id, "reference": job.reference, "status": job.status},
-            "papers": [
-                {
-                    "document": name,
-                    "expires_on": expires,
-                    "days_left": None if expires is None else (expires - today).days,
-                    "soon": expires is not None and expires <= today + timedelta(days=SOON_DAYS),
-                }
-                for name, expires in papers.items()
-            ],
-            "zone": zone,
-        }
-    )
-    return answer
+    return await vehicle_panel.vehicle_now(session, tenant, vehicle_id)

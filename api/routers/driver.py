@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import (
@@ -18,7 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sse_starlette.sse import EventSourceResponse
 
@@ -35,20 +35,18 @@ from api.deps import (
 from api.idempotency import IdempotencyKey, once
 from api.streams import MESSAGES, Reader, hub_of, open_socket, pump_socket, sse_response
 from core.storage import PROOF_IMAGE_TYPES, Spooled, discard, spool, storage_from
-from core.tenancy import Tenant, get_scoped, scoped
-from core.timeutil import utcnow
+from core.tenancy import Tenant, scoped
 from fleet import shifts, users
-from fleet.assignments import current_vehicle_of
 from fleet.cooperatives import local_today
 from fleet.enums import Role
 from fleet.geo import GeoJSONPoint
-from fleet.models import Driver
 from fleet.validators import BigId, Cursor, Id
+from operations import driver_day
+from operations.driver_day import DriverHomeRead, JobRead
 from routing import jobs
 from routing import orders as order_service
 from routing.lifecycle import FailureReason
 from routing.models import DriverMessage, ProofFile
-from telematics.journey.read import driving_status
 
 router = APIRouter(tags=["driver app"])
 office = APIRouter(tags=["orders"])
@@ -99,20 +97,9 @@ class StepIn(BaseModel):
 
 
 def _shift(shift: Any) -> dict[str, Any] | None:
-    if shift is None:
-        return None
-    return {
-        "id": shift.id,
-        "vehicle_id": shift.vehicle_id,
-        "started_at": shift.started_at,
-        "ended_at": shift.ended_at,
-        "on_break_since": shift.break_started_at,
-        "break_total_s": shift.break_total_s,
-        "planned_end_at": shifts.planned_end(shift),
-        "end_location": GeoJSONPoint.model_validate(shift.end_location)
-        if shift.end_location is not None
-        else None,
-    }
+    """The shift as JSON for the idempotent shift routes (their answers are stored)."""
+    answer: dict[str, Any] | None = jsonable_encoder(driver_day.shift_read(shift))
+    return answer
 
 
 class PinIn(BaseModel):
@@ -156,41 +143,14 @@ async def reset_credentials(
     return {"login": login, "temporary_password": temporary}
 
 
-@router.get("/me", summary="My profile, vehicle, shift, papers and driving time")
-async def me(tenant: DriverTenant, session: SessionDep) -> dict[str, Any]:
+@router.get(
+    "/me",
+    response_model=DriverHomeRead,
+    summary="My profile, vehicle, shift, papers and driving time",
+)
+async def me(tenant: DriverTenant, session: SessionDep) -> DriverHomeRead:
     """Everything the app's home screen needs in one call."""
-    assert tenant.driver_id is not None
-    driver = await get_scoped(session, Driver, tenant.driver_id, tenant, what="driver")
-    vehicle = await current_vehicle_of(session, tenant, driver.id)
-    today = await local_today(session, tenant)
-    soon = today + timedelta(days=30)
-    papers: list[tuple[str, date | None]] = [("driving_licence", driver.licence_expiry)]
-    if vehicle is not None:
-        papers += [
-            ("inspection", vehicle.inspection_expiry),
-            ("insurance", vehicle.insurance_expiry),
-            ("operating_badge", vehicle.badge_expiry),
-        ]
-    return {
-        "driver": {
-            "id": driver.id,
-            "full_name": driver.full_name,
-            "phone": driver.phone,
-            "licence_number": driver.licence_number,
-            "licence_class": driver.licence_class,
-            "licence_expiry": driver.licence_expiry,
-        },
-        "vehicle": None
-        if vehicle is None
-        else {"id": vehicle.id, "plate": vehicle.plate, "kind": vehicle.kind},
-        "shift": _shift(await shifts.current(session, tenant, driver.id)),
-        "documents_expiring": [
-            {"document": name, "expires": expiry, "expired": expiry < today}
-            for name, expiry in papers
-            if expiry is not None and expiry <= soon
-        ],
-        "driving_time": await driving_status(session, tenant, driver.id),
-    }
+    return await driver_day.home(session, tenant)
 
 
 @router.post("/shift/start", summary="Start my shift")
@@ -237,34 +197,11 @@ async def end_shift(tenant: DriverTenant, session: SessionDep, key: IdempotencyK
     return await once(session, tenant, key, {"shift/end": True}, run)
 
 
-@router.get("/jobs", summary="My route")
-async def my_jobs(tenant: DriverTenant, session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/jobs", response_model=list[JobRead], summary="My route")
+async def my_jobs(tenant: DriverTenant, session: SessionDep) -> list[JobRead]:
     """Accepted and in-progress jobs in order, each with both stops (address, point, window,
     contact, notes, ETA from the vehicle's latest position), the load and the proof required."""
-    route = await jobs.current(session, tenant)
-    assert tenant.driver_id is not None
-    vehicle = await current_vehicle_of(session, tenant, tenant.driver_id)
-    here = None
-    if vehicle is not None:
-        here = (
-            await session.execute(
-                text("SELECT ST_X(geom), ST_Y(geom) FROM vehicle_state WHERE vehicle_id = :v"),
-                {"v": vehicle.id},
-            )
-        ).first()
-    arrivals = (
-        jobs.etas(route, (here[0], here[1]), utcnow(), vehicle.kind if vehicle else None)
-        if here is not None
-        else {}
-    )
-    answer = []
-    for order in route:
-        item = jsonable_encoder(order_service.to_read(order))
-        for leg in ("pickup", "dropoff"):
-            eta = arrivals.get((order.id, leg))
-            item[leg]["eta"] = eta.isoformat() if eta else None
-        answer.append(item)
-    return answer
+    return await driver_day.route(session, tenant)
 
 
 @router.post("/jobs/{order_id}/steps", summary="Report a step of a job")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import Field
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from api.deps import (
     DriverTenant,
@@ -19,11 +19,11 @@ from api.deps import (
 )
 from api.routers.csv_io import CsvFile, KeepValid
 from api.routers.csv_io import answer as csv_answer
-from core.errors import NotFound
 from core.listing import paginate
-from core.timeutil import utcnow
 from fleet.csv_io import CsvLimits, ImportReport
 from fleet.validators import BigId, Id
+from operations import tracking_link
+from operations.tracking_link import TrackingRead
 from routing import jobs, orders, orders_csv
 from routing.lifecycle import OrderStatus, check_transition, waived_proof_note
 from routing.models import Offer, Order
@@ -229,40 +229,9 @@ async def decline_offer(offer_id: BigId, tenant: DriverTenant, session: SessionD
     return offer
 
 
-@public.get("/track/{token}", summary="Customer tracking link")
-async def track(token: str, session: SessionDep) -> dict[str, Any]:
+@public.get("/track/{token}", response_model=TrackingRead, summary="Customer tracking link")
+async def track(token: str, session: SessionDep) -> TrackingRead:
     """No sign-in: the order's status, its stops' addresses and, while the vehicle is on its
     way, where it is and the ETA at the drop-off. The link is unguessable and expires (404
     afterwards)."""
-    order = (
-        await session.execute(select(Order).where(Order.tracking_token == token))
-    ).scalar_one_or_none()
-    if order is None or order.tracking_expires_at < utcnow():
-        raise NotFound("unknown or expired tracking link", field="token")
-    answer: dict[str, Any] = {
-        "reference": order.reference,
-        "status": order.status,
-        "pickup_address": order.pickup_address,
-        "dropoff_address": order.dropoff_address,
-        "vehicle_position": None,
-        "eta": None,  # drop-off, while the vehicle is on its way
-    }
-    if order.status in orders.ON_THE_ROAD and order.vehicle_id is not None:
-        row = (
-            await session.execute(
-                text(
-                    "SELECT ST_X(geom), ST_Y(geom), device_time FROM vehicle_state"
-                    " WHERE vehicle_id = :v AND cooperative_id = :c"
-                ),
-                {"v": order.vehicle_id, "c": order.cooperative_id},
-            )
-        ).first()
-        if row is not None:
-            answer["vehicle_position"] = {
-                "type": "Point",
-                "coordinates": [row[0], row[1]],
-                "time": row[2],
-            }
-            arrivals = jobs.etas([order], (row[0], row[1]), utcnow())
-            answer["eta"] = arrivals.get((order.id, "dropoff"))
-    return answer
+    return await tracking_link.track(session, token)
