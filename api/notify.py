@@ -17,6 +17,7 @@ import psycopg
 log = logging.getLogger(__name__)
 
 RETRY_S = (0.5, 1.0, 2.0, 5.0)  # pauses before opening the connection again, then every 5 s
+APPLICATION_NAME = "coopfleet-listener"  # how it shows in pg_stat_activity
 
 
 class Listener:
@@ -57,7 +58,9 @@ class Listener:
             await asyncio.sleep(RETRY_S[min(failures, len(RETRY_S) - 1)])
 
     async def _listen(self) -> None:
-        async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(
+            self.dsn, autocommit=True, application_name=APPLICATION_NAME
+        ) as conn:
             for channel in self.channels:
                 await conn.execute(f'LISTEN "{channel}"')
             self.connected.set()

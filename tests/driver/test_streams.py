@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from api.notify import APPLICATION_NAME
 from api.streams import CLOSE_GOING_AWAY, MESSAGES, StreamHub
 from core.config import Settings
 from core.db import session_factory
@@ -509,3 +510,34 @@ async def test_a_stopping_server_ends_its_streams_without_calling_it_a_sign_out(
     subscription = hub.open(principal, (MESSAGES, people.coop, people.driver_id))
     await hub.stop()
     assert subscription.ended.is_set() and subscription.close_code == CLOSE_GOING_AWAY
+
+
+async def test_what_was_written_while_the_listener_reconnected_still_arrives(
+    people: People, settings: Settings, engine: AsyncEngine
+) -> None:
+    """The listener's connection is killed in the transaction that writes a message, so its
+    notification is lost; the re-read after the listener reconnects delivers it (the re-check,
+    at 30 s here, is too slow to be what does)."""
+    async with serving(settings, engine) as served:
+        headers = await bearer(engine, settings, people.driver_user)
+        tap = await tap_sse(f"{served}/api/v1/driver/messages/stream", headers)
+        try:
+            write_message(settings, people, OFFER)
+            await tap.next()
+            with psycopg.connect(settings.sync_database_url) as conn:  # one transaction
+                conn.execute(
+                    "INSERT INTO driver_messages (cooperative_id, driver_id, kind, payload)"
+                    " VALUES (%s, %s, 'offer', %s)",
+                    (people.coop, people.driver_id, json.dumps({**OFFER, "order_id": 3})),
+                )
+                killed = conn.execute(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))"
+                    " FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND application_name = %s",
+                    (APPLICATION_NAME,),
+                ).fetchone()
+                assert killed is not None and killed[0] == 1
+            async with asyncio.timeout(5):
+                assert (await tap.next())["payload"]["order_id"] == 3
+        finally:
+            await tap.stop()
