@@ -170,31 +170,50 @@ async def test_order_status_changes_are_pushed(world: ConsoleWorld) -> None:
     assert statuses[-1] == "cancelled"
 
 
-async def test_signing_out_closes_the_live_feed_at_once(
-    world: ConsoleWorld, settings: Settings
+@pytest.mark.parametrize("way", ["sign-out everywhere", "password reset", "account disabled"])
+async def test_the_live_feed_closes_at_once_when_its_session_ends(
+    way: str, world: ConsoleWorld, settings: Settings
 ) -> None:
-    """The server re-checks a session every 30 s; the sign-out's notification closes the socket
+    """The server re-checks a session every 30 s; the notification of its end closes the socket
     well before that, and no change reaches it afterwards."""
-    access = await token(world, world.logins["dispatcher"])
-    async with connect(feed_url(world, access)) as socket:
-        assert (await receive(socket))["type"] == "snapshot"
-        async with httpx.AsyncClient(base_url=world.base) as http:
-            out = await http.post(
-                "/api/v1/auth/logout?everywhere=true",
-                headers={"Authorization": f"Bearer {access}"},
-            )
-            assert out.status_code == 204, out.text
+    login = f"live-{uuid.uuid4().hex[:8]}@htx.vn"
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        row = conn.execute(
+            "INSERT INTO users (cooperative_id, login, full_name, role, password_hash)"
+            " VALUES (%s, %s, 'Điều phối ca đêm', 'dispatcher', %s) RETURNING id",
+            (world.coop_id, login, hash_password(PASSWORD)),
+        ).fetchone()
+    assert row is not None
+    user_id = row[0]
+    access = await token(world, login)
+    admin = {"Authorization": f"Bearer {await token(world, world.logins['admin'])}"}
+    try:
+        async with connect(feed_url(world, access)) as socket:
+            assert (await receive(socket))["type"] == "snapshot"
+            async with httpx.AsyncClient(base_url=world.base) as http:
+                if way == "sign-out everywhere":
+                    own = {"Authorization": f"Bearer {access}"}
+                    out = await http.post("/api/v1/auth/logout?everywhere=true", headers=own)
+                else:
+                    change: dict[str, Any] = {"password": "mat-khau-moi-ca-dem-1"}
+                    if way == "account disabled":
+                        change = {"is_active": False}
+                    out = await http.patch(f"/api/v1/users/{user_id}", json=change, headers=admin)
+                assert out.status_code in (200, 204), out.text
+            with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+                conn.execute(
+                    "UPDATE vehicle_state SET device_time = now(), received_at = now(),"
+                    " speed_kmh = 21 WHERE vehicle_id = %s",
+                    (world.vehicle_ids[3],),
+                )
+            after: list[dict[str, Any]] = []
+            with pytest.raises(ConnectionClosed) as closed:
+                async with asyncio.timeout(5):
+                    while True:
+                        after.append(json.loads(await socket.recv()))
+    finally:
         with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
-            conn.execute(
-                "UPDATE vehicle_state SET device_time = now(), received_at = now(),"
-                " speed_kmh = 21 WHERE vehicle_id = %s",
-                (world.vehicle_ids[3],),
-            )
-        after: list[dict[str, Any]] = []
-        with pytest.raises(ConnectionClosed) as closed:
-            async with asyncio.timeout(5):
-                while True:
-                    after.append(json.loads(await socket.recv()))
+            conn.execute("DELETE FROM users WHERE id = %s", (user_id,))
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
     moved = [m for m in after if any(row[0] == world.vehicle_ids[3] for row in m.get("moves", []))]
     assert moved == []
