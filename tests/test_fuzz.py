@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
@@ -29,6 +30,7 @@ from schemathesis.core.result import Err, Ok
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -42,12 +44,13 @@ from fleet.models import Depot, User, Zone
 from routing import orders
 from routing.schemas import _EXAMPLE, OrderCreate
 from tests import factories
-from tests.conftest import fresh_database
+from tests.conftest import admin_dsn, fresh_database
 
 pytestmark = pytest.mark.fuzz
 
 ROLES = ("director", "driver", "dispatcher", "admin")
 EXAMPLES = int(os.environ.get("COOPFLEET_FUZZ_EXAMPLES", "5"))
+STREAM_SECONDS = 0.5  # how long the sweep reads an SSE stream's answer before cutting it
 FORBIDDEN_AFTER = 3  # cases answered 403 before an operation counts as forbidden to the role
 SECRET = "fuzz-secret-key-that-is-long-enough-for-hs256"
 SQUARE = {
@@ -172,6 +175,8 @@ def _sweep_operation(operation: Any, seeded: Seeded, database_url: str, tally: T
     names = [p.name for p in operation.path_parameters]
     real = _real_ids(operation.path, names, seeded.ids)
     strategy = operation.as_strategy()
+    # a push stream never ends by itself: its answer is read for a moment, then cut
+    timeout = STREAM_SECONDS if operation.path.endswith("/stream") else 10
     if real:
         strategy = st.one_of(strategy, operation.as_strategy(path_parameters=real))
 
@@ -190,7 +195,7 @@ def _sweep_operation(operation: Any, seeded: Seeded, database_url: str, tally: T
         tally.cases[seeded.role] += 1
         status = "exception"
         try:
-            response = case.call(headers=seeded.headers, timeout=10)
+            response = case.call(headers=seeded.headers, timeout=timeout)
             status = str(response.status_code)
             statuses.append(status)
             seeded.signed_out |= response.status_code == 401
@@ -215,9 +220,18 @@ def _sweep_operation(operation: Any, seeded: Seeded, database_url: str, tally: T
         seeded.signed_out = False
 
 
+def _commit_without_waiting_for_disk(database_url: str) -> None:
+    """The sweep's throwaway database need not survive a crash: commits do not wait for the
+    disk (most generated requests write, if only the session's last use)."""
+    url = make_url(database_url)
+    with psycopg.connect(admin_dsn(database_url), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{url.database}" SET synchronous_commit = off')
+
+
 def test_no_server_error_and_no_schema_violation_for_any_role() -> None:
     started = time.monotonic()
     with fresh_database("coopfleet_fuzz") as database_url:
+        _commit_without_waiting_for_disk(database_url)
         settings = Settings(environment="test", database_url=database_url, secret_key=SECRET)
         app = create_app(settings)
         schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
