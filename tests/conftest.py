@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -57,6 +58,27 @@ def fresh_database(prefix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Slices of the suite (README, Development): the markers follow from what a test uses, so a new
+# test lands in the right slice without anyone remembering to mark it.
+SOLVER_TESTS = Path(__file__).parent / "solver"
+MARKED_BY_FIXTURE = {
+    "browser": "browser",  # Chromium driven by Playwright (tests/console)
+    "broker": "broker",  # a private Mosquitto (tests/telematics, tests/console)
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``browser``/``broker`` for tests that use those fixtures, ``solver`` for tests/solver;
+    planning tests elsewhere and ``slow`` ones carry module or test marks."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for fixture, marker in MARKED_BY_FIXTURE.items():
+            if fixture in used:
+                item.add_marker(marker)
+        if SOLVER_TESTS in item.path.parents:
+            item.add_marker("solver")
 
 
 @pytest.fixture(scope="session", autouse=True)

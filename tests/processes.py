@@ -7,8 +7,9 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
+
+from tests.waiting import wait_until
 
 START_TIMEOUT_S = 30
 
@@ -34,15 +35,20 @@ def start_api(
     command = [sys.executable, "-m", "cli.main", "api", "--port", str(port)]
     process = subprocess.Popen([*command, "--log-level", "warning"], env=environment)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
+
+    def healthy() -> bool:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1):
-                return process, base
+                return True
         except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the API server did not start")
+            return False
+
+    try:
+        wait_until(healthy, START_TIMEOUT_S, what="the API server's /healthz")
+    except AssertionError:
+        process.kill()
+        raise
+    return process, base
 
 
 def start_job_worker(

@@ -3,7 +3,6 @@ process, SIGKILL, a second one started), and the periodic retention and partitio
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
 import time
@@ -22,7 +21,8 @@ from telematics.store import existing_partitions
 from tests import factories
 from tests.conftest import CoopWorld, committed_app, committed_bearer
 from tests.processes import start_job_worker
-from tests.routing.test_plans import ENDED, V1, order, small_coop
+from tests.routing.test_plans import V1, order, small_coop, wait_for
+from tests.waiting import wait_until_async
 from worker.housekeeping import apply_retention, maintain_positions, previous_month
 from worker.main import build_app
 from worker.plans import watch
@@ -73,8 +73,8 @@ async def kill_mid_plan(
     stop: signal.Signals = signal.SIGKILL,
     **overrides: str,
 ) -> dict[str, Any]:
-    """Start a plan of 10 s on a worker, stop the worker with ``stop`` 2 s into it, start
-    another worker, and return the plan once it has ended (within 60 s)."""
+    """Start a plan of 10 s on a worker, stop the worker with ``stop`` once it is working on
+    it, start another worker, and return the plan once it has ended (within 60 s)."""
     headers = await committed_bearer(
         engine, settings, cooperative_id=coop, role="dispatcher", login=f"kill{time.time_ns()}"
     )
@@ -87,21 +87,13 @@ async def kill_mid_plan(
         workers.append(start_worker(settings, **overrides))
         started = await client.post(f"{V1}/plans", json={"time_limit_s": 10}, headers=headers)
         plan_id = started.json()["id"]
-        deadline = time.monotonic() + 30
-        while plan_job(settings, plan_id) != ["doing"]:
-            assert time.monotonic() < deadline, plan_job(settings, plan_id)
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(2)
+        await wait_until_async(lambda: plan_job(settings, plan_id) == ["doing"], timeout=30)
         plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
         assert plan["status"] == "running", plan  # killed mid-plan, not after
         workers[0].send_signal(stop)
         workers[0].wait(timeout=30)
         workers.append(start_worker(settings, **overrides))
-        deadline = time.monotonic() + 60
-        while plan["status"] not in ENDED:
-            assert time.monotonic() < deadline, f"plan still {plan['status']}"
-            await asyncio.sleep(0.5)
-            plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
+        plan = await wait_for(client, plan_id, headers)
     return {**plan, "jobs": plan_job(settings, plan_id)}
 
 

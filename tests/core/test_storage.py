@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,8 @@ import pytest
 
 from core.config import Settings
 from core.storage import LocalStorage, S3Storage, sniff_image, storage_from
+from telematics.broker import port_open
+from tests.waiting import wait_until
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
@@ -28,13 +29,7 @@ def s3_endpoint() -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until(lambda: port_open(port), timeout=20, what="moto's server listening")
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(10)

@@ -31,6 +31,7 @@ from fleet.auth import Principal, open_session
 from fleet.enums import Role
 from fleet.models import User
 from tests.conftest import committed_app
+from tests.waiting import wait_until_async
 
 RECHECK_S = 1.0  # the servers here re-check sessions every second (30 s by default)
 OFFER = {
@@ -127,14 +128,9 @@ async def serving(settings: Settings, engine: AsyncEngine) -> AsyncIterator[str]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        for _ in range(200):
-            if server.started:
-                break
-            await asyncio.sleep(0.05)
-        for _ in range(100):  # the listener is up: notifications reach the streams
-            if app.state.streams.listener.connected.is_set():
-                break
-            await asyncio.sleep(0.05)
+        await wait_until_async(lambda: server.started, what="the server started")
+        # the listener is up: notifications reach the streams
+        await wait_until_async(app.state.streams.listener.connected.is_set)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
@@ -458,9 +454,15 @@ async def test_open_streams_are_capped_per_user_and_per_cooperative(
             assert full.status_code == 429 and "per cooperative" in full.json()["message"]
 
             await taps.pop(0).stop()  # a stream closed frees its place
-            await asyncio.sleep(0.5)
-            taps.append(await tap_sse(stream, other))
-            assert taps[-1].status == 200
+
+            async def admitted() -> Tap | None:
+                tap = await tap_sse(stream, other)
+                if tap.status == 200:
+                    return tap
+                await tap.stop()
+                return None
+
+            taps.append(await wait_until_async(admitted, timeout=5))
         finally:
             for tap in taps:
                 await tap.stop()

@@ -25,6 +25,7 @@ from core.config import Settings
 from fleet.passwords import hash_password
 from tests.conftest import committed_app, committed_bearer
 from tests.routing.test_orders import order_body
+from tests.waiting import wait_until_async
 
 PASSWORD = "mat-khau-tai-xe-1"
 
@@ -121,10 +122,7 @@ async def world(
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
+    await wait_until_async(lambda: server.started, what="the server started")
     yield World(f"http://127.0.0.1:{port}", coop, drivers, phones, users, office, admin)
     server.should_exit = True
     await asyncio.to_thread(thread.join, 10)

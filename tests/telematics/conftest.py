@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -22,6 +21,7 @@ from telematics.broker import LocalBroker
 from telematics.contract import telemetry_subscriptions, telemetry_topic
 from telematics.credentials import device_password, device_username, write_password_file
 from telematics.worker import IngestConfig, IngestWorker, config_from_settings
+from tests.waiting import wait_until
 
 
 @dataclass
@@ -119,6 +119,9 @@ def private_config(settings: Settings, fleet: Fleet, **overrides: object) -> Ing
     return replace(config, **overrides)  # type: ignore[arg-type]
 
 
+wait_for = wait_until  # the name the telematics tests know it by
+
+
 @dataclass
 class RunningWorker:
     worker: IngestWorker
@@ -131,11 +134,14 @@ class RunningWorker:
 
 
 def start_worker(config: IngestConfig) -> RunningWorker:
+    """A worker in a thread, returned once the broker has acknowledged its subscriptions."""
     worker = IngestWorker(config)
+    subscribed = threading.Event()  # the worker subscribes from on_connect; the SUBACK is here
+    worker.client.on_subscribe = lambda *args: subscribed.set()
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     assert worker.connected.wait(10), "worker could not connect to MQTT"
-    time.sleep(0.2)  # the SUBSCRIBE is sent from on_connect
+    assert subscribed.wait(10), "the broker did not acknowledge the worker's subscriptions"
     return RunningWorker(worker, thread)
 
 
@@ -175,15 +181,6 @@ def publisher(settings: Settings) -> Iterator[Callable[[str, bytes], None]]:
     for client in clients.values():
         client.disconnect()
         client.loop_stop()
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def count(settings: Settings, sql: str, *params: object) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
@@ -42,13 +44,15 @@ from tests.telematics.test_ingest import encode, fix, stored
 
 def _listener(settings: Settings, topic_filter: str) -> tuple[mqtt.Client, list[str]]:
     received: list[str] = []
+    subscribed = threading.Event()
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"listen-{time.monotonic_ns()}")
     client.username_pw_set("ingest", service_password(settings.secret_key, "ingest"))
     client.on_message = lambda c, u, message: received.append(message.topic)
+    client.on_subscribe = lambda *args: subscribed.set()
     client.connect(settings.mqtt_host, settings.mqtt_port)
     client.subscribe(topic_filter, qos=1)
     client.loop_start()
-    time.sleep(0.3)
+    assert subscribed.wait(10), "the broker did not acknowledge the subscription"
     return client, received
 
 
@@ -60,28 +64,38 @@ def test_a_vehicle_publishes_only_on_its_own_topic(settings: Settings, fleet: Fl
         device.publish(other, b"forged", qos=1).wait_for_publish(5)
         device.publish(own, b"genuine", qos=1).wait_for_publish(5)
         wait_for(lambda: own in received)
-        time.sleep(0.3)
+        # one connection's messages reach a subscriber in order: had the forged one passed,
+        # it would have arrived first
         assert received == [own]
     finally:
         device.disconnect()
         listener.disconnect()
 
 
+def _answers(client: mqtt.Client) -> list[ReasonCode]:
+    """The broker's CONNACK reason codes to ``client``, as they come."""
+    answers: list[ReasonCode] = []
+    client.on_connect = lambda c, u, flags, reason, properties: answers.append(reason)
+    return answers
+
+
 def test_a_wrong_password_is_refused(settings: Settings, fleet: Fleet) -> None:
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="intruder")
     client.username_pw_set(str(fleet.vehicle_ids[0]), "not-the-password")
+    answers = _answers(client)
     client.connect(settings.mqtt_host, settings.mqtt_device_port)
     client.loop_start()
-    time.sleep(0.5)
     try:
+        assert wait_for(lambda: answers)[0].is_failure
         assert not client.is_connected()
     finally:
         client.loop_stop()
     anonymous = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="anonymous")
+    answers = _answers(anonymous)
     anonymous.connect(settings.mqtt_host, settings.mqtt_device_port)
     anonymous.loop_start()
-    time.sleep(0.5)
     try:
+        assert wait_for(lambda: answers)[0].is_failure
         assert not anonymous.is_connected()
     finally:
         anonymous.loop_stop()
@@ -90,16 +104,18 @@ def test_a_wrong_password_is_refused(settings: Settings, fleet: Fleet) -> None:
 def _as_vehicle(
     settings: Settings, vehicle_id: int, client_id: str, port: int
 ) -> tuple[mqtt.Client, list[str]]:
-    """A vehicle's account connected with a client id of our choosing; records disconnections."""
+    """A vehicle's account connecting with a client id of our choosing, returned once the broker
+    has answered (accepted or refused); records disconnections."""
     events: list[str] = []
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
     client.username_pw_set(
         device_username(vehicle_id), device_password(settings.secret_key, vehicle_id)
     )
+    answers = _answers(client)
     client.on_disconnect = lambda *args: events.append("disconnected")
     client.connect(settings.mqtt_host, port)
     client.loop_start()
-    time.sleep(0.5)
+    wait_for(lambda: answers)
     return client, events
 
 
@@ -137,14 +153,15 @@ def test_a_vehicle_cannot_kick_the_ingest_worker_off(
     ]
     try:
         assert all(client.is_connected() for client, _ in intruders)
-        time.sleep(1.5)  # a kicked worker would be back within a second, in a new generation
-        assert worker.worker.connected.is_set()
-        assert worker.worker.generation == generation
         device = device_client(settings, fleet.vehicle_ids[1])
         now = datetime.now(UTC).replace(microsecond=0)
         device.publish(fleet.topic(1), encode(fix(now)), qos=1).wait_for_publish(5)
         wait_for(lambda: stored(settings, fleet) == 1)
         _close(device)
+        # a worker kicked off by an intruder's connection could only have received the fix
+        # after reconnecting, in a new generation
+        assert worker.worker.connected.is_set()
+        assert worker.worker.generation == generation
     finally:
         for client, _ in intruders:
             _close(client)
@@ -162,7 +179,9 @@ def test_a_vehicle_cannot_take_over_another_vehicles_session(
     intruder, _ = _as_vehicle(settings, intruder_id, imei, port)
     try:
         assert victim.is_connected() and intruder.is_connected()
-        time.sleep(0.5)
+        # a round trip on the victim's connection, which a takeover would have closed before
+        # the intruder was answered
+        victim.publish(fleet.topic(0), b"still here", qos=1).wait_for_publish(5)
         assert victim_events == [] and victim.is_connected()
     finally:
         _close(intruder)
