@@ -195,6 +195,16 @@ def _derive(args: argparse.Namespace) -> int:
     return max((process.exitcode or 0) for process in processes)
 
 
+def _gateway(args: argparse.Namespace) -> int:
+    import logging
+
+    from telematics.gateway.server import run_gateway
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    run_gateway(get_settings())
+    return 0
+
+
 def _mqtt_passwords(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -334,6 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--seed", type=int, default=1)
     simulate.set_defaults(handler=_simulate)
+
+    gateway = commands.add_parser(
+        "gateway", help="take positions from trackers and phones: OsmAnd, GT06, JT/T 808, Traccar"
+    )
+    gateway.add_argument("--log-level", default="warning")
+    gateway.set_defaults(handler=_gateway)
 
     passwords = commands.add_parser(
         "mqtt-passwords", help="write the broker's password file (one account per vehicle)"

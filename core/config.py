@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     stream_recheck_seconds: float = Field(default=30, gt=0, le=30)  # session re-check, at most 30 s
     streams_per_user: int = Field(default=5, ge=1)
     streams_per_cooperative: int = Field(default=5000, ge=1)
+    # the device gateway (coopfleet gateway): device protocols at the edge
+    gateway_host: str = "127.0.0.1"  # 0.0.0.0 to hear devices from outside
+    gateway_http_port: int = Field(default=5055, ge=1, le=65535)  # OsmAnd + Traccar forwarding
+    gateway_gt06_port: int = Field(default=5023, ge=1, le=65535)
+    gateway_jt808_port: int = Field(default=5015, ge=1, le=65535)
+    gateway_gt06_utc_offset_minutes: int = Field(default=0, ge=-720, le=840)  # unless login says
+    gateway_jt808_utc_offset_minutes: int = Field(default=480, ge=-720, le=840)  # the standard's
+    gateway_device_refresh_seconds: float = Field(default=30, gt=0)  # device→vehicle cache
+    gateway_idle_seconds: float = Field(default=600, gt=0)  # a silent TCP device is closed
+    gateway_frame_max_bytes: int = Field(default=8192, ge=1024)  # unframed bytes kept per socket
+    gateway_http_body_max_bytes: int = Field(default=262_144, ge=1024)
+    gateway_max_connections: int = Field(default=20_000, ge=1)  # TCP devices at once, per port
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -45,10 +45,13 @@ INGEST=$!
 DERIVE=$!
 "$BIN/coopfleet" worker --log-level warning >var/log/worker.log 2>&1 &  # plans, sweeps, retention
 WORKER=$!
+"$BIN/coopfleet" gateway --log-level info >var/log/gateway.log 2>&1 &  # trackers and phones
+GATEWAY=$!
 "$BIN/coopfleet" simulate --interval "${COOPFLEET_DEMO_INTERVAL:-5}" --bad-share 0.001 \
   >var/log/simulate.log 2>&1 &
 SIMULATE=$!
-trap 'kill $SIMULATE $INGEST $DERIVE $WORKER 2>/dev/null; wait' EXIT INT TERM
-echo "ingest (pid $INGEST), derive (pid $DERIVE), the job worker (pid $WORKER) and the simulated"
+trap 'kill $SIMULATE $INGEST $DERIVE $WORKER $GATEWAY 2>/dev/null; wait' EXIT INT TERM
+echo "ingest (pid $INGEST), derive (pid $DERIVE), the job worker (pid $WORKER), the device gateway"
+echo "(pid $GATEWAY: Traccar Client on port ${COOPFLEET_GATEWAY_HTTP_PORT:-5055}, docs/gateway.md) and the simulated"
 echo "fleet (pid $SIMULATE) log to var/log/"
 "$BIN/coopfleet" api --host "$HOST" --port "$PORT"

@@ -1,0 +1,108 @@
+"""The gateway's HTTP door: OsmAnd / Traccar Client at ``/`` and Traccar's JSON forwarding at
+``/traccar``, plus ``/healthz`` and ``/metrics`` (the gateway's counters, for the bearer
+``COOPFLEET_METRICS_TOKEN``).
+
+A small Starlette app inside the gateway process, not a router of the API: devices speak without
+credentials, retry on any non-200 and can come in thousands, so they stay off the API's workers,
+body caps and authentication, and the gateway is deployed (and scaled, and exposed) on its own.
+200 is answered only after the broker's PUBACK; errors are the project's JSON shape naming the
+field (400), ``unknown_device`` is 404, an unreachable broker 503 (the device sends again).
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from telematics.gateway import osmand, traccar
+from telematics.gateway.fix import Fix, Refused
+from telematics.gateway.service import Gateway
+from telematics.relay import BrokerUnavailable
+
+_STATUS = {"unknown_device": 404, "ambiguous_device": 409, "oversized": 413}
+
+
+def _error(refused: Refused) -> JSONResponse:
+    body = {"error": refused.reason, "message": refused.detail, "field": refused.field}
+    return JSONResponse(body, status_code=_STATUS.get(refused.reason, 400))
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Refused("oversized", f"body over {limit} bytes", "body")
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks += chunk
+        if len(chunks) > limit:
+            raise Refused("oversized", f"body over {limit} bytes", "body")
+    return bytes(chunks)
+
+
+def build_app(gateway: Gateway) -> Starlette:
+    limit = gateway.config.http_body_max_bytes
+
+    async def store(protocol: str, identifier: str, fixes: list[Fix]) -> Response:
+        binding = await gateway.bind(protocol, identifier)
+        try:
+            await gateway.deliver(protocol, binding, fixes)
+        except BrokerUnavailable as exc:
+            gateway.counters.add(protocol, "refused", "broker_unavailable")
+            body = {"error": "broker_unavailable", "message": str(exc), "field": None}
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+        return PlainTextResponse("OK")
+
+    async def osmand_endpoint(request: Request) -> Response:
+        gateway.counters.add("osmand", "frames")
+        try:
+            body = await _body(request, limit)
+            if body.lstrip()[:1] in (b"{", b"["):
+                identifier, fixes = osmand.decode_json(body)
+            else:
+                params = dict(request.query_params)
+                if body:
+                    params.update(parse_qsl(body.decode("utf-8", "replace")))
+                identifier, fix = osmand.decode_query(params)
+                fixes = [fix]
+            return await store("osmand", identifier, fixes)
+        except Refused as refused:
+            if refused.reason not in ("unknown_device", "ambiguous_device"):
+                gateway.refuse("osmand", refused)
+            return _error(refused)
+
+    async def traccar_endpoint(request: Request) -> Response:
+        gateway.counters.add("traccar", "frames")
+        try:
+            identifier, fix = traccar.decode(await _body(request, limit))
+            return await store("traccar", identifier, [fix])
+        except Refused as refused:
+            if refused.reason not in ("unknown_device", "ambiguous_device"):
+                gateway.refuse("traccar", refused)
+            return _error(refused)
+
+    async def metrics(request: Request) -> Response:
+        token = gateway.config.metrics_token
+        presented = request.headers.get("authorization", "")
+        if not token or not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
+            body = {"error": "not_authenticated", "message": "COOPFLEET_METRICS_TOKEN as bearer"}
+            return JSONResponse(body, status_code=401)
+        return PlainTextResponse(gateway.counters.prometheus())
+
+    async def healthz(request: Request) -> Response:
+        if not gateway.relay.connected.is_set():
+            return PlainTextResponse("broker not connected", status_code=503)
+        return PlainTextResponse("ok")
+
+    return Starlette(
+        routes=[
+            Route("/", osmand_endpoint, methods=["GET", "POST"]),
+            Route("/traccar", traccar_endpoint, methods=["POST"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )

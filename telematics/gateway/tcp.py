@@ -1,0 +1,188 @@
+"""The TCP sessions of GT06 and JT/T 808 devices: read, split, decode, deliver, then answer.
+
+Everything decoded from one read is delivered in one publish per device (a batch when there are
+several fixes) before any of that read's acknowledgements is written. A frame that cannot be
+decoded is refused and counted and the session goes on; a stream that is not the protocol at
+all, an unknown device, a silent device (``idle_seconds``) or an unreachable broker ends the
+connection: the device reconnects and sends again what it was not told was received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Awaitable, Callable
+
+from telematics.gateway import gt06, jt808
+from telematics.gateway.directory import Binding
+from telematics.gateway.fix import Fix, Refused
+from telematics.gateway.service import Gateway, log
+from telematics.relay import BrokerUnavailable
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+READ_SIZE = 65536
+
+
+class Close(Exception):
+    """End this device's connection (the reason is already counted)."""
+
+
+def session(gateway: Gateway, protocol: str, run: Handler) -> Handler:
+    """Wrap a protocol's loop: connection cap, counting, and no exception past the connection."""
+    open_connections = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal open_connections
+        if open_connections >= gateway.config.max_connections:
+            gateway.counters.add(protocol, "refused", "too_many_connections")
+            writer.close()
+            return
+        open_connections += 1
+        gateway.counters.add(protocol, "connections")
+        try:
+            await run(reader, writer)
+        except (Close, ConnectionError, TimeoutError, asyncio.IncompleteReadError):
+            pass
+        except BrokerUnavailable:
+            gateway.counters.add(protocol, "refused", "broker_unavailable")
+        except Exception:  # a bug must cost one connection, never the gateway
+            log.exception("%s connection failed", protocol)
+            gateway.counters.add(protocol, "refused", "internal_error")
+        finally:
+            open_connections -= 1
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    return handle
+
+
+async def _read(gateway: Gateway, reader: asyncio.StreamReader) -> bytes:
+    data = await asyncio.wait_for(reader.read(READ_SIZE), gateway.config.idle_seconds)
+    if not data:
+        raise Close
+    return data
+
+
+def gt06_handler(gateway: Gateway) -> Handler:
+    async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        splitter = gt06.Splitter(gateway.config.frame_max_bytes)
+        binding: Binding | None = None
+        zone = gateway.config.gt06_utc_offset_minutes
+        while True:
+            try:
+                items = splitter.feed(await _read(gateway, reader))
+            except Refused as refused:
+                gateway.refuse("gt06", refused)
+                raise Close from refused
+            fixes: list[Fix] = []
+            replies: list[bytes] = []
+            for item in items:
+                if isinstance(item, Refused):
+                    gateway.refuse("gt06", item)
+                    continue
+                gateway.counters.add("gt06", "frames")
+                try:
+                    message = gt06.decode(item, zone)
+                except Refused as refused:
+                    gateway.refuse("gt06", refused)
+                    if item.protocol in gt06.ANSWERED and binding is not None:
+                        replies.append(gt06.reply(item))  # received, nothing to keep
+                    continue
+                if isinstance(message, gt06.Login):
+                    if fixes and binding is not None:  # a new login: the old device's first
+                        await gateway.deliver("gt06", binding, fixes)
+                        fixes = []
+                    try:
+                        binding = await gateway.bind("gt06", message.imei)
+                    except Refused as refused:
+                        raise Close from refused
+                    if message.utc_offset_minutes is not None:
+                        zone = message.utc_offset_minutes
+                elif binding is None:
+                    gateway.refuse("gt06", Refused("not_logged_in", "no login yet", "protocol"))
+                    raise Close
+                elif isinstance(message, gt06.Location):
+                    fixes.append(message.fix)
+                if item.protocol in gt06.ANSWERED:
+                    replies.append(gt06.reply(item))
+            if fixes and binding is not None:
+                await gateway.deliver("gt06", binding, fixes)
+            if replies:
+                writer.write(b"".join(replies))
+                await writer.drain()
+
+    return session(gateway, "gt06", run)
+
+
+def jt808_handler(gateway: Gateway) -> Handler:
+    async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        splitter = jt808.Splitter(gateway.config.frame_max_bytes)
+        serials = itertools.count(1)
+        zone = gateway.config.jt808_utc_offset_minutes
+        while True:
+            try:
+                items = splitter.feed(await _read(gateway, reader))
+            except Refused as refused:
+                gateway.refuse("jt808", refused)
+                raise Close from refused
+            pending: dict[str, tuple[Binding, list[Fix]]] = {}
+            replies: list[bytes] = []
+            for message in items:
+                if isinstance(message, Refused):
+                    gateway.refuse("jt808", message)
+                    continue
+                gateway.counters.add("jt808", "frames")
+                serial = next(serials) & 0xFFFF
+                try:
+                    binding = await gateway.bind("jt808", message.phone)
+                except Refused:
+                    if message.message_id == jt808.REGISTER:
+                        replies.append(
+                            jt808.register_response(message, serial, jt808.NO_SUCH_TERMINAL, "")
+                        )
+                    else:
+                        replies.append(jt808.general_response(message, serial, jt808.FAILED))
+                    writer.write(b"".join(replies))
+                    await writer.drain()
+                    raise Close from None
+                replies.append(
+                    await _jt808_message(gateway, message, binding, serial, zone, pending)
+                )
+            for binding, fixes in pending.values():
+                await gateway.deliver("jt808", binding, fixes)
+            if replies:
+                writer.write(b"".join(replies))
+                await writer.drain()
+
+    return session(gateway, "jt808", run)
+
+
+async def _jt808_message(
+    gateway: Gateway,
+    message: jt808.Message,
+    binding: Binding,
+    serial: int,
+    zone: int,
+    pending: dict[str, tuple[Binding, list[Fix]]],
+) -> bytes:
+    """One message's answer; its fixes join ``pending`` (delivered before any answer is sent)."""
+    if message.message_id == jt808.REGISTER:
+        code = gateway.auth_code(binding.device)
+        return jt808.register_response(message, serial, jt808.OK, code)
+    fixes = pending.setdefault(message.phone, (binding, []))[1]
+    try:
+        if message.message_id == jt808.LOCATION:
+            fixes.append(jt808.location(message.body, zone))
+        elif message.message_id == jt808.BATCH:
+            batch, refused = jt808.batch(message.body, zone)
+            fixes.extend(batch)
+            for item in refused:
+                gateway.refuse("jt808", item)
+        elif message.message_id not in (jt808.HEARTBEAT, jt808.AUTHENTICATE):
+            gateway.refuse("jt808", Refused("unsupported", f"message 0x{message.message_id:04x}"))
+            return jt808.general_response(message, serial, jt808.NOT_SUPPORTED)
+    except Refused as refused:  # received and understood as unusable: answered, not resent
+        gateway.refuse("jt808", refused)
+    return jt808.general_response(message, serial, jt808.OK)
