@@ -7,7 +7,8 @@ whatever it writes never reaches other tests; each role gets its own cooperative
 deleting rows does not starve the other roles. About half of the cases use the ids of real rows
 so that handlers get past their 404s.
 
-``COOPFLEET_FUZZ_EXAMPLES`` sets the cases per operation and role (default 5).
+``COOPFLEET_FUZZ_EXAMPLES`` sets the cases per operation and role (default 10: 2,782 cases in
+144 s on this 2-core machine at load ~7). Push streams (SSE) are read for 0.5 s, then cut.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from tests.conftest import admin_dsn, fresh_database
 pytestmark = pytest.mark.fuzz
 
 ROLES = ("director", "driver", "dispatcher", "admin")
-EXAMPLES = int(os.environ.get("COOPFLEET_FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("COOPFLEET_FUZZ_EXAMPLES", "10"))
 STREAM_SECONDS = 0.5  # how long the sweep reads an SSE stream's answer before cutting it
 FORBIDDEN_AFTER = 3  # cases answered 403 before an operation counts as forbidden to the role
 SECRET = "fuzz-secret-key-that-is-long-enough-for-hs256"
