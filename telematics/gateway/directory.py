@@ -5,12 +5,14 @@ JT/T 808 header the phone number as 12), so ``865432100012345`` and ``0865432100
 same device. An identifier registered in two cooperatives is refused (``ambiguous_device``): the
 gateway cannot tell whose vehicle it is. The whole table is read again every
 ``refresh_seconds``, and at once (at most every few seconds) when an identifier is not found, so
-a device provisioned a moment ago is heard without a restart.
+a device provisioned a moment ago is heard without a restart. While the database cannot be read,
+known devices go on from the cache and unknown ones are told to retry (``directory_unavailable``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ import psycopg
 from telematics.gateway.fix import Refused
 
 MISS_REFRESH_SECONDS = 2.0
+log = logging.getLogger("coopfleet.gateway")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,15 @@ class Directory:
         key = identifier_key(identifier)
         age = time.monotonic() - self._loaded_at
         if age > self.refresh_seconds or (key not in self._bindings and age > MISS_REFRESH_SECONDS):
-            await self.refresh()
+            try:
+                await self.refresh()
+            except psycopg.Error as exc:  # the database is away: serve from what is known
+                log.warning("device directory not refreshed: %s", exc)
+                self._loaded_at = time.monotonic() - self.refresh_seconds + MISS_REFRESH_SECONDS
+                if key not in self._bindings:
+                    raise Refused(
+                        "directory_unavailable", "the vehicles cannot be read; retry later", "id"
+                    ) from exc
         if key not in self._bindings:
             raise Refused("unknown_device", f"no vehicle has tracking device {identifier!r}", "id")
         binding = self._bindings[key]

@@ -24,7 +24,12 @@ from telematics.gateway.fix import Fix, Refused
 from telematics.gateway.service import Gateway
 from telematics.relay import BrokerUnavailable
 
-_STATUS = {"unknown_device": 404, "ambiguous_device": 409, "oversized": 413}
+_STATUS = {
+    "unknown_device": 404,
+    "ambiguous_device": 409,
+    "oversized": 413,
+    "directory_unavailable": 503,
+}
 
 
 def _error(refused: Refused) -> JSONResponse:
@@ -48,9 +53,11 @@ def build_app(gateway: Gateway) -> Starlette:
     limit = gateway.config.http_body_max_bytes
 
     async def store(protocol: str, identifier: str, fixes: list[Fix]) -> Response:
-        binding = await gateway.bind(protocol, identifier)
         try:
+            binding = await gateway.bind(protocol, identifier)  # refusals counted there
             await gateway.deliver(protocol, binding, fixes)
+        except Refused as refused:
+            return _error(refused)
         except BrokerUnavailable as exc:
             gateway.counters.add(protocol, "refused", "broker_unavailable")
             body = {"error": "broker_unavailable", "message": str(exc), "field": None}
@@ -69,21 +76,19 @@ def build_app(gateway: Gateway) -> Starlette:
                     params.update(parse_qsl(body.decode("utf-8", "replace")))
                 identifier, fix = osmand.decode_query(params)
                 fixes = [fix]
-            return await store("osmand", identifier, fixes)
         except Refused as refused:
-            if refused.reason not in ("unknown_device", "ambiguous_device"):
-                gateway.refuse("osmand", refused)
+            gateway.refuse("osmand", refused)
             return _error(refused)
+        return await store("osmand", identifier, fixes)
 
     async def traccar_endpoint(request: Request) -> Response:
         gateway.counters.add("traccar", "frames")
         try:
             identifier, fix = traccar.decode(await _body(request, limit))
-            return await store("traccar", identifier, [fix])
         except Refused as refused:
-            if refused.reason not in ("unknown_device", "ambiguous_device"):
-                gateway.refuse("traccar", refused)
+            gateway.refuse("traccar", refused)
             return _error(refused)
+        return await store("traccar", identifier, [fix])
 
     async def metrics(request: Request) -> Response:
         token = gateway.config.metrics_token

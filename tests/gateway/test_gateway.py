@@ -300,6 +300,16 @@ def test_traccar_client_and_forwarding_requests_are_stored(
         )
     assert refused.value.code == 400
     assert json.loads(refused.value.read())["field"] == "lat"
+    huge = urllib.request.Request(f"{gateway.base}/traccar", data=b"{" + b" " * 300_000 + b"}")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(huge, timeout=5)
+    assert refused.value.code == 413
+    assert json.loads(refused.value.read())["field"] == "body"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{gateway.base}/metrics", timeout=5)  # no bearer
+    assert refused.value.code == 401
+    assert 'coopfleet_gateway_fixes_total{protocol="osmand"} 3' in metrics(gateway)
+    assert 'coopfleet_gateway_fixes_total{protocol="traccar"} 1' in metrics(gateway)
 
 
 def test_a_garbage_stream_does_not_stop_another_devices_fixes(
