@@ -59,10 +59,12 @@ class PanelPaperRead(BaseModel):
 
 
 class DailyActivityRead(BaseModel):
-    """One local day of a vehicle's or a driver's activity (metres, seconds, counts)."""
+    """One local day of a vehicle's or a driver's activity (metres, seconds, counts); the
+    subject is ``vehicle_id`` or ``driver_id`` as grouped (the other is left out)."""
 
     day: date
-    subject_id: int
+    vehicle_id: int | None = None
+    driver_id: int | None = None
     distance_m: int
     engine_s: int
     moving_s: int
@@ -124,7 +126,7 @@ async def vehicle_now(session: AsyncSession, tenant: Tenant, vehicle_id: int) ->
             planned_end_at=shifts.planned_end(shift),
             on_break=shift.break_started_at is not None,
         ),
-        today=DailyActivityRead(**rollup[0]) if rollup else None,
+        today=DailyActivityRead.model_validate(rollup[0]) if rollup else None,
         job=None
         if job is None
         else PanelJobRead(order_id=job.order_id, reference=job.reference, status=job.status),

@@ -65,3 +65,47 @@ async def test_every_id_is_bounded_to_its_column(client: httpx.AsyncClient) -> N
                     if "maximum" not in option or "minimum" not in option:
                         unbounded.append(f"{model}.{name}")
     assert unbounded == [], unbounded
+
+
+def _bare(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """A schema that says nothing of the answer: empty (``Any``), an object without properties
+    (``dict[str, Any]``), or a list or union of those."""
+    if "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+    if not set(schema) - {"title", "description", "default", "examples"}:
+        return True
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        return any(_bare(option, schemas) for option in options if option.get("type") != "null")
+    if schema.get("type") == "array":
+        return _bare(schema.get("items", {}), schemas)
+    if schema.get("type") == "object" and not schema.get("properties"):
+        values = schema.get("additionalProperties")
+        return not isinstance(values, dict) or _bare(values, schemas)
+    return False
+
+
+async def test_every_operation_declares_what_it_answers(client: httpx.AsyncClient) -> None:
+    """Every operation has a 2xx answer with a schema that is not a bare object; downloads and
+    streams declare their media type instead (204 has no body)."""
+    spec = (await client.get("/api/v1/openapi.json")).json()
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    vague = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            name = f"{method.upper()} {path}"
+            answers = {
+                code: answer
+                for code, answer in operation["responses"].items()
+                if code.startswith("2")
+            }
+            if not answers:
+                vague.append(f"{name}: no 2xx answer")
+            for code, answer in answers.items():
+                content = answer.get("content", {})
+                if not content and code != "204":
+                    vague.append(f"{name}: {code} without content")
+                json_body = content.get("application/json")
+                if json_body is not None and _bare(json_body.get("schema", {}), schemas):
+                    vague.append(f"{name}: {code} is a bare object")
+    assert vague == [], vague

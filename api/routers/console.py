@@ -133,6 +133,7 @@ async def _send_changes(
 @router.get(
     "/vehicles/{vehicle_id}/live",
     response_model=VehiclePanelRead,
+    response_model_exclude_unset=True,
     summary="A vehicle now: the map's vehicle panel",
 )
 async def vehicle_now(

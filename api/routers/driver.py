@@ -33,6 +33,14 @@ from api.deps import (
     socket_tenant,
 )
 from api.idempotency import IdempotencyKey, once
+from api.schemas.driver import (
+    DriverCredentialsRead,
+    MessageRead,
+    OrderProofRead,
+    ProofFileRead,
+    ProofRead,
+)
+from api.schemas.streams import EVENT_STREAM
 from api.streams import MESSAGES, Reader, hub_of, open_socket, pump_socket, sse_response
 from core.storage import PROOF_IMAGE_TYPES, Spooled, discard, spool, storage_from
 from core.tenancy import Tenant, scoped
@@ -42,11 +50,12 @@ from fleet.enums import Role
 from fleet.geo import GeoJSONPoint
 from fleet.validators import BigId, Cursor, Id
 from operations import driver_day
-from operations.driver_day import DriverHomeRead, JobRead
+from operations.driver_day import DriverHomeRead, JobRead, ShiftRead
 from routing import jobs
 from routing import orders as order_service
 from routing.lifecycle import FailureReason
 from routing.models import DriverMessage, ProofFile
+from routing.schemas import OrderRead
 
 router = APIRouter(tags=["driver app"])
 office = APIRouter(tags=["orders"])
@@ -132,15 +141,19 @@ async def set_pin(
     )
 
 
-@office.post("/drivers/{driver_id}/reset-credentials", summary="Reset a driver's password and PIN")
+@office.post(
+    "/drivers/{driver_id}/reset-credentials",
+    response_model=DriverCredentialsRead,
+    summary="Reset a driver's password and PIN",
+)
 async def reset_credentials(
     driver_id: Id, tenant: EditorTenant, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> DriverCredentialsRead:
     """A new one-time password for the driver's account; the PIN is cleared, every session of
     the phone ends at once (its tokens stop working) and the driver must choose a new password
     at the next sign-in."""
     login, temporary = await users.reset_driver_credentials(session, tenant, driver_id, settings)
-    return {"login": login, "temporary_password": temporary}
+    return DriverCredentialsRead(login=login, temporary_password=temporary)
 
 
 @router.get(
@@ -153,7 +166,7 @@ async def me(tenant: DriverTenant, session: SessionDep) -> DriverHomeRead:
     return await driver_day.home(session, tenant)
 
 
-@router.post("/shift/start", summary="Start my shift")
+@router.post("/shift/start", response_model=ShiftRead, summary="Start my shift")
 async def start_shift(
     body: ShiftIn, tenant: DriverTenant, session: SessionDep, key: IdempotencyKey = None
 ) -> Any:
@@ -175,7 +188,7 @@ async def start_shift(
     return await once(session, tenant, key, {"shift/start": body.model_dump()}, run)
 
 
-@router.post("/shift/break", summary="Start or end a break")
+@router.post("/shift/break", response_model=ShiftRead, summary="Start or end a break")
 async def shift_break(
     body: BreakIn, tenant: DriverTenant, session: SessionDep, key: IdempotencyKey = None
 ) -> Any:
@@ -187,7 +200,7 @@ async def shift_break(
     return await once(session, tenant, key, {"shift/break": body.model_dump()}, run)
 
 
-@router.post("/shift/end", summary="End my shift")
+@router.post("/shift/end", response_model=ShiftRead, summary="End my shift")
 async def end_shift(tenant: DriverTenant, session: SessionDep, key: IdempotencyKey = None) -> Any:
     """Ends the open shift (and a break in progress)."""
 
@@ -204,7 +217,7 @@ async def my_jobs(tenant: DriverTenant, session: SessionDep) -> list[JobRead]:
     return await driver_day.route(session, tenant)
 
 
-@router.post("/jobs/{order_id}/steps", summary="Report a step of a job")
+@router.post("/jobs/{order_id}/steps", response_model=OrderRead, summary="Report a step of a job")
 async def job_step(
     order_id: Id,
     body: StepIn,
@@ -232,7 +245,7 @@ async def job_step(
     return await once(session, tenant, key, {"step": order_id, **body.model_dump()}, run)
 
 
-@router.post("/jobs/{order_id}/proof", summary="Proof of delivery")
+@router.post("/jobs/{order_id}/proof", response_model=ProofRead, summary="Proof of delivery")
 async def job_proof(
     order_id: Id,
     tenant: DriverTenant,
@@ -242,7 +255,7 @@ async def job_proof(
     signature: Annotated[UploadFile | None, File(description="the signature image")] = None,
     recipient_name: Annotated[str | None, Form(max_length=120)] = None,
     note: Annotated[str | None, Form(max_length=1000)] = None,
-) -> dict[str, Any]:
+) -> ProofRead:
     """Photos, a signature, the recipient's name and a note, at the stop. Images are checked by
     their content, not their name; each is at most ``COOPFLEET_UPLOAD_MAX_BYTES`` (10 MB by
     default), and one request carries at most ``COOPFLEET_PROOF_MAX_FILES`` files (10; more is
@@ -277,7 +290,7 @@ async def job_proof(
         )
     finally:
         discard([spooled for _, spooled in files])
-    return {"order_id": order_id, "files": [_file(f) for f in stored]}
+    return ProofRead(order_id=order_id, files=[_file(f) for f in stored])
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> Spooled:
@@ -286,14 +299,14 @@ async def _read_limited(upload: UploadFile, limit: int) -> Spooled:
     return await spool(upload.read, limit)
 
 
-def _file(proof: ProofFile) -> dict[str, Any]:
-    return {
-        "id": proof.id,
-        "kind": proof.kind,
-        "content_type": proof.content_type,
-        "size": proof.size,
-        "url": f"/api/v1/proof-files/{proof.id}",
-    }
+def _file(proof: ProofFile) -> ProofFileRead:
+    return ProofFileRead(
+        id=proof.id,
+        kind=proof.kind,
+        content_type=proof.content_type,
+        size=proof.size,
+        url=f"/api/v1/proof-files/{proof.id}",
+    )
 
 
 async def _messages(session: SessionDep, tenant: Tenant, after: int, limit: int) -> list[Any]:
@@ -319,7 +332,9 @@ def _message_reader(factory: async_sessionmaker[AsyncSession], tenant: Tenant) -
     return read
 
 
-@router.get("/messages", summary="My messages since an id (polling)")
+@router.get(
+    "/messages", response_model=list[MessageRead], summary="My messages since an id (polling)"
+)
 async def poll_messages(
     tenant: DriverTenant, session: SessionDep, after_id: Cursor = 0, limit: int = 100
 ) -> list[Any]:
@@ -331,7 +346,8 @@ async def poll_messages(
 @router.get(
     "/messages/stream",
     summary="My messages, pushed (Server-Sent Events)",
-    responses={429: {"description": "too many open streams for this user or cooperative"}},
+    response_class=EventSourceResponse,
+    responses=EVENT_STREAM,
 )
 async def stream_messages(
     request: Request,
@@ -372,22 +388,33 @@ async def messages_socket(
         await pump_socket(hub, websocket, subscription, read, after_id)
 
 
-@office.get("/orders/{order_id}/proof", summary="An order's proof of delivery")
-async def order_proof(order_id: Id, tenant: OfficeTenant, session: SessionDep) -> dict[str, Any]:
+@office.get(
+    "/orders/{order_id}/proof",
+    response_model=OrderProofRead,
+    summary="An order's proof of delivery",
+)
+async def order_proof(order_id: Id, tenant: OfficeTenant, session: SessionDep) -> OrderProofRead:
     """The recipient's name, the driver's note and the files, for the dispatcher."""
     order = await order_service.get(session, tenant, order_id)
     rows = await session.execute(
         scoped(select(ProofFile), tenant).where(ProofFile.order_id == order.id)
     )
-    return {
-        "order_id": order.id,
-        "recipient_name": order.recipient_name,
-        "note": order.proof_note,
-        "files": [_file(f) for f in rows.scalars()],
-    }
+    return OrderProofRead(
+        order_id=order.id,
+        recipient_name=order.recipient_name,
+        note=order.proof_note,
+        files=[_file(f) for f in rows.scalars()],
+    )
 
 
-@office.get("/proof-files/{file_id}", summary="Download a proof file")
+@office.get(
+    "/proof-files/{file_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {kind: {} for kind in PROOF_IMAGE_TYPES}, "description": "the image"}
+    },
+    summary="Download a proof file",
+)
 async def download_proof(
     file_id: BigId, tenant: AnyTenant, session: SessionDep, settings: SettingsDep
 ) -> Response:

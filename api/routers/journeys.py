@@ -11,16 +11,30 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import AnyTenant, EditorTenant, OfficeTenant, PrincipalDep, SessionDep, SettingsDep
+from api.schemas.geojson import FeatureCollection
+from api.schemas.journeys import (
+    EventProperties,
+    EventRead,
+    JourneyStopRead,
+    StopProperties,
+    TripRead,
+)
+from api.schemas.streams import EVENT_STREAM
 from api.streams import EVENTS, hub_of, sse_response
 from core.errors import NotFound
 from core.tenancy import Tenant, get_scoped
 from fleet.enums import Role
 from fleet.models import Driver, Vehicle
 from fleet.validators import BigId, Cursor, Id
+from operations.driver_day import DrivingTimeRead
+from operations.vehicle_panel import DailyActivityRead
 from telematics.journey import read
 from telematics.journey.facts import Kind
 
 router = APIRouter(tags=["journeys"])
+Trips = list[TripRead] | FeatureCollection[TripRead]
+Stops = list[JourneyStopRead] | FeatureCollection[StopProperties]
+Events = list[EventRead] | FeatureCollection[EventProperties]
 Format = Annotated[Literal["json", "geojson"], Query(description="json, or GeoJSON features")]
 
 
@@ -63,7 +77,12 @@ async def _segments(
     return _features(rows, "path" if kind == "trips" else "point") if geojson else rows
 
 
-@router.get("/vehicles/{vehicle_id}/trips", summary="A vehicle's trips over a period")
+@router.get(
+    "/vehicles/{vehicle_id}/trips",
+    response_model=Trips,
+    response_model_exclude_unset=True,
+    summary="A vehicle's trips over a period",
+)
 async def vehicle_trips(
     vehicle_id: Id,
     tenant: OfficeTenant,
@@ -77,7 +96,12 @@ async def vehicle_trips(
     return await _segments(session, tenant, "trips", start, end, format, vehicle_id=vehicle_id)
 
 
-@router.get("/drivers/{driver_id}/trips", summary="A driver's trips over a period")
+@router.get(
+    "/drivers/{driver_id}/trips",
+    response_model=Trips,
+    response_model_exclude_unset=True,
+    summary="A driver's trips over a period",
+)
 async def driver_trips(
     driver_id: Id,
     tenant: AnyTenant,
@@ -91,7 +115,12 @@ async def driver_trips(
     return await _segments(session, tenant, "trips", start, end, format, driver_id=driver_id)
 
 
-@router.get("/vehicles/{vehicle_id}/stops", summary="A vehicle's stops over a period")
+@router.get(
+    "/vehicles/{vehicle_id}/stops",
+    response_model=Stops,
+    response_model_exclude_unset=True,
+    summary="A vehicle's stops over a period",
+)
 async def vehicle_stops(
     vehicle_id: Id,
     tenant: OfficeTenant,
@@ -105,7 +134,12 @@ async def vehicle_stops(
     return await _segments(session, tenant, "stops", start, end, format, vehicle_id=vehicle_id)
 
 
-@router.get("/drivers/{driver_id}/stops", summary="A driver's stops over a period")
+@router.get(
+    "/drivers/{driver_id}/stops",
+    response_model=Stops,
+    response_model_exclude_unset=True,
+    summary="A driver's stops over a period",
+)
 async def driver_stops(
     driver_id: Id,
     tenant: AnyTenant,
@@ -119,7 +153,12 @@ async def driver_stops(
     return await _segments(session, tenant, "stops", start, end, format, driver_id=driver_id)
 
 
-@router.get("/events", summary="Journey events and alerts")
+@router.get(
+    "/events",
+    response_model=Events,
+    response_model_exclude_unset=True,
+    summary="Journey events and alerts",
+)
 async def list_events(
     tenant: OfficeTenant,
     session: SessionDep,
@@ -152,7 +191,8 @@ async def list_events(
 @router.get(
     "/events/stream",
     summary="Live feed of new events (Server-Sent Events)",
-    responses={429: {"description": "too many open streams for this user or cooperative"}},
+    response_class=EventSourceResponse,
+    responses=EVENT_STREAM,
 )
 async def event_stream(
     request: Request,
@@ -197,7 +237,9 @@ class ExcuseIn(BaseModel):
     reason: str = Field(min_length=3, max_length=500)
 
 
-@router.post("/events/{event_id}/acknowledge", summary="Acknowledge an event")
+@router.post(
+    "/events/{event_id}/acknowledge", response_model=EventRead, summary="Acknowledge an event"
+)
 async def acknowledge_event(
     event_id: BigId,
     tenant: EditorTenant,
@@ -208,7 +250,9 @@ async def acknowledge_event(
     return await read.acknowledge(session, tenant, event_id, body.note)
 
 
-@router.post("/events/{event_id}/excuse", summary="Record a force-majeure reason")
+@router.post(
+    "/events/{event_id}/excuse", response_model=EventRead, summary="Record a force-majeure reason"
+)
 async def excuse_event(
     event_id: BigId,
     tenant: EditorTenant,
@@ -220,7 +264,11 @@ async def excuse_event(
     return await read.excuse(session, tenant, event_id, body.reason)
 
 
-@router.get("/rollups/daily", summary="Daily activity per vehicle or per driver")
+@router.get(
+    "/rollups/daily",
+    response_model=list[DailyActivityRead],
+    summary="Daily activity per vehicle or per driver",
+)
 async def daily_rollups(
     tenant: OfficeTenant,
     session: SessionDep,
@@ -243,7 +291,11 @@ async def daily_rollups(
     )
 
 
-@router.get("/drivers/{driver_id}/driving-time", summary="A driver's driving time now")
+@router.get(
+    "/drivers/{driver_id}/driving-time",
+    response_model=DrivingTimeRead,
+    summary="A driver's driving time now",
+)
 async def driving_time(driver_id: Id, tenant: AnyTenant, session: SessionDep) -> dict[str, Any]:
     """Continuous driving so far, time left before the 4-hour limit, today's and this week's
     totals, under the rules in force today."""

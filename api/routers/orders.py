@@ -21,6 +21,7 @@ from api.routers.csv_io import CsvFile, KeepValid
 from api.routers.csv_io import answer as csv_answer
 from core.listing import paginate
 from fleet.csv_io import CsvLimits, ImportReport
+from fleet.schemas import Page
 from fleet.validators import BigId, Id
 from operations import tracking_link
 from operations.tracking_link import TrackingRead
@@ -86,7 +87,7 @@ async def import_orders(
     return csv_answer(report, keep_valid)
 
 
-@router.get("/orders", summary="List orders")
+@router.get("/orders", response_model=Page[OrderRead], summary="List orders")
 async def list_orders(
     tenant: OfficeTenant,
     session: SessionDep,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
 from api.deps import DriverTenant, SessionDep
+from api.schemas.tracking import PositionsReport
 from core.errors import InvalidInput, StateConflict
 from core.tenancy import get_scoped
 from fleet.assignments import current_vehicle_of
@@ -26,6 +27,7 @@ MAX_BODY = 512 * 1024
 @router.post(
     "/positions",
     status_code=status.HTTP_202_ACCEPTED,
+    response_model=PositionsReport,
     summary="Send positions from the phone",
     openapi_extra={
         "requestBody": {

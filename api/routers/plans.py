@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from api.deps import EditorTenant, OfficeTenant, SessionDep, SettingsDep
 from api.i18n import vietnamese, wants_vietnamese
+from api.schemas.plans import PlanRead
 from core.errors import StateConflict
 from core.tenancy import get_scoped, scoped
 from core.timeutil import utcnow
@@ -68,7 +69,12 @@ def _error_text(code: str | None, request: Request) -> str | None:
     return known.get(code, planning.PLAN_ERROR_TEXTS[planning.PlanError.FAILED])
 
 
-@router.post("/plans", status_code=status.HTTP_202_ACCEPTED, summary="Plan the open orders")
+@router.post(
+    "/plans",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PlanRead,
+    summary="Plan the open orders",
+)
 async def start_plan(
     body: PlanIn,
     request: Request,
@@ -88,7 +94,7 @@ async def start_plan(
     return _read(plan, request)
 
 
-@router.get("/plans", summary="Recent plans")
+@router.get("/plans", response_model=list[PlanRead], summary="Recent plans")
 async def list_plans(
     request: Request, tenant: OfficeTenant, session: SessionDep
 ) -> list[dict[str, Any]]:
@@ -97,7 +103,7 @@ async def list_plans(
     return [_read(plan, request) for plan in rows.scalars()]
 
 
-@router.get("/plans/{plan_id}", summary="A plan, its progress and result")
+@router.get("/plans/{plan_id}", response_model=PlanRead, summary="A plan, its progress and result")
 async def get_plan(
     plan_id: Id, request: Request, tenant: OfficeTenant, session: SessionDep
 ) -> dict[str, Any]:
@@ -115,7 +121,9 @@ async def get_plan(
     return _read(plan, request, previous)
 
 
-@router.post("/plans/{plan_id}/cancel", summary="Cancel a queued or running plan")
+@router.post(
+    "/plans/{plan_id}/cancel", response_model=PlanRead, summary="Cancel a queued or running plan"
+)
 async def cancel_plan(
     plan_id: Id, request: Request, tenant: EditorTenant, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -143,7 +151,7 @@ NO_OFFERS = AcceptIn()
 AcceptBody = Annotated[AcceptIn, Body()]
 
 
-@router.post("/plans/{plan_id}/accept", summary="Accept a plan")
+@router.post("/plans/{plan_id}/accept", response_model=PlanRead, summary="Accept a plan")
 async def accept_plan(
     plan_id: Id,
     request: Request,

@@ -6,12 +6,18 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.deps import OfficeTenant, SessionDep, require
+from api.schemas.reports import (
+    ComplianceReport,
+    MemberStatement,
+    SubscriptionRead,
+    UtilizationReport,
+    VehicleDossier,
+)
 from core.tenancy import Tenant, get_scoped, scoped
 from fleet.cooperatives import local_today
 from fleet.enums import Role
@@ -23,11 +29,17 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 DirectorTenant = Annotated[Tenant, Depends(require(Role.ADMIN, Role.DIRECTOR))]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv or xlsx")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SPREADSHEETS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/csv": {}, XLSX: {}},
+        "description": "the report as JSON, or as a CSV or XLSX download (``format``)",
+    }
+}
 
 
 def _answer(report: dict[str, Any], name: str, columns: list[export.Column], format: str) -> Any:
     if format == "json":
-        return jsonable_encoder(report)
+        return report
     if format == "csv":
         body, media = export.to_csv(columns, report["rows"]), "text/csv; charset=utf-8"
     else:
@@ -41,7 +53,12 @@ def _answer(report: dict[str, Any], name: str, columns: list[export.Column], for
     )
 
 
-@router.get("/utilization", summary="Utilization report")
+@router.get(
+    "/utilization",
+    response_model=UtilizationReport,
+    responses=SPREADSHEETS,
+    summary="Utilization report",
+)
 async def utilization_report(
     tenant: OfficeTenant,
     session: SessionDep,
@@ -57,7 +74,12 @@ async def utilization_report(
     return _answer(report, f"utilization-{group}", export.UTILIZATION, format)
 
 
-@router.get("/members", summary="Member statement for a month")
+@router.get(
+    "/members",
+    response_model=MemberStatement,
+    responses=SPREADSHEETS,
+    summary="Member statement for a month",
+)
 async def member_statement(
     tenant: OfficeTenant,
     session: SessionDep,
@@ -69,7 +91,12 @@ async def member_statement(
     return _answer(report, "members", export.MEMBERS, format)
 
 
-@router.get("/compliance", summary="Compliance report")
+@router.get(
+    "/compliance",
+    response_model=ComplianceReport,
+    responses=SPREADSHEETS,
+    summary="Compliance report",
+)
 async def compliance_report(
     tenant: OfficeTenant,
     session: SessionDep,
@@ -84,7 +111,12 @@ async def compliance_report(
     return _answer(report, "compliance", export.COMPLIANCE, format)
 
 
-@router.get("/monthly.pdf", summary="The monthly report as a PDF")
+@router.get(
+    "/monthly.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the PDF"}},
+    summary="The monthly report as a PDF",
+)
 async def monthly_pdf(
     tenant: OfficeTenant,
     session: SessionDep,
@@ -106,7 +138,12 @@ class SubscriptionIn(BaseModel):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
 
 
-@router.post("/subscriptions", status_code=201, summary="Receive the monthly report by e-mail")
+@router.post(
+    "/subscriptions",
+    status_code=201,
+    response_model=SubscriptionRead,
+    summary="Receive the monthly report by e-mail",
+)
 async def subscribe(
     body: SubscriptionIn, tenant: DirectorTenant, session: SessionDep
 ) -> dict[str, Any]:
@@ -119,7 +156,11 @@ async def subscribe(
     return {"id": row.id, "email": row.email}
 
 
-@router.get("/subscriptions", summary="Who receives the monthly report")
+@router.get(
+    "/subscriptions",
+    response_model=list[SubscriptionRead],
+    summary="Who receives the monthly report",
+)
 async def subscriptions(tenant: DirectorTenant, session: SessionDep) -> list[dict[str, Any]]:
     """The cooperative's addresses for the monthly report."""
     rows = await session.execute(
@@ -135,12 +176,14 @@ async def unsubscribe(subscription_id: Id, tenant: DirectorTenant, session: Sess
     await session.delete(row)
 
 
-@router.get("/vehicles/{vehicle_id}/dossier", summary="A vehicle's management dossier")
+@router.get(
+    "/vehicles/{vehicle_id}/dossier",
+    response_model=VehicleDossier,
+    summary="A vehicle's management dossier",
+)
 async def vehicle_dossier(
     vehicle_id: Id, tenant: OfficeTenant, session: SessionDep, start_day: date, end_day: date
 ) -> Any:
     """Papers, activity day by day, trips, dispatches and events of one vehicle over the period:
     the record that shows the cooperative really manages it."""
-    return jsonable_encoder(
-        await dossier.dossier(session, tenant, vehicle_id, Period(start_day, end_day))
-    )
+    return await dossier.dossier(session, tenant, vehicle_id, Period(start_day, end_day))

@@ -13,6 +13,8 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from api.deps import AdminTenant, OfficeTenant, SessionDep, SettingsDep, oauth2_scheme
+from api.schemas.geojson import Feature, FeatureCollection
+from api.schemas.tracking import PositionProperties, TrackProperties
 from core.errors import Forbidden, InvalidValue
 from core.tenancy import get_scoped
 from fleet.auth import authenticate
@@ -37,7 +39,12 @@ def _floats(text: str, count: int, field: str) -> tuple[float, ...]:
     return values
 
 
-@router.get("/positions/latest", summary="Latest position of every vehicle (GeoJSON)")
+@router.get(
+    "/positions/latest",
+    response_model=FeatureCollection[PositionProperties],
+    response_model_exclude_unset=True,
+    summary="Latest position of every vehicle (GeoJSON)",
+)
 async def latest_positions(
     tenant: OfficeTenant,
     session: SessionDep,
@@ -58,7 +65,11 @@ async def latest_positions(
     return {"type": "FeatureCollection", "features": features}
 
 
-@router.get("/vehicles/{vehicle_id}/track", summary="A vehicle's path over a period (GeoJSON)")
+@router.get(
+    "/vehicles/{vehicle_id}/track",
+    response_model=Feature[TrackProperties],
+    summary="A vehicle's path over a period (GeoJSON)",
+)
 async def vehicle_track(
     vehicle_id: Id,
     tenant: OfficeTenant,

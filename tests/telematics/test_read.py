@@ -81,7 +81,7 @@ async def test_latest_positions_filter_by_area_and_tenant(
     ).json()
     assert [f["id"] for f in near["features"]] == [nhon_trach.id]
     bad = await client.get(f"{V1}/positions/latest", params={"bbox": "1,2,3"}, headers=headers)
-    assert bad.status_code == 400
+    assert bad.status_code == 422  # malformed input (InvalidValue)
     assert bad.json()["field"] == "bbox"
 
 
