@@ -13,7 +13,9 @@ Each day is written twice:
 
 ``python -m bench.coop_days --tasks 200 1000 3000 --seeds 1 2 3 --out /tmp/coop-days`` writes
 them; ``python -m bench.vrp --coop-days 1000 --day-seeds 1 2 3 --budget 60`` runs the planner
-beside plain OR-Tools on them. A task is one pickup-delivery order (two Li & Lim rows).
+beside plain OR-Tools on them; ``--plan 60`` also plans each JSON day (mixed fleet, shifts,
+``--breaks``) and checks it with ``bench.vrp_check.check_plan``. A task is one pickup-delivery
+order (two Li & Lim rows).
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ import argparse
 import json
 import math
 import random
+import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from routing.solver import BreakRule, Matrix, Order, Problem, Stop, TimeWindow, Vehicle
+from bench.vrp_check import check_plan
+from routing.solver import BreakRule, Matrix, Order, Problem, Stop, TimeWindow, Vehicle, solve
 
 WIDTH, HEIGHT = 90, 66  # the province, in minutes of driving (~60 × 44 km at 40 km/h)
 HORIZON = 720  # minutes: the day from 06:00 to 18:00
@@ -253,17 +258,38 @@ def _stop(node: int, window: Sequence[int], service: int) -> Stop:
     return Stop(node, (TimeWindow(60 * window[0], 60 * window[1]),), 60 * service)
 
 
+def plan(path: Path, budget: float, seed: int) -> str:
+    """Plan the JSON day (mixed fleet, shifts, breaks) and check it independently: one line of
+    vehicles, the lower bound, served / unserved by reason, distance, wall time, verdict."""
+    problem = problem_of(path)
+    began = time.monotonic()
+    result = solve(problem, time_limit_s=budget, seed=seed)
+    wall = time.monotonic() - began
+    errors = check_plan(problem, result)
+    kpis = result.kpis
+    reasons = Counter(item.reason for item in result.unserved)
+    verdict = "OK" if not errors else f"FAIL {errors[0]}"
+    return (
+        f"{path.stem}: {kpis.vehicles} vehicles (lower bound {kpis.vehicles_lower_bound}), "
+        f"{kpis.served} served, {kpis.unserved} unserved {dict(reasons)}, "
+        f"{kpis.distance / 1000:.0f} km, {wall:.1f}s, check {verdict}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--tasks", type=int, nargs="+", default=[200, 1000, 3000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--breaks", action="store_true", help="days with the 4-hour rule")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--plan", type=float, metavar="SECONDS", help="also plan each JSON day")
     args = parser.parse_args(argv)
     for tasks in args.tasks:
         for seed in args.seeds:
-            for path in write(generate(tasks, seed, args.breaks), args.out):
-                print(path)
+            text, body = write(generate(tasks, seed, args.breaks), args.out)
+            print(text, body, flush=True)
+            if args.plan:
+                print(plan(body, args.plan, seed=1), flush=True)
 
 
 if __name__ == "__main__":

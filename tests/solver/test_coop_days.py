@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.coop_days import HORIZON, TRUCK_5T, generate, problem_of, travel, write
+from bench.coop_days import HORIZON, TRUCK_5T, generate, plan, problem_of, travel, write
 from bench.vrp import run_planner, scale
 from bench.vrp_check import check_instance, check_plan
 from bench.vrp_instances import load
@@ -55,3 +55,10 @@ def test_the_json_day_keeps_the_mixed_fleet_shifts_and_break_rule(tmp_path: Path
     assert problem.break_rule is not None and problem.break_rule.max_driving == 4 * 3600
     result = solve(problem, time_limit_s=2, seed=1)
     assert check_plan(problem, result) == []
+
+
+def test_planning_a_json_day_reports_the_fleet_its_bound_and_the_checker(tmp_path: Path) -> None:
+    _, body = write(generate(10, 6, breaks=True), tmp_path)
+    line = plan(body, budget=2, seed=1)
+    assert line.startswith("coop10_6_breaks: ") and "lower bound" in line
+    assert line.endswith("check OK")
