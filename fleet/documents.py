@@ -8,14 +8,17 @@ from sqlalchemy import Date, String, cast, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.tenancy import Tenant, scoped
+from fleet.eligibility import DRIVER_PAPERS, VEHICLE_PAPERS, Paper
 from fleet.models import Driver, Vehicle
 from fleet.schemas import ExpiringDocument
 
-_VEHICLE_DOCUMENTS = {
+# the columns of fleet.eligibility's vehicle papers, in its order (one list of documents)
+_COLUMNS = {
     "badge": Vehicle.badge_expiry,
     "inspection": Vehicle.inspection_expiry,
     "insurance": Vehicle.insurance_expiry,
 }
+_VEHICLE_DOCUMENTS = {document: _COLUMNS[document] for document in VEHICLE_PAPERS}
 
 
 async def expiring(
@@ -33,7 +36,7 @@ async def expiring(
                 literal("driver", String).label("subject"),
                 Driver.id.label("subject_id"),
                 Driver.full_name.label("label"),
-                literal("licence", String).label("document"),
+                literal(DRIVER_PAPERS[0], String).label("document"),
                 cast(Driver.licence_expiry, Date).label("expires_on"),
             ),
             tenant,
@@ -58,7 +61,7 @@ async def expiring(
     )
     result = []
     for row in rows:
-        days_left = (row.expires_on - today).days
+        paper = Paper(row.document, row.expires_on)
         result.append(
             ExpiringDocument(
                 subject=row.subject,
@@ -66,8 +69,8 @@ async def expiring(
                 label=row.label,
                 document=row.document,
                 expires_on=row.expires_on,
-                days_left=days_left,
-                status="expired" if days_left < 0 else "expiring",
+                days_left=(row.expires_on - today).days,
+                status="expired" if paper.lapsed(today) else "expiring",
             )
         )
     return result

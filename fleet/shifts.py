@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput, NotFound, StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
+from fleet import eligibility
 from fleet.assignments import current_vehicle_of
 from fleet.models import Driver, Shift, Vehicle, VehicleAssignment
 from fleet.plates import PlateError, parse_plate
@@ -45,17 +46,6 @@ async def current(session: AsyncSession, tenant: Tenant, driver_id: int) -> Shif
             )
         )
     ).scalar_one_or_none()
-
-
-def _expired(driver: Driver, vehicle: Vehicle, today: date) -> list[str]:
-    lapsed = []
-    if driver.licence_expiry < today:
-        lapsed.append("driving_licence")
-    for name in ("inspection_expiry", "insurance_expiry", "badge_expiry"):
-        expiry = getattr(vehicle, name)
-        if expiry is not None and expiry < today:
-            lapsed.append(name.removesuffix("_expiry"))
-    return lapsed
 
 
 async def start(
@@ -99,7 +89,7 @@ async def start(
             raise StateConflict(
                 f"vehicle {vehicle.plate} is assigned to another driver", field="plate"
             )
-    lapsed = _expired(driver, vehicle, today)
+    lapsed = eligibility.lapsed(eligibility.papers_of(driver, vehicle), today)
     if lapsed:
         raise StateConflict(
             f"expired: {', '.join(lapsed)}; the shift cannot start",

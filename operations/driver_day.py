@@ -3,7 +3,7 @@ time) and the route with each stop's ETA from the vehicle's latest position."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.tenancy import Tenant, get_scoped
 from core.timeutil import utcnow
-from fleet import shifts
+from fleet import eligibility, shifts
 from fleet.assignments import current_vehicle_of
 from fleet.cooperatives import local_today
 from fleet.geo import GeoJSONPoint
@@ -118,14 +118,7 @@ async def home(session: AsyncSession, tenant: Tenant) -> DriverHomeRead:
     driver = await get_scoped(session, Driver, tenant.driver_id, tenant, what="driver")
     vehicle = await current_vehicle_of(session, tenant, driver.id)
     today = await local_today(session, tenant)
-    soon = today + timedelta(days=PAPERS_DUE_DAYS)
-    papers: list[tuple[str, date | None]] = [("driving_licence", driver.licence_expiry)]
-    if vehicle is not None:
-        papers += [
-            ("inspection", vehicle.inspection_expiry),
-            ("insurance", vehicle.insurance_expiry),
-            ("operating_badge", vehicle.badge_expiry),
-        ]
+    papers = eligibility.papers_of(driver, vehicle)
     return DriverHomeRead(
         driver=DriverProfileRead(
             id=driver.id,
@@ -140,9 +133,11 @@ async def home(session: AsyncSession, tenant: Tenant) -> DriverHomeRead:
         else VehicleBriefRead(id=vehicle.id, plate=vehicle.plate, kind=vehicle.kind),
         shift=shift_read(await shifts.current(session, tenant, driver.id)),
         documents_expiring=[
-            PaperDueRead(document=name, expires=expiry, expired=expiry < today)
-            for name, expiry in papers
-            if expiry is not None and expiry <= soon
+            PaperDueRead(
+                document=paper.document, expires=paper.expires_on, expired=paper.lapsed(today)
+            )
+            for paper in papers
+            if paper.expires_on is not None and paper.due(today, PAPERS_DUE_DAYS)
         ],
         driving_time=DrivingTimeRead(**await driving_status(session, tenant, driver.id)),
     )

@@ -148,10 +148,10 @@ def _nearby(row: Any, drives: list[Drive], zone: str, now: float) -> Nearby:
         driver_status=row[8],
         vehicle_status=row[9],
         expiries={
-            "driving licence": row[10],
+            "licence": row[10],
             "inspection": row[11],
             "insurance": row[12],
-            "operating badge": row[13],
+            "badge": row[13],
         },
         position=(row[14], row[15]),
         headroom_s=status.remaining_s if status else None,

@@ -3,14 +3,14 @@ shift, the latest fix and its live status, today's rollup and the order it serve
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.tenancy import Tenant, get_scoped
 from core.timeutil import today_in, utcnow
-from fleet import shifts
+from fleet import eligibility, shifts
 from fleet.assignments import current_driver_of
 from fleet.cooperatives import zone_of
 from fleet.models import Vehicle
@@ -102,13 +102,9 @@ async def vehicle_now(session: AsyncSession, tenant: Tenant, vehicle_id: int) ->
     rollup = await journey_read.daily(
         session, tenant, today, today, group="vehicle", vehicle_id=vehicle.id
     )
-    papers = {
-        "badge": vehicle.badge_expiry,
-        "inspection": vehicle.inspection_expiry,
-        "insurance": vehicle.insurance_expiry,
-    }
+    papers = eligibility.vehicle_papers(vehicle)
     if driver is not None:
-        papers["licence"] = driver.licence_expiry
+        papers += eligibility.driver_papers(driver)
     shift = await shifts.current(session, tenant, driver.id) if driver is not None else None
     return VehiclePanelRead(
         vehicle=VehicleRead.model_validate(vehicle),
@@ -132,12 +128,12 @@ async def vehicle_now(session: AsyncSession, tenant: Tenant, vehicle_id: int) ->
         else PanelJobRead(order_id=job.order_id, reference=job.reference, status=job.status),
         papers=[
             PanelPaperRead(
-                document=name,
-                expires_on=expires,
-                days_left=None if expires is None else (expires - today).days,
-                soon=expires is not None and expires <= today + timedelta(days=SOON_DAYS),
+                document=paper.document,
+                expires_on=paper.expires_on,
+                days_left=None if paper.expires_on is None else (paper.expires_on - today).days,
+                soon=paper.due(today, SOON_DAYS),
             )
-            for name, expires in papers.items()
+            for paper in papers
         ],
         zone=zone,
     )

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.errors import StateConflict
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
+from fleet import eligibility
 from fleet.geo import lon_lat
 from fleet.legal import driving_rules_on
 from fleet.models import Depot, Driver, Shift, Vehicle, VehicleAssignment
@@ -129,17 +130,8 @@ async def candidates(
 
 
 def _unavailable(driver: Driver, vehicle: Vehicle, today: date) -> str | None:
-    if driver.status != "active":
-        return f"driver is {driver.status}"
-    if vehicle.status != "active":
-        return f"vehicle is {vehicle.status}"
-    if driver.licence_expiry < today:
-        return "driving licence expired"
-    for name in ("inspection_expiry", "insurance_expiry", "badge_expiry"):
-        expiry = getattr(vehicle, name)
-        if expiry is not None and expiry < today:
-            return f"vehicle {name.removesuffix('_expiry')} expired"
-    return None
+    papers = eligibility.papers_of(driver, vehicle)
+    return eligibility.why_not(driver.status, vehicle.status, papers, today)
 
 
 def _window(

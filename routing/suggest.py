@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from fleet import eligibility
+from fleet.eligibility import Paper
 from routing.matrix import EARTH_RADIUS_M, GreatCircle
 
 
@@ -24,7 +26,7 @@ class Nearby:
     features: frozenset[str]
     driver_status: str
     vehicle_status: str
-    expiries: dict[str, date | None]  # licence, inspection, insurance, badge
+    expiries: dict[str, date | None]  # by fleet.eligibility document: licence, badge…
     position: tuple[float, float]
     headroom_s: float | None  # continuous driving time left now (None: unknown)
     shift_left_s: float | None = None  # time to the shift's planned end (None: unknown)
@@ -71,13 +73,10 @@ def why_not(
 ) -> str | None:
     """The first reason this driver cannot take the order, or None. ``job_s``: from the pickup
     to the end of the drop-off."""
-    if driver.driver_status != "active":
-        return f"driver is {driver.driver_status}"
-    if driver.vehicle_status != "active":
-        return f"vehicle is {driver.vehicle_status}"
-    for document, expiry in driver.expiries.items():
-        if expiry is not None and expiry < today:
-            return f"{document} expired on {expiry.isoformat()}"
+    papers = [Paper(document, expiry) for document, expiry in driver.expiries.items()]
+    unavailable = eligibility.why_not(driver.driver_status, driver.vehicle_status, papers, today)
+    if unavailable is not None:
+        return unavailable
     if need.kind is not None and driver.kind != need.kind:
         return f"vehicle is a {driver.kind}, the order needs a {need.kind}"
     labels = ("kg", "m³", "seats")
