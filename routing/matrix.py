@@ -18,7 +18,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-EARTH_RADIUS_M = 6_371_008.8
+from core.geodesy import EARTH_RADIUS_M
+
 Table = NDArray[np.int64]
 
 

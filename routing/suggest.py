@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from core.geodesy import metres_between
 from fleet import eligibility
 from fleet.eligibility import Paper
-from routing.matrix import EARTH_RADIUS_M, GreatCircle
+from routing.matrix import GreatCircle
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +60,6 @@ class Exclusion:
     reason: str
 
 
-def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
-
-
 def why_not(
     need: Need, driver: Nearby, today: date, eta_s: float, job_s: float = 0.0
 ) -> str | None:
@@ -105,9 +97,9 @@ def rank(
 ) -> tuple[list[Suggestion], list[Exclusion]]:
     travel = travel or GreatCircle()
     fit, excluded = [], []
-    carried = _metres(need.pickup, need.dropoff) * travel.detour if need.dropoff else 0.0
+    carried = metres_between(need.pickup, need.dropoff) * travel.detour if need.dropoff else 0.0
     for driver in nearby:
-        metres = _metres(driver.position, need.pickup) * travel.detour
+        metres = metres_between(driver.position, need.pickup) * travel.detour
         speed = travel.speeds_kmh.get(driver.kind, travel.default_speed_kmh) / 3.6
         eta = math.ceil(metres / speed)
         reason = why_not(need, driver, today, eta, carried / speed + need.service_s)

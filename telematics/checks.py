@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from core.geodesy import haversine_m as haversine_m  # re-exported: the checks' distance
 from telematics.contract import Position, batch_decoder, parse_topic, position_decoder
 
-EARTH_RADIUS_M = 6_371_008.8
 DEAD_PAYLOAD_LIMIT = 64 * 1024  # bytes of a rejected payload kept for inspection
 
 
@@ -104,14 +104,6 @@ Row = tuple[
 class Checked:
     rows: list[Row] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
 
 
 def _as_datetime(value: datetime | int) -> datetime:
