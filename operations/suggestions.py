@@ -7,7 +7,6 @@ the fleet's positions and shifts, and the drivers' trips for their driving time.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +22,7 @@ from routing import orders as order_service
 from routing.matrix import GreatCircle
 from routing.suggest import Nearby, Need, rank
 from telematics.journey.driving import Drive, evaluate
+from telematics.journey.read import recent_drives
 
 # the nearest vehicles first (the GiST index), then for each its driver on shift (LIMIT 1 keeps
 # the lateral a per-vehicle lookup): measured on a freshly loaded fleet, before autovacuum's first
@@ -55,15 +55,7 @@ _NEAREST = text(
     """
 )
 NEAREST_PER_SHORTLISTED = 4  # vehicles read per one shortlisted; fewer on shift: all are read
-# trips of the last two days; the bound on started_at (a day more: no trip lasts a day) lets the
-# (driver_id, started_at) index read just those, not every trip of each driver's month
-_TRIPS = text(
-    "SELECT driver_id, extract(epoch FROM started_at)::float8,"
-    " extract(epoch FROM ended_at)::float8, vehicle_id FROM trips"
-    " WHERE cooperative_id = :coop AND driver_id = ANY(:drivers)"
-    " AND ended_at >= now() - interval '2 days' AND started_at >= now() - interval '3 days'"
-    " ORDER BY driver_id, started_at"
-)
+DRIVING_DAYS = 2  # trips read for each driver's continuous driving (a break resets it)
 
 
 class SuggestionRead(BaseModel):
@@ -113,7 +105,7 @@ async def suggest(
     order = await order_service.get(session, tenant, order_id)
     pickup = lon_lat(order.pickup_location)
     rows = await _nearest_on_shift(session, tenant, pickup, shortlist)
-    trips = await _recent_drives(session, tenant, [row[0] for row in rows])
+    trips = await recent_drives(session, tenant, [row[0] for row in rows], DRIVING_DAYS)
     zone = await zone_of(session, tenant)
     now = time.time()
     nearby = [_nearby(row, trips[row[0]], zone, now) for row in rows]
@@ -157,18 +149,6 @@ def _nearby(row: Any, drives: list[Drive], zone: str, now: float) -> Nearby:
         headroom_s=status.remaining_s if status else None,
         shift_left_s=float(row[16]) - now,
     )
-
-
-async def _recent_drives(
-    session: AsyncSession, tenant: Tenant, driver_ids: list[int]
-) -> dict[int, list[Drive]]:
-    """The drivers' trips of the last two days, for their continuous-driving time."""
-    trips: dict[int, list[Drive]] = defaultdict(list)
-    if driver_ids:
-        rows = await session.execute(_TRIPS, {"coop": tenant.cooperative_id, "drivers": driver_ids})
-        for driver_id, start, end, vehicle_id in rows:
-            trips[driver_id].append(Drive(start, end, vehicle_id))
-    return trips
 
 
 async def _nearest_on_shift(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound, StateConflict
 from core.tenancy import Tenant
+from fleet.cooperatives import zone_of
 from fleet.legal import driving_rules_on
 from telematics.journey.driving import Drive, evaluate
 from telematics.journey.facts import Kind
@@ -274,25 +277,36 @@ async def daily(
     return out
 
 
-async def driving_status(session: AsyncSession, tenant: Tenant, driver_id: int) -> dict[str, Any]:
-    """Continuous driving so far and time left, from the driver's trips of this week."""
-    zone_row = (
-        await session.execute(
-            text("SELECT time_zone FROM cooperatives WHERE id = :coop"),
-            {"coop": tenant.cooperative_id},
-        )
-    ).first()
-    zone = zone_row[0] if zone_row else "Asia/Ho_Chi_Minh"
-    now = time.time()
+async def recent_drives(
+    session: AsyncSession, tenant: Tenant, driver_ids: Sequence[int], days: int
+) -> dict[int, list[Drive]]:
+    """The drivers' trips that ended in the last ``days``, oldest first: what driving time is
+    judged on. The bound on started_at (a day more: no trip lasts a day) lets the
+    (driver_id, started_at) index read just those, not every trip of each driver's month."""
+    drives: dict[int, list[Drive]] = defaultdict(list)
+    if not driver_ids:
+        return drives
     rows = await session.execute(
         text(
-            "SELECT extract(epoch FROM started_at)::float8, extract(epoch FROM ended_at)::float8,"
-            " vehicle_id FROM trips WHERE cooperative_id = :coop AND driver_id = :driver"
-            " AND ended_at >= now() - interval '8 days' ORDER BY started_at"
+            "SELECT driver_id, extract(epoch FROM started_at)::float8,"
+            " extract(epoch FROM ended_at)::float8, vehicle_id FROM trips"
+            " WHERE cooperative_id = :coop AND driver_id = ANY(:drivers)"
+            " AND ended_at >= now() - make_interval(days => :days)"
+            " AND started_at >= now() - make_interval(days => :days + 1)"
+            " ORDER BY driver_id, started_at"
         ),
-        {"coop": tenant.cooperative_id, "driver": driver_id},
+        {"coop": tenant.cooperative_id, "drivers": list(driver_ids), "days": days},
     )
-    drives = [Drive(s, e, v) for s, e, v in rows]
+    for driver_id, start, end, vehicle_id in rows:
+        drives[driver_id].append(Drive(start, end, vehicle_id))
+    return drives
+
+
+async def driving_status(session: AsyncSession, tenant: Tenant, driver_id: int) -> dict[str, Any]:
+    """Continuous driving so far and time left, from the driver's trips of this week."""
+    zone = await zone_of(session, tenant)
+    now = time.time()
+    drives = (await recent_drives(session, tenant, [driver_id], days=8))[driver_id]
     verdict = evaluate(driver_id, drives, zone, now=now)
     assert verdict.status is not None
     status = asdict(verdict.status)
