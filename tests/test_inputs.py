@@ -3,6 +3,7 @@ answers 4xx naming the field, and database errors never show PostgreSQL's own te
 
 from __future__ import annotations
 
+import asyncio
 import math
 from copy import deepcopy
 from typing import Any
@@ -288,3 +289,17 @@ async def test_a_nul_character_is_422_not_a_driver_error(
     assert response.status_code == 422, response.text
     assert "NUL" in response.json()["message"]
     assert "PostgreSQL" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "role"), [("/events/stream", "dispatcher"), ("/driver/messages/stream", "driver")]
+)
+@pytest.mark.parametrize("last_event_id", [b"9" * 30, "²".encode()])
+async def test_a_stream_resumed_from_a_malformed_last_event_id_is_422(
+    client: httpx.AsyncClient, coop_a: CoopWorld, path: str, role: str, last_event_id: bytes
+) -> None:
+    headers: dict[str, Any] = coop_a.by_role(role).headers | {"Last-Event-ID": last_event_id}
+    async with asyncio.timeout(10):  # a stream that opened would never end by itself
+        response = await client.get(f"{API}{path}", headers=headers)
+    assert response.status_code == 422, response.text
+    assert _field_of(response) == "last-event-id"

@@ -354,7 +354,7 @@ async def stream_messages(
     tenant: DriverTenant,
     principal: PrincipalDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header()] = None,
+    last_event_id: Annotated[str | None, Header(max_length=18, pattern=r"^[0-9]*$")] = None,
     after_id: Cursor = 0,
 ) -> EventSourceResponse:
     """Each message as an SSE event whose id is the message id; reconnecting with

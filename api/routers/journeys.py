@@ -199,7 +199,7 @@ async def event_stream(
     tenant: OfficeTenant,
     principal: PrincipalDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header()] = None,
+    last_event_id: Annotated[str | None, Header(max_length=18, pattern=r"^[0-9]*$")] = None,
     after_id: Cursor | None = None,
 ) -> EventSourceResponse:
     """Each new event of the cooperative as an SSE message whose id is the event id; a client
