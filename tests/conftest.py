@@ -97,11 +97,14 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The run's settings; stored files go to a folder of this run (not the checkout's
+    var/storage, which two test processes under ``-n 2`` would otherwise write at once)."""
     return Settings(
         environment="test",
         database_url=database_url,
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        storage_dir=str(tmp_path_factory.mktemp("storage")),
     )
 
 

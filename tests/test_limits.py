@@ -23,7 +23,7 @@ from routing.models import ProofFile
 from tests.conftest import CoopWorld, committed_app
 from tests.driver.test_walkthrough import png
 from tests.routing.test_orders import make
-from tests.waiting import wait_until_async
+from tests.waiting import SERVER_START_S, wait_until_async
 
 V1 = "/api/v1"
 
@@ -162,7 +162,7 @@ async def served(settings: Settings, engine: AsyncEngine) -> AsyncIterator[int]:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    await wait_until_async(lambda: server.started, what="the server started")
+    await wait_until_async(lambda: server.started, SERVER_START_S, what="the server started")
     yield port
     server.should_exit = True
     await asyncio.to_thread(thread.join, 10)

@@ -15,6 +15,8 @@ from fleet.seed import seed_demo
 from migrations import upgrade
 from tests.conftest import BASE_URL, admin_dsn
 
+pytestmark = pytest.mark.slow  # seeds the demo into fresh databases
+
 
 @pytest.fixture
 def scratch_urls() -> Iterator[list[str]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import httpx
 import psycopg
+import pytest
 import pytest_asyncio
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -328,6 +329,7 @@ async def test_logins_are_unique_per_cooperative_only(
     assert me.json()["id"] == other.json()["id"]
 
 
+@pytest.mark.slow
 async def test_a_flood_of_sign_ins_does_not_stall_other_requests(
     settings: Settings, engine: AsyncEngine, committed: Committed
 ) -> None:
@@ -387,6 +389,7 @@ def _guesses_from_spoofed_addresses(settings: Settings, **server: str) -> list[i
             )
 
 
+@pytest.mark.slow  # two API servers
 def test_x_forwarded_for_counts_only_from_trusted_proxies(settings: Settings) -> None:
     assert _guesses_from_spoofed_addresses(settings) == [401, 401, 401, 429]
     trusted = _guesses_from_spoofed_addresses(settings, trusted_proxies='["127.0.0.1"]')

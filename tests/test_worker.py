@@ -28,6 +28,8 @@ from worker.main import build_app
 from worker.plans import watch
 from worker.runtime import Runtime
 
+pytestmark = [pytest.mark.solver, pytest.mark.slow]  # 10 s plans on real worker processes
+
 __all__ = ["small_coop"]  # the fixture, shared with the planning tests
 
 

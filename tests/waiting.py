@@ -18,6 +18,9 @@ T = TypeVar("T")
 
 POLL_S = 0.05
 TIMEOUT_S = 10.0
+# An app served in a thread of a test process: its start-up (gc.collect over the process's
+# heap, the LISTEN connection) took more than 10 s here under -n 2 on a loaded machine.
+SERVER_START_S = 30.0
 
 
 def _expired(timeout: float, what: str, predicate: object) -> AssertionError:

@@ -4,7 +4,6 @@ tests also save the main screens, under var/test-artifacts/console/."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -33,6 +32,7 @@ from tests.telematics.conftest import (  # noqa: F401 (fixtures)
     settings,
     start_worker,
 )
+from tests.waiting import wait_until_async
 
 CHROMIUM = os.environ.get("COOPFLEET_CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "console"
@@ -46,11 +46,7 @@ async def wait_until(page: Page, expression: str, timeout_ms: float = 15000) -> 
     """Poll ``expression`` until it is truthy. Playwright's ``wait_for_function`` evaluates its
     predicate with ``eval`` inside the page, which the console's Content-Security-Policy
     (rightly) refuses; ``evaluate`` goes through the debugging protocol instead."""
-    deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
-    while not await page.evaluate(expression):
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"still false after {timeout_ms} ms: {expression}")
-        await asyncio.sleep(0.05)
+    await wait_until_async(lambda: page.evaluate(expression), timeout_ms / 1000, what=expression)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from core.config import Settings
 from telematics.contract import telemetry_topic
 from tests.console.conftest import PASSWORD, Console, wait_until
 from tests.telematics.conftest import device_client
+from tests.waiting import wait_until_async
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -82,13 +82,8 @@ async def test_vehicle_panel_and_track_replay(console: Console, settings: Settin
         when = now - timedelta(minutes=3 - step)
         publish_fix(settings, vehicle, world.coop_id, 106.80 + step * 0.01, 10.95, when)
     with psycopg.connect(settings.sync_database_url) as conn:
-        for _ in range(100):
-            stored = conn.execute(
-                "SELECT count(*) FROM positions WHERE vehicle_id = %s", (vehicle,)
-            ).fetchone()
-            if stored == (3,):
-                break
-            await asyncio.sleep(0.1)
+        query = "SELECT count(*) FROM positions WHERE vehicle_id = %s"
+        await wait_until_async(lambda: conn.execute(query, (vehicle,)).fetchone() == (3,))
         until = (now + timedelta(days=1)).replace(hour=10, minute=30, second=0, microsecond=0)
         conn.execute(  # 17:30 in Hồ Chí Minh City
             "UPDATE shifts SET planned_end_at = %s WHERE vehicle_id = %s", (until, vehicle)

@@ -31,7 +31,7 @@ from fleet.auth import Principal, open_session
 from fleet.enums import Role
 from fleet.models import User
 from tests.conftest import committed_app
-from tests.waiting import wait_until_async
+from tests.waiting import SERVER_START_S, wait_until_async
 
 RECHECK_S = 1.0  # the servers here re-check sessions every second (30 s by default)
 OFFER = {
@@ -128,9 +128,9 @@ async def serving(settings: Settings, engine: AsyncEngine) -> AsyncIterator[str]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        await wait_until_async(lambda: server.started, what="the server started")
+        await wait_until_async(lambda: server.started, SERVER_START_S, what="the server started")
         # the listener is up: notifications reach the streams
-        await wait_until_async(app.state.streams.listener.connected.is_set)
+        await wait_until_async(app.state.streams.listener.connected.is_set, SERVER_START_S)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True

@@ -25,7 +25,7 @@ from core.config import Settings
 from fleet.passwords import hash_password
 from tests.conftest import committed_app, committed_bearer
 from tests.routing.test_orders import order_body
-from tests.waiting import wait_until_async
+from tests.waiting import SERVER_START_S, wait_until_async
 
 PASSWORD = "mat-khau-tai-xe-1"
 
@@ -122,7 +122,7 @@ async def world(
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    await wait_until_async(lambda: server.started, what="the server started")
+    await wait_until_async(lambda: server.started, SERVER_START_S, what="the server started")
     yield World(f"http://127.0.0.1:{port}", coop, drivers, phones, users, office, admin)
     server.should_exit = True
     await asyncio.to_thread(thread.join, 10)

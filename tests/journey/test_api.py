@@ -19,7 +19,7 @@ from tests.conftest import committed_app, committed_bearer
 from tests.journey.conftest import JourneyFleet
 from tests.journey.test_derive import drive_hours
 from tests.journey.tracks import Track
-from tests.waiting import wait_until_async
+from tests.waiting import SERVER_START_S, wait_until_async
 
 DAY = "start=2026-07-01T00:00:00Z&end=2026-09-01T00:00:00Z"
 
@@ -204,7 +204,7 @@ async def test_event_stream_resumes_from_the_last_id(
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        await wait_until_async(lambda: server.started, what="the server started")
+        await wait_until_async(lambda: server.started, SERVER_START_S, what="the server started")
         url = f"http://127.0.0.1:{port}/api/v1/events/stream?after_id=0"
         seen: list[int] = []
         async with httpx.AsyncClient(timeout=20) as http:

@@ -22,6 +22,8 @@ from tests.conftest import CoopWorld, committed_app, committed_bearer
 from tests.waiting import wait_until_async
 from worker.main import run
 
+pytestmark = pytest.mark.solver  # plans solved by a real job worker
+
 V1 = "/api/v1"
 ENDED = ("done", "failed", "cancelled", "accepted")
 PLAN_TIMEOUT_S = 60  # a few seconds of solving, on a loaded machine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 
@@ -11,6 +12,8 @@ from routing.lifecycle import OrderStatus
 from routing.models import Order
 from routing.planning import Candidate, build
 from routing.solver import solve
+
+pytestmark = pytest.mark.solver  # each case solves for its time limit
 
 T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 DEPOT = (106.87, 10.95)  # Biên Hòa

@@ -41,6 +41,8 @@ from tests.telematics.conftest import (
 )
 from tests.telematics.test_ingest import encode, fix, stored
 
+pytestmark = pytest.mark.broker  # every case runs a Mosquitto (the suite's private one or its own)
+
 
 def _listener(settings: Settings, topic_filter: str) -> tuple[mqtt.Client, list[str]]:
     received: list[str] = []
