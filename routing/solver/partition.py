@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from routing.solver.model import Matrix, Order, Problem, Stop
+from routing.solver.screen import can_serve
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,32 @@ def _fleets(
         if v not in taken and len(fleets[r]) < quota[r]:
             fleets[r].append(v)
             taken.add(v)
+    _fitting(problem, members, seeds, fleets, [v for v in free if v not in taken])
     return fleets
+
+
+def _fitting(
+    problem: Problem,
+    members: Sequence[Sequence[int]],
+    seeds: Sequence[int],
+    fleets: list[list[int]],
+    spare: list[int],
+) -> None:
+    """Give a region, beyond its quota, the nearest spare vehicle that can serve an order none of
+    its vehicles can. With every truck at one depot the nearest are simply the first listed
+    (all vans on a generated day), so a region could hold orders none of its vehicles could
+    carry or reach within their shifts."""
+    times, vehicles = problem.durations, problem.vehicles
+    for r, group in enumerate(members):
+        for j in group:
+            order = problem.orders[j]
+            if any(can_serve(problem, vehicles[v], order) for v in fleets[r]):
+                continue
+            able = [v for v in spare if can_serve(problem, vehicles[v], order)]
+            if able:
+                nearest = min(able, key=lambda v: times.at(vehicles[v].start, seeds[r]))
+                fleets[r].append(nearest)
+                spare.remove(nearest)
 
 
 def pairs(found: Sequence[Region], problem: Problem) -> list[Region]:

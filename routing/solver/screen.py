@@ -36,6 +36,11 @@ def _reason(problem: Problem, order: Order) -> str | None:
     return None
 
 
+def can_serve(problem: Problem, vehicle: Vehicle, order: Order) -> bool:
+    """The vehicle fits the order (skills, capacity) and can make its trip alone in its shift."""
+    return fits(order, vehicle) and _direct_trip_fits(problem, vehicle, order)
+
+
 def _direct_trip_fits(problem: Problem, vehicle: Vehicle, order: Order) -> bool:
     """Start → the order's stops → end, alone, within the shift and the windows. With travel times
     obeying the triangle inequality no longer route can do better, so failing here is final."""

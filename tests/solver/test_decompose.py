@@ -85,3 +85,13 @@ def test_with_breaks_problems_are_cut_into_regions_sooner() -> None:
     assert not decomposes(CASE, options)  # 25 orders, no breaks
     assert decomposes(replace(CASE, break_rule=rule), options)
     assert not decomposes(replace(CASE, break_rule=rule), replace(options, workers=1))
+
+
+def test_a_region_gets_a_vehicle_for_an_order_its_nearest_vehicles_cannot_carry() -> None:
+    # everything at the depot: the quota (two vehicles) took the first two vans listed
+    vans = [truck(f"van{k}", capacity=(500, 10, 2)) for k in range(3)]
+    fleet = [*vans, truck("big", capacity=(5000, 10, 2))]
+    orders = [parcel(f"p{k}", 1 + k, 5 + k) for k in range(4)] + [parcel("heavy", 2, 6, kg=2000)]
+    case = problem(10, fleet, orders)
+    (region,) = regions(case, list(range(5)), size=5, seed=1, vehicles_per_order=0.4)
+    assert [case.vehicles[v].id for v in region.fleet] == ["van0", "van1", "big"]
