@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
@@ -59,17 +60,44 @@ async def _own_driver(session: SessionDep, tenant: Tenant, driver_id: Id) -> Non
     await get_scoped(session, Driver, driver_id, tenant)
 
 
+async def _vehicle(vehicle_id: Id, tenant: OfficeTenant, session: SessionDep) -> dict[str, int]:
+    """The vehicle whose trips or stops are read (office roles; another cooperative's: 404)."""
+    await get_scoped(session, Vehicle, vehicle_id, tenant)
+    return {"vehicle_id": vehicle_id}
+
+
+async def _driver(driver_id: Id, tenant: AnyTenant, session: SessionDep) -> dict[str, int]:
+    """The driver whose trips or stops are read (a driver: only themself)."""
+    await _own_driver(session, tenant, driver_id)
+    return {"driver_id": driver_id}
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The period and the form of a trips or stops answer."""
+
+    start: datetime
+    end: datetime
+    format: Format = "json"
+
+
+VehicleSubject = Annotated[dict[str, int], Depends(_vehicle)]
+DriverSubject = Annotated[dict[str, int], Depends(_driver)]
+WindowDep = Annotated[Window, Depends()]
+TRIPS: dict[str, Any] = {"response_model": Trips, "response_model_exclude_unset": True}
+STOPS: dict[str, Any] = {"response_model": Stops, "response_model_exclude_unset": True}
+
+
 async def _segments(
     session: SessionDep,
     tenant: Tenant,
     kind: Literal["trips", "stops"],
-    start: datetime,
-    end: datetime,
-    format: str,
-    **subject: int,
+    window: Window,
+    subject: dict[str, int],
 ) -> Any:
     """Trips (with their paths in GeoJSON) or stops of one vehicle or driver, as JSON or GeoJSON."""
-    geojson = format == "geojson"
+    geojson = window.format == "geojson"
+    start, end = window.start, window.end
     if kind == "trips":
         rows = await read.trips(session, tenant, start, end, with_path=geojson, **subject)
     else:
@@ -77,80 +105,36 @@ async def _segments(
     return _features(rows, "path" if kind == "trips" else "point") if geojson else rows
 
 
-@router.get(
-    "/vehicles/{vehicle_id}/trips",
-    response_model=Trips,
-    response_model_exclude_unset=True,
-    summary="A vehicle's trips over a period",
-)
+@router.get("/vehicles/{vehicle_id}/trips", **TRIPS, summary="A vehicle's trips over a period")
 async def vehicle_trips(
-    vehicle_id: Id,
-    tenant: OfficeTenant,
-    session: SessionDep,
-    start: datetime,
-    end: datetime,
-    format: Format = "json",
+    subject: VehicleSubject, tenant: OfficeTenant, session: SessionDep, window: WindowDep
 ) -> Any:
     """Trips overlapping ``start``–``end`` (at most 93 days); GeoJSON carries each trip's path."""
-    await get_scoped(session, Vehicle, vehicle_id, tenant)
-    return await _segments(session, tenant, "trips", start, end, format, vehicle_id=vehicle_id)
+    return await _segments(session, tenant, "trips", window, subject)
 
 
-@router.get(
-    "/drivers/{driver_id}/trips",
-    response_model=Trips,
-    response_model_exclude_unset=True,
-    summary="A driver's trips over a period",
-)
+@router.get("/drivers/{driver_id}/trips", **TRIPS, summary="A driver's trips over a period")
 async def driver_trips(
-    driver_id: Id,
-    tenant: AnyTenant,
-    session: SessionDep,
-    start: datetime,
-    end: datetime,
-    format: Format = "json",
+    subject: DriverSubject, tenant: AnyTenant, session: SessionDep, window: WindowDep
 ) -> Any:
     """Trips the driver drove (card or assignment); a driver may read only their own."""
-    await _own_driver(session, tenant, driver_id)
-    return await _segments(session, tenant, "trips", start, end, format, driver_id=driver_id)
+    return await _segments(session, tenant, "trips", window, subject)
 
 
-@router.get(
-    "/vehicles/{vehicle_id}/stops",
-    response_model=Stops,
-    response_model_exclude_unset=True,
-    summary="A vehicle's stops over a period",
-)
+@router.get("/vehicles/{vehicle_id}/stops", **STOPS, summary="A vehicle's stops over a period")
 async def vehicle_stops(
-    vehicle_id: Id,
-    tenant: OfficeTenant,
-    session: SessionDep,
-    start: datetime,
-    end: datetime,
-    format: Format = "json",
+    subject: VehicleSubject, tenant: OfficeTenant, session: SessionDep, window: WindowDep
 ) -> Any:
     """Stops overlapping the period, with duration and engine-on (idling) time."""
-    await get_scoped(session, Vehicle, vehicle_id, tenant)
-    return await _segments(session, tenant, "stops", start, end, format, vehicle_id=vehicle_id)
+    return await _segments(session, tenant, "stops", window, subject)
 
 
-@router.get(
-    "/drivers/{driver_id}/stops",
-    response_model=Stops,
-    response_model_exclude_unset=True,
-    summary="A driver's stops over a period",
-)
+@router.get("/drivers/{driver_id}/stops", **STOPS, summary="A driver's stops over a period")
 async def driver_stops(
-    driver_id: Id,
-    tenant: AnyTenant,
-    session: SessionDep,
-    start: datetime,
-    end: datetime,
-    format: Format = "json",
+    subject: DriverSubject, tenant: AnyTenant, session: SessionDep, window: WindowDep
 ) -> Any:
     """Stops made while the driver was at the wheel; a driver may read only their own."""
-    await _own_driver(session, tenant, driver_id)
-    return await _segments(session, tenant, "stops", start, end, format, driver_id=driver_id)
+    return await _segments(session, tenant, "stops", window, subject)
 
 
 @router.get(
