@@ -18,6 +18,7 @@ from fleet.geo import GeoJSONPoint
 from fleet.models import Driver, Shift
 from routing import jobs
 from routing import orders as order_service
+from routing.matrix import GreatCircle
 from routing.schemas import OrderRead, StopRead
 from telematics.journey.read import driving_status
 from telematics.live import latest_fixes
@@ -143,9 +144,9 @@ async def home(session: AsyncSession, tenant: Tenant) -> DriverHomeRead:
     )
 
 
-async def route(session: AsyncSession, tenant: Tenant) -> list[JobRead]:
+async def route(session: AsyncSession, tenant: Tenant, travel: GreatCircle) -> list[JobRead]:
     """Accepted and in-progress jobs in order, each stop with its ETA from where the driver's
-    vehicle last reported."""
+    vehicle last reported, at the same speeds as suggestions (``travel``)."""
     assert tenant.driver_id is not None
     orders = await jobs.current(session, tenant)
     vehicle = await current_vehicle_of(session, tenant, tenant.driver_id)
@@ -154,7 +155,7 @@ async def route(session: AsyncSession, tenant: Tenant) -> list[JobRead]:
         fixes = await latest_fixes(session, tenant.cooperative_id, vehicle_id=vehicle.id)
         if fixes:
             here = (fixes[0].lon, fixes[0].lat)
-            arrivals = jobs.etas(orders, here, utcnow(), vehicle.kind)
+            arrivals = jobs.etas(orders, here, utcnow(), vehicle.kind, travel)
     answer = []
     for order in orders:
         read: dict[str, Any] = dict(order_service.to_read(order))

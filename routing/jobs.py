@@ -154,10 +154,15 @@ BEFORE_PICKUP = (OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE_PICKUP, OrderStatus.
 
 
 def etas(
-    route: list[Order], start: tuple[float, float], now: datetime, speed_kind: str | None = None
+    route: list[Order],
+    start: tuple[float, float],
+    now: datetime,
+    speed_kind: str | None = None,
+    travel: GreatCircle | None = None,
 ) -> dict[tuple[int, str], datetime]:
     """Arrival times along the route in its order (each job's pickup, if still ahead, then its
-    drop-off), waiting for windows and adding service times; great-circle travel times."""
+    drop-off), waiting for windows and adding service times; great-circle travel times at the
+    cooperative's measured speeds where the caller passes them (as suggestions use)."""
     stops: list[tuple[int, str, tuple[float, float], datetime | None, int]] = []
     for order in route:
         if order.status in BEFORE_PICKUP:
@@ -167,7 +172,7 @@ def etas(
         stops.append((order.id, "dropoff", dropoff, order.dropoff_from, order.dropoff_service_s))
     if not stops:
         return {}
-    durations, _ = GreatCircle().table([start, *[s[2] for s in stops]], speed_kind)
+    durations, _ = (travel or GreatCircle()).table([start, *[s[2] for s in stops]], speed_kind)
     out: dict[tuple[int, str], datetime] = {}
     clock, here = now, 0
     for index, (order_id, leg, _, opens, service_s) in enumerate(stops, start=1):

@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from core.geodesy import EARTH_RADIUS_M
+from core.geodesy import EARTH_RADIUS_M, metres_between
 
 Table = NDArray[np.int64]
 
@@ -54,6 +54,14 @@ class GreatCircle:
         duration), the defaults for kinds without enough trips."""
         return cls(speeds_kmh={**DEFAULT_SPEEDS_KMH, **measured_kmh})
 
+    def road_metres(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        """The great circle between two (lon, lat) points, stretched by the detour factor."""
+        return metres_between(a, b) * self.detour
+
+    def speed_ms(self, kind: str | None) -> float:
+        """Metres per second for a vehicle kind (the default speed for kinds not known)."""
+        return self.speeds_kmh.get(kind or "", self.default_speed_kmh) / 3.6
+
     def table(
         self, points: Sequence[tuple[float, float]], kind: str | None = None
     ) -> tuple[Table, Table]:
@@ -64,7 +72,7 @@ class GreatCircle:
             + np.cos(lat) * np.cos(lat.T) * np.sin((lon.T - lon) / 2) ** 2
         )
         metres = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))) * self.detour
-        speed = self.speeds_kmh.get(kind or "", self.default_speed_kmh) / 3.6
+        speed = self.speed_ms(kind)
         distances = np.ceil(metres).astype(np.int64)
         durations = np.ceil(metres / speed).astype(np.int64)
         return durations, distances

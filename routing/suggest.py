@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from core.geodesy import metres_between
 from fleet import eligibility
 from fleet.eligibility import Paper
 from routing.matrix import GreatCircle
@@ -97,10 +96,10 @@ def rank(
 ) -> tuple[list[Suggestion], list[Exclusion]]:
     travel = travel or GreatCircle()
     fit, excluded = [], []
-    carried = metres_between(need.pickup, need.dropoff) * travel.detour if need.dropoff else 0.0
+    carried = travel.road_metres(need.pickup, need.dropoff) if need.dropoff else 0.0
     for driver in nearby:
-        metres = metres_between(driver.position, need.pickup) * travel.detour
-        speed = travel.speeds_kmh.get(driver.kind, travel.default_speed_kmh) / 3.6
+        metres = travel.road_metres(driver.position, need.pickup)
+        speed = travel.speed_ms(driver.kind)
         eta = math.ceil(metres / speed)
         reason = why_not(need, driver, today, eta, carried / speed + need.service_s)
         if reason is None:

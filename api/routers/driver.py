@@ -211,10 +211,11 @@ async def end_shift(tenant: DriverTenant, session: SessionDep, key: IdempotencyK
 
 
 @router.get("/jobs", response_model=list[JobRead], summary="My route")
-async def my_jobs(tenant: DriverTenant, session: SessionDep) -> list[JobRead]:
+async def my_jobs(request: Request, tenant: DriverTenant, session: SessionDep) -> list[JobRead]:
     """Accepted and in-progress jobs in order, each with both stops (address, point, window,
     contact, notes, ETA from the vehicle's latest position), the load and the proof required."""
-    return await driver_day.route(session, tenant)
+    travel = await request.app.state.speeds.travel(session, tenant)
+    return await driver_day.route(session, tenant, travel)
 
 
 @router.post("/jobs/{order_id}/steps", response_model=OrderRead, summary="Report a step of a job")
