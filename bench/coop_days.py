@@ -41,6 +41,7 @@ TRUCK_5T = 50  # capacity in units of 100 kg; the Li & Lim fleet is all 5 t truc
 # kind: share of the fleet, capacity (100 kg)
 FLEET = (("van 1.5 t", 0.3, 15), ("truck 5 t", 0.5, TRUCK_5T), ("truck 8 t", 0.2, 80))
 BREAK_RULE = {"max_driving": 240, "min_break": 15}  # minutes (Vietnam's 4-hour rule)
+LATE_EVERY = 7  # every seventh truck works until the day's end
 TRUCK_DAY_M = 500_000  # a truck and its driver's day, in metres: fewest trucks first
 
 
@@ -163,8 +164,10 @@ def _truck(rng: random.Random, number: int, count: int) -> Truck:
             kind, capacity = name, size
             break
         share -= part
-    start = rng.choice((0, 0, 30, 60, 120))
     length = rng.randint(480, 600)
+    if number % LATE_EVERY == 0:  # a late shift of each kind, so that every task has a shift
+        return Truck(kind, capacity, (HORIZON - length, HORIZON))
+    start = rng.choice((0, 0, 30, 60, 120))
     return Truck(kind, capacity, (start, min(HORIZON, start + length)))
 
 

@@ -10,6 +10,7 @@ from bench.vrp import run_planner, scale
 from bench.vrp_check import check_instance, check_plan
 from bench.vrp_instances import load
 from routing.solver import solve
+from routing.solver.screen import unservable
 
 
 def test_a_seed_gives_the_same_day_and_another_seed_another() -> None:
@@ -53,6 +54,7 @@ def test_the_json_day_keeps_the_mixed_fleet_shifts_and_break_rule(tmp_path: Path
     assert {vehicle.capacity for vehicle in problem.vehicles} == {(15,), (50,), (80,)}
     assert len({vehicle.shift for vehicle in problem.vehicles}) > 1
     assert problem.break_rule is not None and problem.break_rule.max_driving == 4 * 3600
+    assert unservable(problem_of(write(generate(300, 4), tmp_path)[1])) == {}  # shifts cover all
     result = solve(problem, time_limit_s=2, seed=1)
     assert check_plan(problem, result) == []
 
