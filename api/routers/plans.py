@@ -52,14 +52,14 @@ def _read(plan: Plan, request: Request, previous: Plan | None = None) -> dict[st
         "routes": plan.routes,
         "unserved": plan.unserved,
         "error": plan.error,  # a stable code (planning.PlanError); the details are in the log
-        "error_message": _error_text(plan.error, request),
+        "error_message": _error_message(plan.error, request),
         "previous_accepted": None
         if previous is None
         else {"id": previous.id, "kpis": previous.kpis, "finished_at": previous.finished_at},
     }
 
 
-def _error_text(code: str | None, request: Request) -> str | None:
+def _error_message(code: str | None, request: Request) -> str | None:
     """The failure in the caller's language (Accept-Language: Vietnamese or English)."""
     if code is None:
         return None
