@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +84,10 @@ def bad_input_is_named(ctx: Any, response: Any, case: Any) -> bool | None:
     if response.status_code == 422 and "json" in response.headers.get("content-type", [""])[0]:
         assert response.json().get("field"), f"422 without a field: {response.text[:300]}"
     return None
+
+
+class FuzzSummary(UserWarning):
+    """The operations and cases the sweep ran, per role: shown in the run's warnings summary."""
 
 
 class Forbidden(Exception):
@@ -268,12 +273,15 @@ def test_no_server_error_and_no_schema_violation_for_any_role() -> None:
         finally:
             shutdown_lifespans()
     elapsed = time.monotonic() - started
-    for role in ROLES:
-        print(
-            f"fuzz {role}: {tally.operations[role]} operations, {tally.cases[role]} cases "
-            f"({tally.forbidden[role]} operations forbidden to the role: {FORBIDDEN_AFTER} "
-            "cases each, all 403)"
-        )
-    print(f"fuzz: {sum(tally.cases.values())} cases in {elapsed:.0f} s")
+    lines = [
+        f"fuzz {role}: {tally.operations[role]} operations, {tally.cases[role]} cases "
+        f"({tally.forbidden[role]} operations forbidden to the role: {FORBIDDEN_AFTER} "
+        "cases each, all 403)"
+        for role in ROLES
+    ]
+    lines.append(f"fuzz: {sum(tally.cases.values())} cases in {elapsed:.0f} s")
+    print("\n".join(lines))
+    # a warning reaches the run's summary even when output is captured (and from xdist workers)
+    warnings.warn(FuzzSummary("\n".join(lines)), stacklevel=1)
     assert len(operations) >= 100
     assert tally.failures == [], "\n".join(tally.failures)
