@@ -229,9 +229,9 @@ async def acknowledge_event(
     tenant: EditorTenant,
     session: SessionDep,
     body: AckIn,
-) -> dict[str, Any]:
+) -> EventRead:
     """Mark an alert as seen, with an optional note; it then leaves the unacknowledged list."""
-    return await read.acknowledge(session, tenant, event_id, body.note)
+    return EventRead.model_validate(await read.acknowledge(session, tenant, event_id, body.note))
 
 
 @router.post(
@@ -242,10 +242,10 @@ async def excuse_event(
     tenant: EditorTenant,
     session: SessionDep,
     body: ExcuseIn,
-) -> dict[str, Any]:
+) -> EventRead:
     """Attach a force-majeure reason to a driving-time violation (409 where the rules of the
     violation's day allow no excuse, or for other kinds of event)."""
-    return await read.excuse(session, tenant, event_id, body.reason)
+    return EventRead.model_validate(await read.excuse(session, tenant, event_id, body.reason))
 
 
 @router.get(
@@ -280,8 +280,8 @@ async def daily_rollups(
     response_model=DrivingTimeRead,
     summary="A driver's driving time now",
 )
-async def driving_time(driver_id: Id, tenant: AnyTenant, session: SessionDep) -> dict[str, Any]:
+async def driving_time(driver_id: Id, tenant: AnyTenant, session: SessionDep) -> DrivingTimeRead:
     """Continuous driving so far, time left before the 4-hour limit, today's and this week's
     totals, under the rules in force today."""
     await _own_driver(session, tenant, driver_id)
-    return await read.driving_status(session, tenant, driver_id)
+    return DrivingTimeRead(**await read.driving_status(session, tenant, driver_id))

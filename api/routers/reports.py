@@ -146,14 +146,14 @@ class SubscriptionIn(BaseModel):
 )
 async def subscribe(
     body: SubscriptionIn, tenant: DirectorTenant, session: SessionDep
-) -> dict[str, Any]:
+) -> SubscriptionRead:
     """The monthly PDF is sent to this address by `coopfleet send-reports` (run monthly)."""
     row = delivery.ReportSubscription(
         cooperative_id=tenant.cooperative_id, user_id=tenant.user_id, email=body.email
     )
     session.add(row)
     await session.flush()
-    return {"id": row.id, "email": row.email}
+    return SubscriptionRead(id=row.id, email=row.email)
 
 
 @router.get(
@@ -161,12 +161,12 @@ async def subscribe(
     response_model=list[SubscriptionRead],
     summary="Who receives the monthly report",
 )
-async def subscriptions(tenant: DirectorTenant, session: SessionDep) -> list[dict[str, Any]]:
+async def subscriptions(tenant: DirectorTenant, session: SessionDep) -> list[SubscriptionRead]:
     """The cooperative's addresses for the monthly report."""
     rows = await session.execute(
         scoped(select(delivery.ReportSubscription), tenant).order_by(delivery.ReportSubscription.id)
     )
-    return [{"id": r.id, "email": r.email} for r in rows.scalars()]
+    return [SubscriptionRead(id=r.id, email=r.email) for r in rows.scalars()]
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204, summary="Stop the e-mails")
