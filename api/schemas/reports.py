@@ -42,8 +42,8 @@ class UtilizationTotals(BaseModel):
     engine_hours: float
     moving_hours: float
     idle_hours: float
-    trips: float
-    orders_served: float
+    trips: int
+    orders_served: int
     revenue_vnd: int
 
 
