@@ -31,6 +31,13 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq "$@" >/dev/null
 }
 
+# `--without-broker`: everything but the project's own Mosquitto (the test suite starts private
+# brokers of its own, so a clone elsewhere on the machine never meets this checkout's ports).
+WITH_BROKER=1
+if [ "${1:-}" = --without-broker ]; then
+  WITH_BROKER=
+  shift
+fi
 if [ "${1:-}" = stop ]; then
   "$PY" -m telematics.broker stop --dir var/mosquitto
   exit 0
@@ -96,6 +103,7 @@ fi
 if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   apt_install fonts-dejavu-core || say "note: install 'fonts-dejavu-core' for PDF reports"
 fi
+[ -n "$WITH_BROKER" ] || exit 0
 [ -x "$PY" ] || fail "the virtualenv is missing: run 'make install' first"
 "$PY" -m telematics.broker ensure --dir var/mosquitto --port "$MQTT_PORT" \
   --device-port "$MQTT_DEVICE_PORT"
