@@ -32,13 +32,17 @@ class BrokerUnavailable(DomainError):
 class Relay:
     """One MQTT connection per API process, signed in as the ``api`` account."""
 
-    def __init__(self, host: str, port: int, secret_key: str, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self, host: str, port: int, secret_key: str, *, timeout: float = 5.0, inflight: int = 20
+    ) -> None:
+        """``inflight``: QoS 1 messages awaiting their PUBACK at once (paho's default, 20)."""
         self.timeout = timeout
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"api-{uuid.uuid4().hex[:12]}"
         )
         self.client.username_pw_set("api", service_password(secret_key, "api"))
         self.client.reconnect_delay_set(1, 10)
+        self.client.max_inflight_messages_set(inflight)
         self.connected = threading.Event()
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = lambda *args: self.connected.clear()

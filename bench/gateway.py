@@ -1,0 +1,304 @@
+"""Gateway benchmark: simulated GT06 and JT/T 808 devices on persistent TCP connections, one fix
+per second each, through ``coopfleet gateway``, the broker, the ingest workers and PostGIS.
+
+Run ``python -m bench.gateway`` (after ``make services``): a throwaway database and a private
+broker (``bench.ingest.Bench``), the ingest workers and the gateway as their own processes, and a
+load generator process (asyncio, one connection per device: half GT06, half JT/T 808) sending at
+each whole second, the protocols' time resolution, so device time → commit is a true latency.
+Prints sent / stored / lost, the ingest workers' p50/p99 device time → commit, the JT/T 808
+devices' p50/p99 send → acknowledgement (the gateway answers after the broker's PUBACK), the
+gateway's CPU per 1,000 fixes/s and its RSS; ``--direct`` then runs the same rate straight over
+MQTT (``bench.ingest``'s publisher) on the same database and broker and prints the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+
+import psycopg
+
+from bench.ingest import Bench, _libpq, _print, children, cpu_seconds, rss_mb
+from telematics.broker import free_port
+from telematics.gateway import gt06, jt808
+
+# --- the load generator (its own process) ---------------------------------------------------
+
+
+def _gt06_fix(when: datetime, lat: float, serial: int) -> bytes:
+    status = 0x1000 | 0x0400 | 90
+    content = bytes([when.year - 2000, when.month, when.day, when.hour, when.minute, when.second])
+    content += bytes([0xC9]) + struct.pack(">II", round(lat * 1_800_000), round(106.7 * 1_800_000))
+    content += bytes([42]) + struct.pack(">H", status) + bytes(8)
+    return gt06.build_packet(0x12, content, serial)
+
+
+def _jt808_fix(phone: bytes, when: datetime, lat: float, serial: int) -> bytes:
+    body = struct.pack(">IIIIhHH", 0, 0x03, round(lat * 1e6), round(106.8 * 1e6), 10, 425, 90)
+    body += bytes.fromhex(when.strftime("%y%m%d%H%M%S"))
+    return jt808.build_frame(0x0200, phone, serial, body)
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.sent = 0
+        self.acked = 0
+        self.ack_ms: list[float] = []
+        self.failed = 0
+
+
+async def _gt06_device(imei: str, port: int, start: float, seconds: int, n: int, s: Stats) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(gt06.build_packet(0x01, bytes.fromhex("0" + imei), 1))
+    await reader.readexactly(10)
+    for k in range(seconds):
+        await asyncio.sleep(max(0.0, start + k - time.time()))
+        when = datetime.fromtimestamp(int(start) + k, UTC)  # the tracker's clock: UTC
+        writer.write(_gt06_fix(when, 10.8 + (n % 100) * 0.003 + k * 1e-5, (k + 2) & 0xFFFF))
+        s.sent += 1
+    writer.write(gt06.build_packet(0x13, bytes([0x42, 4, 4, 0, 2]), 1))  # answered after the rest
+    await reader.readexactly(10)
+    writer.close()
+
+
+async def _jt808_device(
+    phone: str, port: int, start: float, seconds: int, n: int, s: Stats
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    bcd = bytes.fromhex(phone)
+    sent_at: dict[int, float] = {}
+
+    async def answers() -> None:
+        splitter = jt808.Splitter()
+        mine = 0
+        while mine < seconds:
+            data = await reader.read(4096)
+            if not data:
+                return
+            for message in splitter.feed(data):
+                if isinstance(message, jt808.Message) and len(message.body) == 5:
+                    serial = struct.unpack(">H", message.body[:2])[0]
+                    if serial in sent_at:
+                        s.ack_ms.append((time.time() - sent_at.pop(serial)) * 1000)
+                        s.acked += 1
+                        mine += 1
+                    if message.body[4] != 0:
+                        s.failed += 1
+
+    for k in range(seconds):
+        await asyncio.sleep(max(0.0, start + k - time.time()))
+        when = datetime.fromtimestamp(int(start) + k + 8 * 3600, UTC)  # BCD time in UTC+8
+        sent_at[k + 1] = time.time()
+        writer.write(_jt808_fix(bcd, when, 10.8 + (n % 100) * 0.003 + k * 1e-5, k + 1))
+        s.sent += 1
+        if k == 0:
+            listener = asyncio.create_task(answers())
+    await asyncio.wait_for(listener, 120)
+    writer.close()
+
+
+async def _loadgen(args: argparse.Namespace) -> None:
+    devices = json.loads(args.devices)
+    stats = Stats()
+    start = float(int(time.time()) + 3 + len(devices) // 1000)  # after every device connected
+    tasks = []
+    for n, (kind, identifier) in enumerate(devices):
+        if kind == "gt06":
+            run = _gt06_device(identifier, args.gt06_port, start, args.seconds, n, stats)
+        else:
+            run = _jt808_device(identifier, args.jt808_port, start, args.seconds, n, stats)
+        tasks.append(asyncio.create_task(run))
+        if n % 200 == 199:
+            await asyncio.sleep(0.05)  # no connection storm
+    print(json.dumps({"start": start}), flush=True)
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    errors = [repr(r) for r in results if isinstance(r, BaseException)]
+    ack = sorted(stats.ack_ms)
+    print(
+        json.dumps(
+            {
+                "sent": stats.sent,
+                "acked": stats.acked,
+                "failed": stats.failed,
+                "errors": len(errors),
+                "first_error": errors[0] if errors else None,
+                "ack_p50_ms": round(ack[len(ack) // 2], 1) if ack else 0,
+                "ack_p99_ms": round(ack[int(len(ack) * 0.99)], 1) if ack else 0,
+                "cpu": time.process_time(),
+            }
+        ),
+        flush=True,
+    )
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def _devices(bench: Bench) -> list[tuple[str, str]]:
+    """Half the vehicles get a GT06 IMEI, half a JT/T 808 phone number."""
+    devices = []
+    with psycopg.connect(_libpq(bench.url), autocommit=True) as conn:
+        for n, (vehicle_id, _) in enumerate(bench.fleet):
+            kind = "gt06" if n % 2 == 0 else "jt808"
+            identifier = f"86{vehicle_id:013d}" if kind == "gt06" else f"{vehicle_id + 10**10:012d}"
+            conn.execute(
+                "UPDATE vehicles SET tracking_device_id = %s WHERE id = %s",
+                (identifier, vehicle_id),
+            )
+            devices.append((kind, identifier))
+    return devices
+
+
+def run(bench: Bench, seconds: int, workers: int) -> dict[str, object]:
+    devices = _devices(bench)
+    with psycopg.connect(_libpq(bench.url), autocommit=True) as conn:
+        conn.execute("TRUNCATE positions, vehicle_state, dead_letters, ingest_workers")
+    environment = bench.env()
+    ingest = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "ingest",
+            "--workers",
+            str(workers),
+            "--worker-id",
+            bench.group,
+            "--group",
+            bench.group,
+            "--log-level",
+            "warning",
+        ],
+        env=environment,
+    )
+    ports = {"HTTP": free_port(), "GT06": free_port(), "JT808": free_port()}
+    environment.update({f"COOPFLEET_GATEWAY_{k}_PORT": str(v) for k, v in ports.items()})
+    gateway = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "gateway", "--log-level", "warning"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{ports['HTTP']}/healthz", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    time.sleep(1.0)
+    loadgen = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.gateway",
+            "--loadgen",
+            "--seconds",
+            str(seconds),
+            "--gt06-port",
+            str(ports["GT06"]),
+            "--jt808-port",
+            str(ports["JT808"]),
+            "--devices",
+            json.dumps(devices),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert loadgen.stdout is not None
+    start = float(json.loads(loadgen.stdout.readline())["start"])
+    time.sleep(max(0.0, start - time.time()))
+    cpu0 = cpu_seconds(gateway.pid)
+    ingest_pids = [ingest.pid, *children(ingest.pid)]
+    ingest0 = sum(cpu_seconds(p) for p in ingest_pids)
+    rss: list[float] = []
+    windows: list[tuple[float, float]] = []
+    while loadgen.poll() is None:
+        time.sleep(1.0)
+        rss.append(rss_mb(gateway.pid))
+        windows.extend(bench._latency_windows())
+    summary = json.loads(loadgen.stdout.read().strip().splitlines()[-1])
+    sending_s = max(1.0, time.time() - start)
+    cpu_gateway = cpu_seconds(gateway.pid) - cpu0
+    sent = int(summary["sent"])
+    drain = time.monotonic() + 60
+    stored, dead = bench.count(), bench.dead_letters()
+    while stored + dead < sent and time.monotonic() < drain:
+        time.sleep(0.5)
+        stored, dead = bench.count(), bench.dead_letters()
+    time.sleep(6)  # one more stats report from the workers
+    windows.extend(bench._latency_windows())
+    cpu_ingest = sum(cpu_seconds(p) for p in ingest_pids) - ingest0
+    gateway.terminate()
+    gateway.wait(30)
+    ingest.terminate()
+    ingest.wait(60)
+    rate = sent / seconds
+    p99s = [w[1] for w in windows if w[1] > 0]
+    p50s = [w[0] for w in windows if w[0] > 0]
+    return {
+        "devices": len(devices),
+        "seconds": seconds,
+        "sent": sent,
+        "stored": stored,
+        "lost": max(0, sent - stored - dead),
+        "dead_letters": dead,
+        "device_errors": summary["errors"],
+        "first_error": summary["first_error"],
+        "jt808_acked": summary["acked"],
+        "jt808_failed": summary["failed"],
+        "ack_p50_ms": summary["ack_p50_ms"],
+        "ack_p99_ms": summary["ack_p99_ms"],
+        "commit_p50_ms": round(statistics.median(p50s), 1) if p50s else 0.0,
+        "commit_p99_ms": round(max(p99s), 1) if p99s else 0.0,
+        "fixes_per_s": round(rate),
+        "gateway_cpu_s": round(cpu_gateway, 1),
+        "gateway_cpu_per_1000_fixes_s": round(cpu_gateway / sending_s / (rate / 1000), 3),
+        "gateway_rss_max_mb": round(max(rss, default=0.0), 1),
+        "ingest_cpu_s": round(cpu_ingest, 1),
+        "loadgen_cpu_s": round(float(summary["cpu"]), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--loadgen", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--gt06-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--jt808-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--devices", default="3000", help="devices (half GT06, half JT/T 808)")
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2, help="ingest worker processes")
+    parser.add_argument("--direct", action="store_true", help="then the same rate over MQTT")
+    args = parser.parse_args()
+    if args.loadgen:
+        asyncio.run(_loadgen(args))
+        return
+    with Bench(int(args.devices), args.workers) as bench:
+        print(
+            f"gateway benchmark: {args.devices} devices at 1 fix/s for {args.seconds} s, "
+            f"{args.workers} ingest workers, {os.cpu_count()} cores",
+            flush=True,
+        )
+        result = run(bench, args.seconds, args.workers)
+        print("through the gateway:\n  " + ", ".join(f"{k}={v}" for k, v in result.items()))
+        if args.direct:
+            direct = bench.run(int(args.devices), args.seconds)
+            print("straight over MQTT (bench.ingest's publisher), same rate:")
+            _print(direct)
+            if direct.p99_ms:
+                ratio = float(result["commit_p99_ms"]) / direct.p99_ms  # type: ignore[arg-type]
+                print(f"p99 device → commit, gateway / direct: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
