@@ -10,8 +10,10 @@ COPY routing routing
 COPY telematics telematics
 COPY reports reports
 COPY worker worker
+COPY operations operations
 COPY api api
 COPY cli cli
+COPY devtools devtools
 COPY migrations migrations
 COPY deploy deploy
 RUN pip install --no-cache-dir . && useradd --system --uid 10001 coopfleet

@@ -28,7 +28,7 @@ import psycopg
 from playwright.async_api import CDPSession, Page, async_playwright
 
 from bench.throwaway import database, place_demo_fleet
-from fleet.seed import DEMO_PASSWORD
+from devtools.seed import DEMO_PASSWORD
 from tests.processes import start_api
 
 CHROMIUM = os.environ.get("COOPFLEET_CHROMIUM", "/usr/bin/chromium")

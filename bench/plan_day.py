@@ -2,7 +2,7 @@
 
 ``python -m bench.plan_day --orders 300 --budget 30`` builds a throwaway database with the demo
 cooperative (3,000 drivers), places every vehicle near one of Đồng Nai's towns, opens the demo
-day (``routing.demo_day``: about 60 % of the drivers on a 10-hour shift, ``--orders`` new orders),
+day (``devtools.demo_day``: about 60 % of the drivers on a 10-hour shift, ``--orders`` new orders),
 then loads candidates and orders and builds the problem exactly as ``routing.planning.execute``
 does (drivers' breaks included), and solves it twice in the same run: with the planner's default
 options, and as one OR-Tools model (the raw baseline: no regions). Printed per solve: wall time,
@@ -24,8 +24,8 @@ from bench.vrp_check import check_plan
 from core.config import Settings
 from core.db import create_engine_from_settings, session_factory, unit_of_work
 from core.timeutil import utcnow
-from fleet import demo_data
-from routing.demo_day import demo_dispatcher, open_day
+from devtools import demo_data
+from devtools.demo_day import demo_dispatcher, open_day
 from routing.planning import build, candidates, open_orders
 from routing.solver import Options, Problem, solve
 from telematics.live import latest_fixes

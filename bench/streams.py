@@ -36,9 +36,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from bench.throwaway import DEMO_COOPERATIVE, database
 from core.config import Settings
 from core.db import create_engine_from_settings, session_factory
+from devtools.seed import DEMO_DISPATCHER
 from fleet.auth import open_session
 from fleet.models import Cooperative, User
-from fleet.seed import DEMO_DISPATCHER
 from tests.processes import start_api
 from tests.routing.test_orders import order_body
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import psycopg
 
 from core.config import Settings
-from fleet.seed import seed_demo
+from devtools.seed import seed_demo
 from tests.conftest import fresh_database
 
 DEMO_COOPERATIVE = "HTX Vận tải Biên Hòa"  # 3,000 members, drivers and vehicles

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.vrp_check import check_plan
-from fleet import demo_data
+from devtools import demo_data
 from routing.solver import (
     BreakRule,
     Matrix,

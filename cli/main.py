@@ -39,7 +39,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from fleet.seed import seed_demo
+    from devtools.seed import seed_demo
 
     if not args.demo:
         print("nothing to seed: pass --demo for the demo cooperative", file=sys.stderr)
@@ -50,7 +50,7 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _demo_day(args: argparse.Namespace) -> int:
-    from routing.demo_day import open_demo_day
+    from devtools.demo_day import open_demo_day
 
     try:
         day = asyncio.run(
@@ -124,7 +124,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _create_admin(args: argparse.Namespace) -> int:
-    from fleet.seed import create_platform_admin
+    from devtools.seed import create_platform_admin
 
     asyncio.run(create_platform_admin(get_settings(), login=args.login, password=args.password))
     print(f"platform admin {args.login} ready")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo's last step (after `make seed`): give every vehicle its MQTT account, open the day
-# (drivers on shift, orders waiting to be planned; see routing/demo_day.py), start the ingest
+# (drivers on shift, orders waiting to be planned; see devtools/demo_day.py), start the ingest
 # workers, the job worker (plans, offer sweeps) and the simulated fleet (3,000 vehicles, a fix
 # every 5 s while moving) in the background, print where to look and how to sign in, then
 # serve the API until Ctrl-C.

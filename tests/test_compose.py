@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,19 @@ def test_only_the_devices_listener_is_published() -> None:
     forced = docker.index("use_username_as_clientid true")
     owner = [n for n, line in enumerate(docker) if line.startswith("listener ")]
     assert docker[max(n for n in owner if n < forced)].split()[1] == device_port
+
+
+def test_the_image_copies_every_installed_package() -> None:
+    """The Dockerfile names its packages one by one: a package setuptools installs but the image
+    does not copy fails only at ``pip install`` or, worse, at the first import in production."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    packages = {
+        pattern.rstrip("*")
+        for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    copied = {
+        line.split()[1]
+        for line in (REPO / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+    }
+    assert packages <= copied, sorted(packages - copied)

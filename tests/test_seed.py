@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from core.config import Settings
+from devtools.seed import seed_demo
 from fleet.plates import parse_plate
-from fleet.seed import seed_demo
 from migrations import upgrade
 from tests.conftest import BASE_URL, admin_dsn
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from routing.demo_day import open_day
+from devtools.demo_day import open_day
 from routing.models import Order
 from tests import factories
 from tests.conftest import CoopWorld

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import Settings
 from core.db import create_engine_from_settings, session_factory, unit_of_work
 from core.timeutil import today_in
-from fleet import demo_data as d
+from devtools import demo_data as d
 from fleet.entities import DRIVERS, MEMBERS, VEHICLES
 from fleet.models import (
     Cooperative,

@@ -21,11 +21,11 @@ from core.config import Settings
 from core.db import create_engine_from_settings, session_factory, unit_of_work
 from core.tenancy import Tenant
 from core.timeutil import utcnow
-from fleet import demo_data
+from devtools import demo_data
+from devtools.seed import DEMO_DISPATCHER, DEMO_TAX_CODE
 from fleet.enums import VehicleKind
 from fleet.geo import GeoJSONPoint
 from fleet.models import Cooperative, User
-from fleet.seed import DEMO_DISPATCHER, DEMO_TAX_CODE
 from fleet.shifts import DEFAULT_SHIFT_S
 from routing import orders as order_service
 from routing.lifecycle import OrderStatus
