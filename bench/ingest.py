@@ -102,7 +102,7 @@ def postgres_pids() -> list[int]:
 
 def loadgen(args: argparse.Namespace) -> None:
     """Publish ``rate`` fixes/s for ``seconds`` from every vehicle; print a JSON summary."""
-    from telematics.mqtt_wire import DevicePool
+    from devtools.mqtt_wire import DevicePool
 
     vehicles = json.loads(args.vehicles)
     pool = DevicePool("127.0.0.1", args.port)

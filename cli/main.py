@@ -221,8 +221,8 @@ def _mqtt_passwords(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from telematics.mqtt_wire import DevicePool
-    from telematics.simulate import build_fleet, load_rows, run
+    from devtools.mqtt_wire import DevicePool
+    from devtools.simulate import build_fleet, load_rows, run
 
     settings = get_settings()
     rows, depots = load_rows(

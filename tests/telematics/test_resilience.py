@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
+from devtools.mqtt_wire import DevicePool
 from telematics.credentials import device_password, device_username
-from telematics.mqtt_wire import DevicePool
 from telematics.pgcluster import PrivateCluster
 from tests.cluster_watch import postmaster_unchanged
 from tests.conftest import BASE_URL, admin_dsn

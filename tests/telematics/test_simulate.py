@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.config import Settings
+from devtools.mqtt_wire import DevicePool
+from devtools.simulate import Fleet, build_fleet, road_like_path, run
 from telematics.checks import haversine_m
-from telematics.mqtt_wire import DevicePool
-from telematics.simulate import Fleet, build_fleet, road_like_path, run
 from tests.telematics.conftest import Fleet as CommittedFleet
 from tests.telematics.conftest import RunningWorker, count, wait_for
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from devtools.mqtt_wire import DevicePool
 from telematics.contract import telemetry_topic
 from telematics.credentials import device_password, device_username
-from telematics.mqtt_wire import DevicePool
 
 # Places trips go between: industrial parks, ports, city centres (lat, lon).
 PLACES = [
