@@ -34,6 +34,12 @@ class Options:
     orders PyVRP plans region by region instead of the whole day (at 3,000 generated tasks,
     120 s, the whole day's search barely moved from its first plan: 747 of 750 vehicles used,
     174 orders unserved).
+
+    ``stop_when_no_improvement_s`` ends every search phase (PyVRP's and OR-Tools') once its best
+    plan has not improved for that long, so a small problem answers in a fraction of its
+    budget; ``None`` searches until the budget is spent. Independently of it, route elimination
+    stops once a plan serves every order it can with the fleet's lower bound of vehicles
+    (``bounds``): no fewer can do (``stopping``).
     """
 
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
@@ -45,6 +51,7 @@ class Options:
     pyvrp_whole_up_to: int = 1500
     region_size: int | None = None
     workers: int = 2
+    stop_when_no_improvement_s: float | None = None
     log: bool = False
 
     def __post_init__(self) -> None:
@@ -56,6 +63,9 @@ class Options:
             raise ValueError(f"warm_share must be in [0, 1), got {self.warm_share}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+        quiet = self.stop_when_no_improvement_s
+        if quiet is not None and not quiet > 0:
+            raise ValueError(f"stop_when_no_improvement_s must be positive, got {quiet}")
         limits = (self.decompose_above, self.decompose_above_with_breaks, self.pyvrp_whole_up_to)
         if min(limits) < 1 or (self.region_size is not None and self.region_size < 1):
             raise ValueError(

@@ -18,11 +18,13 @@ from typing import Any
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.solver import extract
+from routing.solver.bounds import fleet_lower_bound
 from routing.solver.build import Model, build, default_penalty_of
 from routing.solver.model import Problem, StopRef
 from routing.solver.options import Options
 from routing.solver.result import Result, Status, Unserved
 from routing.solver.screen import unservable
+from routing.solver.stopping import NoImprovementFor, fleet_proven
 from routing.solver.watchdog import Watchdog
 
 DROPPED_BY_PENALTY = "left out: serving it would cost more than its penalty"
@@ -102,6 +104,7 @@ def solve_single(
             options,
             began + (FIRST_SHARE + ELIMINATION_SHARE) * total,
             ATTEMPT_SHARE * total,
+            fleet_lower_bound(problem, reasons),
         )
         plan = extract.sequences(found.model, found.assignment)
         # the fleet is decided: distance on it alone and without fixed costs, which otherwise
@@ -152,7 +155,8 @@ def search(
     parameters = _parameters(options, deadline - time.monotonic())
     routing.CloseModelWithParameters(parameters)
     routing.solver().ReSeed(seed)
-    watchdog = Watchdog(routing, stop_at, target)
+    quiet = options.stop_when_no_improvement_s
+    watchdog = Watchdog(routing, stop_at, target, NoImprovementFor(quiet) if quiet else None)
     routing.AddAtSolutionCallback(watchdog)
     locks = model.locks()
     if any(locks):
@@ -198,12 +202,16 @@ def _eliminate(
     options: Options,
     until: float,
     slice_s: float,
+    lower_bound: int,
 ) -> Found:
-    """Repeatedly drop the smallest unpinned route (then the next ones) and re-insert its orders."""
+    """Repeatedly drop the smallest unpinned route (then the next ones) and re-insert its orders,
+    until the fleet is down to ``lower_bound`` with every order in ``orders`` served."""
     pinned = {prefix.vehicle for prefix in problem.fixed}
     failures = 0
     while failures < FAILURES and time.monotonic() < until:
         plan = extract.sequences(found.model, found.assignment)
+        if fleet_proven(len(plan), found.dropped(), lower_bound):
+            break
         candidates = sorted((v for v in plan if v not in pinned), key=lambda v: len(plan[v]))
         if len(candidates) <= failures or len(plan) < 2:
             break

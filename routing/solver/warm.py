@@ -39,10 +39,11 @@ from pyvrp import (
 )
 from pyvrp import solve as ils_solve
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
+from pyvrp.stop import FirstFeasible
 
 from routing.solver.build import default_penalty_of
 from routing.solver.model import Leg, Order, Problem, Stop, StopRef, Vehicle
+from routing.solver.stopping import fleet_proven, pyvrp_stop
 
 UNBOUNDED = np.iinfo(np.int64).max
 FIRST_SHARE = 0.1  # of PyVRP's time for the first plan when the fleet size matters
@@ -61,14 +62,20 @@ def fits_pyvrp(problem: Problem, breaks_needed: bool) -> bool:
 
 
 def warm_plan(
-    problem: Problem, seconds: float, seed: int, leave_out: Collection[int] = ()
+    problem: Problem,
+    seconds: float,
+    seed: int,
+    leave_out: Collection[int] = (),
+    quiet_s: float | None = None,
+    lower_bound: int = 1,
 ) -> Plan | None:
     """PyVRP's best plan within ``seconds`` as vehicle id → stops, or None if it found none.
 
     Every order is optional for PyVRP, worth its penalty (or more than any order could cost),
     so it always returns a plan, however tight the problem; ``leave_out`` (orders screened as
     impossible) are not given to it. With fixed vehicle costs the plan's fleet is then reduced
-    route by route (module docstring)."""
+    route by route (module docstring), down to ``lower_bound`` vehicles at most; ``quiet_s``:
+    each run also stops after that long without improvement (``Options``)."""
     if seconds <= 0:
         return None
     deadline = time.monotonic() + seconds
@@ -76,7 +83,8 @@ def warm_plan(
     params = penalty_params(problem)
     fewest = any(vehicle.fixed_cost > 0 for vehicle in problem.vehicles)
     first = seconds * (FIRST_SHARE if fewest else 1.0)
-    best = ils_solve(data, stop=MaxRuntime(first), seed=seed, display=False, params=params).best
+    stop = pyvrp_stop(first, quiet_s)
+    best = ils_solve(data, stop=stop, seed=seed, display=False, params=params).best
     if not best.is_feasible():
         return None
     kinds = list(range(data.num_vehicle_types))  # each type of the data in hand → its first type
@@ -84,10 +92,13 @@ def warm_plan(
         served = {stop_of[step].order for route in best.routes() for step in _activities(route)}
         data, _, _ = _data(problem, leave_out, required=served)
         until = deadline - POLISH_SHARE * seconds
-        data, kinds, best = _fewer_routes(data, best, seed, until, ATTEMPT_SHARE * seconds, params)
+        floor = lower_bound if len(served) + len(set(leave_out)) == len(problem.orders) else 1
+        data, kinds, best = _fewer_routes(
+            data, best, seed, until, ATTEMPT_SHARE * seconds, params, floor, quiet_s
+        )
         polished = ils_solve(
             data,
-            stop=MaxRuntime(max(0.0, deadline - time.monotonic())),
+            stop=pyvrp_stop(deadline - time.monotonic(), quiet_s),
             seed=seed,
             display=False,
             initial_solution=best,
@@ -122,21 +133,24 @@ def _fewer_routes(
     until: float,
     attempt_s: float,
     params: SolveParams | None = None,
+    floor: int = 1,
+    quiet_s: float | None = None,
 ) -> tuple[ProblemData, list[int], Solution]:
     """Take the smallest route out of ``best`` and ask for a feasible plan without it, until
     none is found within ``attempt_s`` or before ``until`` (an attempt that fails spends all
     its time: the cap leaves the rest to shortening routes, e.g. where the first plan's fleet
     was already the smallest; ``params``: the problem's ``penalty_params``). Returns the data
     whose fleet is exactly the smallest plan's routes (types renumbered: the list maps each to
-    the type it came from) and that plan."""
+    the type it came from) and that plan. ``floor``: no plan of the same orders has fewer
+    routes (``stopping.fleet_proven``); ``quiet_s`` also ends an attempt (``Options``)."""
     data, kinds, best = _only_used(data, list(range(data.num_vehicle_types)), best)
-    while time.monotonic() < until and best.num_routes() > 1:
+    while time.monotonic() < until and not fleet_proven(best.num_routes(), 0, max(1, floor)):
         sizes = [len(route) for route in best.routes()]
         trial, trial_kinds, start = _only_used(data, kinds, best, drop=sizes.index(min(sizes)))
         seconds = min(attempt_s, until - time.monotonic())
         if seconds <= 0:  # the clock moved past ``until`` since the loop's test
             break
-        stop = MultipleCriteria([FirstFeasible(), MaxRuntime(seconds)])
+        stop = pyvrp_stop(seconds, quiet_s, FirstFeasible())
         with warnings.catch_warnings():  # the last attempt fails by design: PyVRP then warns
             warnings.simplefilter("ignore", PenaltyBoundWarning)
             found = ils_solve(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from routing.solver.bounds import fleet_lower_bound
 from routing.solver.model import Problem
 from routing.solver.options import Options
 from routing.solver.result import Result, Route, Status, Unserved
@@ -29,7 +30,9 @@ def solve_warm(
     large = len(problem.orders) > options.decompose_above
     share = CHECK_ONLY_SHARE if large else options.warm_share
     hgs_seconds = share * (deadline - time.monotonic())
-    plan = warm_plan(problem, hgs_seconds, seed, leave_out=screened)
+    bound = fleet_lower_bound(problem, screened)
+    quiet = options.stop_when_no_improvement_s
+    plan = warm_plan(problem, hgs_seconds, seed, screened, quiet, bound)
     if plan is None and large and options.workers > 1:
         return None  # the caller's regions answer: one OR-Tools model of this size does not
     if plan is not None and large and (routes := timed_routes(problem, plan)) is not None:

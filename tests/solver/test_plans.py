@@ -20,14 +20,14 @@ from routing.solver import (
     single,
     solve,
 )
-from tests.solver.tiny import DAY, HOUR, MINUTE, parcel, problem, stop, truck
+from tests.solver.tiny import DAY, HOUR, MINUTE, QUICK, parcel, problem, stop, truck
 
 BUDGET = 1.0
 
 
 def planned(case: Problem, budget: float = BUDGET) -> Result:
     """Solve and insist the plan passes the checker, so no test reads an invalid plan."""
-    result = solve(case, time_limit_s=budget, seed=7)
+    result = solve(case, time_limit_s=budget, seed=7, options=QUICK)
     assert result.status is Status.FEASIBLE
     assert check_plan(case, result) == []
     return result
