@@ -14,7 +14,7 @@ Each day is written twice:
 ``python -m bench.coop_days --tasks 200 1000 3000 --seeds 1 2 3 --out /tmp/coop-days`` writes
 them; ``python -m bench.vrp --coop-days 1000 --day-seeds 1 2 3 --budget 60`` runs the planner
 beside plain OR-Tools on them; ``--plan 60`` also plans each JSON day (mixed fleet, shifts,
-``--breaks``) and checks it with ``bench.vrp_check.check_plan``. A task is one pickup-delivery
+``--breaks``) and checks it with ``routing.solver.check.check_plan``. A task is one pickup-delivery
 order (two Li & Lim rows).
 """
 
@@ -30,8 +30,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench.vrp_check import check_plan
 from routing.solver import BreakRule, Matrix, Order, Problem, Stop, TimeWindow, Vehicle, solve
+from routing.solver.check import check_plan
 
 WIDTH, HEIGHT = 90, 66  # the province, in minutes of driving (~60 × 44 km at 40 km/h)
 HORIZON = 720  # minutes: the day from 06:00 to 18:00

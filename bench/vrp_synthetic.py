@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.vrp_check import check_plan
 from devtools import demo_data
 from routing.solver import (
     BreakRule,
@@ -41,6 +40,7 @@ from routing.solver import (
     Vehicle,
     solve,
 )
+from routing.solver.check import check_plan
 
 TOWNS = [(lat, lon, weight) for _, lat, lon, weight in demo_data.TOWNS]
 ROAD_FACTOR = 1.35

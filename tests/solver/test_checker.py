@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bench.vrp_check import check_instance, check_plan
+from bench.vrp_check import check_instance
 from bench.vrp_instances import Instance
 from routing.solver import Leg, Problem, Result, Route, Status, Unserved, Visit
+from routing.solver.check import check_plan
 from tests.solver.tiny import HOUR, MINUTE, parcel, problem, stop, truck
 
 CASE = problem(10, [truck("a")], [parcel("x", 2, 5), parcel("y", 3, 4)])

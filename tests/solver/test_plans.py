@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bench.vrp_check import check_plan
 from routing.solver import (
     BreakRule,
     FixedPrefix,
@@ -20,6 +19,7 @@ from routing.solver import (
     single,
     solve,
 )
+from routing.solver.check import check_plan
 from tests.solver.tiny import DAY, HOUR, MINUTE, QUICK, parcel, problem, stop, truck
 
 BUDGET = 1.0

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from bench.vrp_check import check_plan
 from routing.solver import Options, Status, solve
+from routing.solver.check import check_plan
 from routing.solver.stopping import NoImprovementFor, fleet_proven
 from tests.solver.tiny import parcel, problem, truck
 
