@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from routing.solver import Order, solve
 from routing.solver.bounds import fleet_lower_bound
-from tests.solver.tiny import HOUR, MINUTE, parcel, problem, stop, truck
+from tests.solver.tiny import HOUR, MINUTE, QUICK, parcel, problem, stop, truck
 
 
 def delivery(name: str, node: int, start: int, end: int, service: int = 0) -> Order:
@@ -34,6 +34,6 @@ def test_the_bound_never_exceeds_the_fleet_of_a_plan_found() -> None:
     orders = [parcel(f"p{n}", n, 20 - n) for n in range(1, 8)]
     orders += [delivery(f"d{n}", n, 0, 8 * MINUTE) for n in (3, 17)]  # 14 minutes apart
     built = problem(21, fleet, orders)
-    result = solve(built, time_limit_s=1, seed=1)
+    result = solve(built, time_limit_s=1, seed=1, options=QUICK)
     assert result.kpis.unserved == 0
     assert fleet_lower_bound(built) == 2 <= result.kpis.vehicles

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from bench.coop_days import HORIZON, TRUCK_5T, generate, plan, problem_of, travel, write
 from bench.vrp import run_planner, scale
-from bench.vrp_check import check_instance, check_plan
+from bench.vrp_check import check_instance
+from routing.solver.check import check_plan
 from bench.vrp_instances import load
 from routing.solver import solve
 from routing.solver.screen import unservable
+from tests.solver.tiny import QUICK
 
 
 def test_a_seed_gives_the_same_day_and_another_seed_another() -> None:
@@ -55,7 +57,7 @@ def test_the_json_day_keeps_the_mixed_fleet_shifts_and_break_rule(tmp_path: Path
     assert len({vehicle.shift for vehicle in problem.vehicles}) > 1
     assert problem.break_rule is not None and problem.break_rule.max_driving == 4 * 3600
     assert unservable(problem_of(write(generate(300, 4), tmp_path)[1])) == {}  # shifts cover all
-    result = solve(problem, time_limit_s=2, seed=1)
+    result = solve(problem, time_limit_s=2, seed=1, options=QUICK)
     assert check_plan(problem, result) == []
 
 

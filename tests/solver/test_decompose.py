@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bench.vrp_check import check_plan
+from routing.solver.check import check_plan
 from routing.solver import BreakRule, Leg, Options, Route, Status, Visit, solve
 from routing.solver.decompose import PlanSoFar
 from routing.solver.partition import Region, regions, restrict
 from routing.solver.solve import decomposes
-from tests.solver.tiny import HOUR, MINUTE, parcel, problem, truck
+from tests.solver.tiny import HOUR, MINUTE, QUICK, parcel, problem, truck
 
 # two towns 100 km apart on the line, with their own orders and vehicles
 ORDERS = [parcel(f"w{k}", k % 5, 5 - k % 5) for k in range(12)] + [
@@ -40,7 +40,7 @@ def test_a_part_renumbers_places_and_keeps_travel_times() -> None:
 
 def test_decomposed_plan_passes_the_checker_and_reports_every_order() -> None:
     # past pyvrp_whole_up_to, PyVRP plans each region (its first plan, OR-Tools finishing)
-    options = Options(decompose_above=10, region_size=12, workers=2, pyvrp_whole_up_to=10)
+    options = replace(QUICK, decompose_above=10, region_size=12, pyvrp_whole_up_to=10)
     result = solve(CASE, time_limit_s=6.0, seed=1, options=options)
     assert result.status is Status.FEASIBLE
     assert check_plan(CASE, result) == []
@@ -49,7 +49,7 @@ def test_decomposed_plan_passes_the_checker_and_reports_every_order() -> None:
 
 
 def test_decomposed_plan_by_or_tools_alone_passes_the_checker() -> None:
-    options = Options(decompose_above=10, region_size=12, workers=2, warm_share=0)
+    options = replace(QUICK, decompose_above=10, region_size=12, warm_share=0)
     result = solve(CASE, time_limit_s=6.0, seed=1, options=options)
     assert check_plan(CASE, result) == []
     assert result.kpis.served == len(ORDERS) and result.kpis.vehicles == 2
@@ -59,7 +59,7 @@ def test_decomposed_plan_with_breaks_keeps_the_driving_rule() -> None:
     # with breaks no plan can seed a search: regions, then leftovers to idle vehicles
     rule = BreakRule(max_driving=4 * HOUR, min_break=15 * MINUTE)
     case = replace(CASE, break_rule=rule)
-    options = Options(decompose_above=10, region_size=12, workers=2)
+    options = replace(QUICK, decompose_above=10, region_size=12)
     result = solve(case, time_limit_s=6.0, seed=1, options=options)
     assert check_plan(case, result) == []
     assert result.kpis.served == len(ORDERS)

@@ -4,11 +4,12 @@ wins, and a raced solve comes back complete, checked and on time."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
-from bench.vrp_check import check_plan
-from routing.solver import Leg, Options, Result, Route, Status, Unserved, Visit, solve
+from routing.solver.check import check_plan
+from routing.solver import Leg, Result, Route, Status, Unserved, Visit, solve
 from routing.solver.race import better
-from tests.solver.tiny import parcel, problem, truck
+from tests.solver.tiny import QUICK, parcel, problem, truck
 
 
 def plan(vehicles: int, distance: int, served: int = 12) -> Result:
@@ -37,7 +38,7 @@ def test_a_raced_solve_is_complete_checked_and_on_time() -> None:
     orders = [parcel(f"p{n}", n, 9 - n) for n in range(1, 8)]
     built = problem(10, [truck("a"), truck("b")], orders)
     began = time.monotonic()
-    result = solve(built, time_limit_s=4, seed=1, options=Options(decompose_above=3))
+    result = solve(built, time_limit_s=4, seed=1, options=replace(QUICK, decompose_above=3))
     assert time.monotonic() - began < 4 + 2
     assert check_plan(built, result) == []
     assert result.kpis.served == 7 and result.kpis.vehicles == 1

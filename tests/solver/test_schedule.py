@@ -4,10 +4,12 @@ independent checker accepts."""
 
 from __future__ import annotations
 
-from bench.vrp_check import check_plan
-from routing.solver import Leg, Options, Order, StopRef, solve
+from dataclasses import replace
+
+from routing.solver.check import check_plan
+from routing.solver import Leg, Order, StopRef, solve
 from routing.solver.schedule import timed_routes
-from tests.solver.tiny import HOUR, MINUTE, parcel, problem, stop, truck
+from tests.solver.tiny import HOUR, MINUTE, QUICK, parcel, problem, stop, truck
 
 
 def refs(*steps: tuple[str, Leg]) -> list[StopRef]:
@@ -49,6 +51,6 @@ def test_broken_plans_are_refused() -> None:
 def test_a_large_problem_is_answered_with_pyvrps_timed_plan() -> None:
     orders = [parcel(f"p{n}", n, 9 - n) for n in range(1, 8)]
     built = problem(10, [truck("a"), truck("b")], orders)
-    result = solve(built, time_limit_s=1, seed=1, options=Options(decompose_above=3))
+    result = solve(built, time_limit_s=1, seed=1, options=replace(QUICK, decompose_above=3))
     assert check_plan(built, result) == []
     assert result.kpis.served == 7 and result.objective == result.kpis.distance

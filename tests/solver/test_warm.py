@@ -4,6 +4,7 @@ pairs together and in order, leaves out what cannot fit, and comes out checked."
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from pyvrp import Activity, ActivityType, ProblemData, Route, Solution
 
@@ -21,7 +22,7 @@ from routing.solver import (
 )
 from routing.solver.single import has_breaks, solve_single
 from routing.solver.warm import _data, _fewer_routes, fits_pyvrp, warm_plan
-from tests.solver.tiny import DAY, HOUR, MINUTE, parcel, problem, stop, truck
+from tests.solver.tiny import DAY, HOUR, MINUTE, QUICK, parcel, problem, stop, truck
 
 
 def test_only_problems_pyvrp_can_model_are_given_to_it() -> None:
@@ -69,8 +70,8 @@ def test_solve_through_pyvrp_serves_everything_and_reports_the_rest() -> None:
     orders = [parcel(f"p{n}", n, 9 - n) for n in range(1, 5)]
     orders.append(parcel("heavy", 2, 3, kg=5000))
     built = problem(10, [truck("a"), truck("b")], orders)
-    warm = solve(built, time_limit_s=2, seed=1)
-    cold = solve(built, time_limit_s=2, seed=1, options=Options(warm_share=0))
+    warm = solve(built, time_limit_s=2, seed=1, options=QUICK)
+    cold = solve(built, time_limit_s=2, seed=1, options=replace(QUICK, warm_share=0))
     for result in (warm, cold):
         served = {visit.order for route in result.routes for visit in route.visits}
         assert served == {"p1", "p2", "p3", "p4"}
@@ -108,7 +109,9 @@ def test_check_only_keeps_a_valid_plan_and_searches_when_it_breaks_a_rule() -> N
 def test_a_fleet_that_can_serve_nothing_answers_with_every_order_unserved() -> None:
     """Found through planning: with fixed costs the distance phase was given no vehicle."""
     short = Vehicle("a", 0, 0, TimeWindow(0, 30 * 60), (1000, 10, 2), fixed_cost=100)
-    result = solve(problem(50, [short], [parcel("far", 20, 40)]), time_limit_s=2, seed=1)
+    result = solve(
+        problem(50, [short], [parcel("far", 20, 40)]), time_limit_s=2, seed=1, options=QUICK
+    )
     assert all(not route.visits for route in result.routes)
     assert [u.order for u in result.unserved] == ["far"]
 
