@@ -13,10 +13,13 @@ import time
 
 from pyvrp.stop import MaxRuntime, MultipleCriteria, StoppingCriterion
 
+NO_PLAN = 2**63 - 1  # PyVRP's cost of a best solution that is not feasible yet
+
 
 class NoImprovementFor:
-    """True once the best cost has not dropped for ``seconds`` (the clock starts at the first
-    call, like PyVRP's ``MaxRuntime``)."""
+    """True once the best cost has not dropped for ``seconds`` since the first plan: a search
+    still without a feasible plan (cost ``NO_PLAN``) is not stalled, and a tight problem keeps
+    its whole budget to find one (OR-Tools calls back with plans only)."""
 
     def __init__(self, seconds: float) -> None:
         if seconds <= 0:
@@ -27,6 +30,8 @@ class NoImprovementFor:
 
     def __call__(self, best_cost: float) -> bool:
         now = time.monotonic()
+        if best_cost >= NO_PLAN:
+            return False
         if self._best is None or best_cost < self._best:
             self._best, self._since = best_cost, now
             return False

@@ -10,7 +10,7 @@ import pytest
 
 from routing.solver import Options, Status, solve
 from routing.solver.check import check_plan
-from routing.solver.stopping import NoImprovementFor, fleet_proven
+from routing.solver.stopping import NO_PLAN, NoImprovementFor, fleet_proven
 from tests.solver.tiny import parcel, problem, truck
 
 BUDGET = 20.0  # far beyond what these problems need: only the criterion can end them early
@@ -20,13 +20,16 @@ def test_no_improvement_fires_only_after_a_quiet_spell(monkeypatch: pytest.Monke
     now = [100.0]
     monkeypatch.setattr(time, "monotonic", lambda: now[0])
     quiet = NoImprovementFor(2.0)
+    assert not quiet(NO_PLAN)
+    now[0] = 150.0  # no feasible plan yet: however long that takes, the search is not stalled
+    assert not quiet(NO_PLAN)
+    assert not quiet(50)  # the first plan starts the spell
+    now[0] = 151.5
     assert not quiet(50)
-    now[0] = 101.5
-    assert not quiet(50)
-    assert not quiet(40)  # an improvement restarts the spell
-    now[0] = 103.0
+    assert not quiet(40)  # an improvement restarts it
+    now[0] = 153.0
     assert not quiet(40)
-    now[0] = 103.5
+    now[0] = 153.5
     assert quiet(45)  # worse is no improvement either
 
 
