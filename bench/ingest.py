@@ -7,7 +7,7 @@ vehicle) publishes at a target rate for a fixed time. It prints sustained positi
 vs stored, duplicates, latency from device time to commit (p50/p99), worker RSS, CPU seconds by
 process, bytes per stored position, and the raw COPY ceiling of the same rows with the ratio.
 ``--find-max`` ramps the rate until messages are lost or p99 passes 1 s. ``--outage N`` runs on a
-private PostgreSQL cluster (``telematics.pgcluster``) and stops it for N seconds.
+private PostgreSQL cluster (``devtools.pgcluster``) and stops it for N seconds.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from pathlib import Path
 
 import psycopg
 
+from devtools.broker import LocalBroker
+from devtools.pgcluster import PrivateCluster
 from migrations import upgrade
-from telematics.broker import LocalBroker
 from telematics.contract import telemetry_topic
 from telematics.credentials import device_password, device_username, write_password_file
-from telematics.pgcluster import PrivateCluster
 
 BASE_URL = os.environ.get(
     "COOPFLEET_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/coopfleet"

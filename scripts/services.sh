@@ -39,7 +39,7 @@ if [ "${1:-}" = --without-broker ]; then
   shift
 fi
 if [ "${1:-}" = stop ]; then
-  "$PY" -m telematics.broker stop --dir var/mosquitto
+  "$PY" -m devtools.broker stop --dir var/mosquitto
   exit 0
 fi
 
@@ -105,5 +105,5 @@ if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
 fi
 [ -n "$WITH_BROKER" ] || exit 0
 [ -x "$PY" ] || fail "the virtualenv is missing: run 'make install' first"
-"$PY" -m telematics.broker ensure --dir var/mosquitto --port "$MQTT_PORT" \
+"$PY" -m devtools.broker ensure --dir var/mosquitto --port "$MQTT_PORT" \
   --device-port "$MQTT_DEVICE_PORT"

@@ -15,14 +15,15 @@ import base64
 import hashlib
 import hmac
 import os
+import pwd
 import secrets
+import shutil
 import signal
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from telematics.broker import hand_to_broker_user, services_password_file
-
 SERVICE_ACCOUNTS = ("ingest", "api")
+BROKER_USER = "mosquitto"
 _ITERATIONS = 101  # what mosquitto_passwd uses
 
 
@@ -121,3 +122,26 @@ def sync_password_file(
     if pid_file is not None:
         reload_broker(pid_file)
     return count
+
+
+def services_password_file(devices_file: Path) -> Path:
+    """The services' accounts (ingest, api), beside the vehicles' file: the two listeners each
+    read their own, so a vehicle account cannot sign in where the services do."""
+    return devices_file.with_name(devices_file.name + "-services")
+
+
+def hand_to_broker_user(*paths: Path) -> bool:
+    """Started as root, Mosquitto drops to its own user: it must still read and write these.
+
+    Returns False when there is no such user here (e.g. the broker runs in another container).
+    """
+    if os.geteuid() != 0:
+        return False
+    try:
+        pwd.getpwnam(BROKER_USER)
+    except KeyError:
+        return False
+    for path in paths:
+        if path.exists():
+            shutil.chown(path, BROKER_USER, None)
+    return True

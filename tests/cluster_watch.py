@@ -1,7 +1,7 @@
 """Watch that the machine's own PostgreSQL cluster stays up through the test run.
 
 The suite shares that cluster with whatever else runs on the machine (the demo, other checkouts,
-a real installation); fault tests stop a private cluster instead (``telematics.pgcluster``).
+a real installation); fault tests stop a private cluster instead (``devtools.pgcluster``).
 A restart, even a quick one, gives the server a new ``pg_postmaster_start_time()``.
 """
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from telematics.pgcluster import PrivateCluster
+from devtools.pgcluster import PrivateCluster
 from tests.cluster_watch import ClusterDisturbed, postmaster_unchanged
 
 

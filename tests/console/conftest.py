@@ -18,10 +18,10 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
 
 from core.config import Settings
+from devtools.broker import LocalBroker
 from fleet.entities import VEHICLES
 from fleet.models import Vehicle
 from fleet.passwords import hash_password
-from telematics.broker import LocalBroker
 from telematics.credentials import write_password_file
 from tests.processes import start_api, start_job_worker
 from tests.telematics.conftest import (  # noqa: F401 (fixtures)

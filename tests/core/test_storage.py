@@ -13,7 +13,7 @@ import pytest
 
 from core.config import Settings
 from core.storage import LocalStorage, S3Storage, sniff_image, storage_from
-from telematics.broker import port_open
+from devtools.ports import port_open
 from tests.waiting import wait_until
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

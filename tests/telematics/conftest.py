@@ -17,7 +17,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.config import Settings
-from telematics.broker import LocalBroker
+from devtools.broker import LocalBroker
 from telematics.contract import telemetry_subscriptions, telemetry_topic
 from telematics.credentials import device_password, device_username, write_password_file
 from telematics.worker import IngestConfig, IngestWorker, config_from_settings

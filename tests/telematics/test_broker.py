@@ -20,16 +20,14 @@ from paho.mqtt.reasoncodes import ReasonCode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
-from telematics.broker import (
-    LocalBroker,
-    ensure_daemon,
-    free_port,
+from devtools.broker import LocalBroker, ensure_daemon, pid_alive, stop_daemon
+from devtools.ports import free_port, port_open
+from telematics.credentials import (
+    device_password,
+    device_username,
     hand_to_broker_user,
-    pid_alive,
-    port_open,
-    stop_daemon,
+    service_password,
 )
-from telematics.credentials import device_password, device_username, service_password
 from tests.conftest import committed_app, committed_bearer
 from tests.telematics.conftest import (
     Fleet,

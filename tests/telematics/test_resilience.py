@@ -1,6 +1,6 @@
 """Nothing acknowledged is lost: a worker killed by SIGKILL, or PostgreSQL restarted mid-stream.
 
-Both run against a private PostgreSQL cluster (``telematics.pgcluster``: initdb in a temporary
+Both run against a private PostgreSQL cluster (``devtools.pgcluster``: initdb in a temporary
 folder, its own port), never the machine's own, which others may be using meanwhile.
 """
 
@@ -21,8 +21,8 @@ import pytest
 
 from core.config import Settings
 from devtools.mqtt_wire import DevicePool
+from devtools.pgcluster import PrivateCluster
 from telematics.credentials import device_password, device_username
-from telematics.pgcluster import PrivateCluster
 from tests.cluster_watch import postmaster_unchanged
 from tests.conftest import BASE_URL, admin_dsn
 from tests.telematics.conftest import Fleet, count, private_config, start_worker, wait_for

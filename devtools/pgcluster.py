@@ -4,7 +4,7 @@ Fault tests (PostgreSQL stopped mid-stream) must never stop the machine's own cl
 other checkouts or a real installation may be using it. This runs ``initdb`` into a temporary
 folder and serves it on a free port with trust authentication, from the same binaries as the
 machine's server, so PostGIS is available. As root, PostgreSQL runs as the ``postgres`` OS user
-(initdb refuses root). The sibling of ``telematics.broker.LocalBroker``.
+(initdb refuses root). The sibling of ``devtools.broker.LocalBroker``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-from telematics.broker import free_port
+from devtools.ports import free_port
 
 SERVER_USER = "postgres"
 

@@ -1,4 +1,5 @@
-"""Run a private Mosquitto from the project's broker configuration (tests and benchmarks).
+"""Run a private Mosquitto from the project's broker configuration (tests and benchmarks), and
+the project's own one for ``make demo`` / ``make test`` (``python -m devtools.broker ensure|stop``).
 
 ``deploy/mosquitto/mosquitto.conf`` is a template (``@PORT@``, ``@DEVICE_PORT@``, ``@BIND@``,
 ``@VAR@``): the same
@@ -10,23 +11,17 @@ disturbing anyone else's.
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
+from devtools.ports import free_port, port_open
+from telematics.credentials import hand_to_broker_user, services_password_file
+
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "deploy" / "mosquitto" / "mosquitto.conf"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def render(
@@ -41,32 +36,6 @@ def render(
         .replace("@VAR@", str(var_dir))
         .replace("@DEPLOY@", str(template.parent))
     )
-
-
-BROKER_USER = "mosquitto"
-
-
-def services_password_file(devices_file: Path) -> Path:
-    """The services' accounts (ingest, api), beside the vehicles' file: the two listeners each
-    read their own, so a vehicle account cannot sign in where the services do."""
-    return devices_file.with_name(devices_file.name + "-services")
-
-
-def hand_to_broker_user(*paths: Path) -> bool:
-    """Started as root, Mosquitto drops to its own user: it must still read and write these.
-
-    Returns False when there is no such user here (e.g. the broker runs in another container).
-    """
-    if os.geteuid() != 0:
-        return False
-    try:
-        pwd.getpwnam(BROKER_USER)
-    except KeyError:
-        return False
-    for path in paths:
-        if path.exists():
-            shutil.chown(path, BROKER_USER, None)
-    return True
 
 
 class LocalBroker:
@@ -153,14 +122,6 @@ class LocalBroker:
         return self.process.pid if self.process else None
 
 
-def port_open(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
-
-
 def pid_alive(pid_file: Path) -> bool:
     try:
         os.kill(int(pid_file.read_text().strip()), 0)
@@ -212,10 +173,10 @@ def stop_daemon(var_dir: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m telematics.broker ensure|stop`` for scripts/services.sh."""
+    """``python -m devtools.broker ensure|stop`` for scripts/services.sh."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m telematics.broker")
+    parser = argparse.ArgumentParser(prog="python -m devtools.broker")
     parser.add_argument("action", choices=["ensure", "stop"])
     parser.add_argument("--dir", type=Path, default=REPO / "var" / "mosquitto")
     parser.add_argument("--port", type=int, default=1884, help="the services' listener")
