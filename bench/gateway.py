@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 import psycopg
 
 from bench.ingest import Bench, _libpq, _print, children, cpu_seconds, rss_mb
-from telematics.broker import free_port
+from devtools.ports import free_port
 from telematics.gateway import gt06, jt808
 
 # --- the load generator (its own process) ---------------------------------------------------
