@@ -263,7 +263,8 @@ def run(bench: Bench, seconds: int, workers: int) -> dict[str, object]:
         "commit_p99_ms": round(max(p99s), 1) if p99s else 0.0,
         "fixes_per_s": round(rate),
         "gateway_cpu_s": round(cpu_gateway, 1),
-        "gateway_cpu_per_1000_fixes_s": round(cpu_gateway / sending_s / (rate / 1000), 3),
+        "gateway_cpu_s_per_1000_fixes": round(cpu_gateway / max(sent, 1) * 1000, 3),  # = cores
+        "sending_s": round(sending_s, 1),  # past ``seconds`` when the pipeline fell behind
         "gateway_rss_max_mb": round(max(rss, default=0.0), 1),
         "ingest_cpu_s": round(cpu_ingest, 1),
         "loadgen_cpu_s": round(float(summary["cpu"]), 1),
