@@ -6,8 +6,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
+# Two test processes, each with its own database and broker; a module stays in one process (its
+# module-scoped servers start once). `make test XDIST=` runs them in one process.
+XDIST ?= -n 2 --dist loadscope
+# The inner loop: everything but the browser, the route solver, the fuzz sweep and slow tests.
+FAST ?= not browser and not solver and not fuzz and not slow
 
-.PHONY: demo test install services browser migrate seed api lint check-imports clean
+.PHONY: demo test test-fast install services browser migrate seed api lint check-imports clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +47,10 @@ lint: install
 	$(BIN)/lint-imports
 
 test: install services browser lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
+
+test-fast: install services
+	$(BIN)/pytest $(XDIST) -m "$(FAST)"
 
 clean:
 	bash scripts/services.sh stop
