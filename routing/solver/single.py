@@ -9,6 +9,7 @@ one) and keep the result when nothing more is left unserved.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -166,6 +167,15 @@ def search(
         # SolveFromAssignment returns no plan at once, even from the solver's own plan), so
         # such models get one search from scratch, stopped by OR-Tools' own limit at stop_at
         parameters = _parameters(options, min(stop_at, deadline) - time.monotonic())
+        if quiet:
+            # armed for the quiet spell alone: the first-solution heuristic's partial plans
+            # keep improving, so it hardly ever ends there; if it does (no plan), search again
+            watchdog.armed, watchdog.stop_at = True, math.inf
+            settled = routing.SolveWithParameters(parameters)
+            if settled is not None:
+                return Found(model, settled)
+            watchdog.armed = False
+            parameters = _parameters(options, min(stop_at, deadline) - time.monotonic())
         return Found(model, routing.SolveWithParameters(parameters))
     initial = None
     if warm_start is not None:

@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from routing.solver import Options, Status, solve
+from routing.solver import BreakRule, Options, Status, solve
 from routing.solver.check import check_plan
 from routing.solver.stopping import NO_PLAN, NoImprovementFor, fleet_proven
-from tests.solver.tiny import parcel, problem, truck
+from tests.solver.tiny import HOUR, MINUTE, QUICK, parcel, problem, truck
 
 BUDGET = 20.0  # far beyond what these problems need: only the criterion can end them early
 
@@ -56,3 +56,15 @@ def test_a_small_solve_stops_long_before_its_budget(warm_share: float) -> None:
     assert time.monotonic() - began < BUDGET / 4
     assert result.status is Status.FEASIBLE and check_plan(case, result) == []
     assert result.kpis.served == 8 and result.kpis.vehicles == 1
+
+
+def test_a_problem_with_breaks_stops_too_and_keeps_the_driving_rule() -> None:
+    # breaks: one search from scratch (no warm start), so the criterion runs inside it
+    rule = BreakRule(max_driving=4 * HOUR, min_break=15 * MINUTE)
+    orders = [parcel("long", 150, 300), parcel("near", 1, 2)]
+    case = problem(301, [truck("a"), truck("b")], orders, break_rule=rule)
+    began = time.monotonic()
+    result = solve(case, time_limit_s=BUDGET, seed=1, options=QUICK)
+    assert time.monotonic() - began < BUDGET / 4
+    assert check_plan(case, result) == [] and result.kpis.served == 2
+    assert any(route.breaks for route in result.routes)
