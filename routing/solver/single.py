@@ -21,6 +21,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from routing.solver import extract
 from routing.solver.bounds import fleet_lower_bound
 from routing.solver.build import Model, build, default_penalty_of
+from routing.solver.eliminate import eliminate_routes
 from routing.solver.model import Problem, StopRef
 from routing.solver.options import Options
 from routing.solver.result import Result, Status, Unserved
@@ -214,24 +215,24 @@ def _eliminate(
     slice_s: float,
     lower_bound: int,
 ) -> Found:
-    """Repeatedly drop the smallest unpinned route (then the next ones) and re-insert its orders,
-    until the fleet is down to ``lower_bound`` with every order in ``orders`` served."""
+    """Drop the smallest unpinned route (then the next ones) and re-insert its orders, until
+    two attempts in a row fail or the fleet is down to ``lower_bound`` with every order in
+    ``orders`` served (``eliminate``)."""
     pinned = {prefix.vehicle for prefix in problem.fixed}
-    failures = 0
-    while failures < FAILURES and time.monotonic() < until:
+
+    def removable(found: Found) -> dict[str, int]:  # vehicle → its route's stops
         plan = extract.sequences(found.model, found.assignment)
-        if fleet_proven(len(plan), found.dropped(), lower_bound):
-            break
-        candidates = sorted((v for v in plan if v not in pinned), key=lambda v: len(plan[v]))
-        if len(candidates) <= failures or len(plan) < 2:
-            break
-        victim = candidates[failures]
+        return {vehicle: len(stops) for vehicle, stops in plan.items() if vehicle not in pinned}
+
+    def without(found: Found, route: int, seconds: float) -> Found | None:
+        plan = extract.sequences(found.model, found.assignment)
+        victim = list(removable(found))[route]
         fleet = [
             p
             for p, vehicle in enumerate(problem.vehicles)
             if vehicle.id != victim and (vehicle.id in plan or vehicle.id in pinned)
         ]
-        stop_at = min(until, time.monotonic() + slice_s)
+        stop_at = time.monotonic() + seconds
         # with nothing left out, the cost is the distance alone, below one stop's penalty
         target = (
             default_penalty_of(problem, fixed_costs=False) // 2 if not found.dropped() else None
@@ -239,11 +240,23 @@ def _eliminate(
         trial = search(
             problem, orders, fleet, seed, options, stop_at, stop_at, plan, target, fixed_costs=False
         )
-        if trial.assignment is not None and trial.dropped() <= found.dropped():
-            found, failures = trial, 0
-        else:
-            failures += 1
-    return found
+        if trial.assignment is None or trial.dropped() > found.dropped():
+            return None
+        return trial
+
+    def proven(found: Found) -> bool:
+        used = len(extract.sequences(found.model, found.assignment))
+        return used < 2 or fleet_proven(used, found.dropped(), lower_bound)
+
+    return eliminate_routes(
+        found,
+        sizes=lambda found: list(removable(found).values()),
+        without=without,
+        proven=proven,
+        until=until,
+        slice_s=slice_s,
+        patience=FAILURES,
+    )
 
 
 def _parameters(options: Options, seconds: float) -> Any:
