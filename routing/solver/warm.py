@@ -43,6 +43,7 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import FirstFeasible
 
 from routing.solver.build import default_penalty_of
+from routing.solver.eliminate import eliminate_routes
 from routing.solver.model import Leg, Order, Problem, Stop, StopRef, Vehicle
 from routing.solver.pack import Plan, packed_plan
 from routing.solver.stopping import fleet_proven, pyvrp_stop
@@ -51,6 +52,7 @@ UNBOUNDED = np.iinfo(np.int64).max
 FIRST_SHARE = 0.1  # of PyVRP's time for the first plan when the fleet size matters
 POLISH_SHARE = 0.2  # kept for shortening the routes of the smallest fleet found
 ATTEMPT_SHARE = 0.25  # at most, for one plan with one route fewer (the last one fails)
+Fleet = tuple[ProblemData, list[int], Solution]  # data, its types' origins, a plan on it
 
 
 def fits_pyvrp(problem: Problem, breaks_needed: bool) -> bool:
@@ -147,13 +149,10 @@ def _fewer_routes(
     whose fleet is exactly the smallest plan's routes (types renumbered: the list maps each to
     the type it came from) and that plan. ``floor``: no plan of the same orders has fewer
     routes (``stopping.fleet_proven``); ``quiet_s`` also ends an attempt (``Options``)."""
-    data, kinds, best = _only_used(data, list(range(data.num_vehicle_types)), best)
-    while time.monotonic() < until and not fleet_proven(best.num_routes(), 0, max(1, floor)):
-        sizes = [len(route) for route in best.routes()]
-        trial, trial_kinds, start = _only_used(data, kinds, best, drop=sizes.index(min(sizes)))
-        seconds = min(attempt_s, until - time.monotonic())
-        if seconds <= 0:  # the clock moved past ``until`` since the loop's test
-            break
+
+    def without(fleet: Fleet, route: int, seconds: float) -> Fleet | None:
+        data, kinds, best = fleet
+        trial, trial_kinds, start = _only_used(data, kinds, best, drop=route)
         stop = pyvrp_stop(seconds, quiet_s, FirstFeasible())
         with warnings.catch_warnings():  # the last attempt fails by design: PyVRP then warns
             warnings.simplefilter("ignore", PenaltyBoundWarning)
@@ -161,10 +160,16 @@ def _fewer_routes(
                 trial, stop=stop, seed=seed, display=False, initial_solution=start,
                 collect_stats=False, params=params or SolveParams(),
             ).best  # fmt: skip
-        if not found.is_feasible():
-            break
-        data, kinds, best = _only_used(trial, trial_kinds, found)
-    return data, kinds, best
+        return _only_used(trial, trial_kinds, found) if found.is_feasible() else None
+
+    return eliminate_routes(
+        _only_used(data, list(range(data.num_vehicle_types)), best),
+        sizes=lambda fleet: [len(route) for route in fleet[2].routes()],
+        without=without,
+        proven=lambda fleet: fleet_proven(fleet[2].num_routes(), 0, max(1, floor)),
+        until=until,
+        slice_s=attempt_s,
+    )
 
 
 def _only_used(
