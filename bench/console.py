@@ -27,9 +27,9 @@ from typing import Any
 import psycopg
 from playwright.async_api import CDPSession, Page, async_playwright
 
-from bench.throwaway import database, place_demo_fleet
+from devtools.processes import start_api
 from devtools.seed import DEMO_PASSWORD
-from tests.processes import start_api
+from devtools.throwaway import database, place_demo_fleet
 
 CHROMIUM = os.environ.get("COOPFLEET_CHROMIUM", "/usr/bin/chromium")
 PAN_SECONDS = 10

@@ -21,8 +21,8 @@ import psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.throwaway import database
 from core.config import Settings
+from devtools.throwaway import database
 from fleet.csv_io import LIST_SEPARATOR
 from fleet.entities import VEHICLES
 from fleet.models import Cooperative, Vehicle

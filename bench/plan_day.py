@@ -19,12 +19,12 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
-from bench.throwaway import database, place_demo_fleet
 from core.config import Settings
 from core.db import create_engine_from_settings, session_factory, unit_of_work
 from core.timeutil import utcnow
 from devtools import demo_data
 from devtools.demo_day import demo_dispatcher, open_day
+from devtools.throwaway import database, place_demo_fleet
 from routing.planning import build, candidates, open_orders
 from routing.solver import Options, Problem, solve
 from routing.solver.check import check_plan

@@ -17,8 +17,8 @@ import httpx
 import psycopg
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.throwaway import database
 from core.config import Settings
+from devtools.throwaway import database
 from tests.conftest import committed_app, committed_bearer
 
 RUNS = 20

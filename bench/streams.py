@@ -33,16 +33,16 @@ import psycopg
 from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.throwaway import DEMO_COOPERATIVE, database
 from core.config import Settings
 from core.db import create_engine_from_settings, session_factory
+from devtools.processes import start_api
 from devtools.seed import DEMO_DISPATCHER
+from devtools.throwaway import DEMO_COOPERATIVE, database
 from fleet.auth import open_session
 from fleet.models import Cooperative, User
-from tests.processes import start_api
 from tests.routing.test_orders import order_body
 
-SECRET = "bench-" + "k" * 40  # tests.processes.start_api's default: the tokens below must match
+SECRET = "bench-" + "k" * 40  # devtools.processes.start_api's default: the tokens below must match
 CONNECT_AT_ONCE = 100
 SETTLE_S = 15  # an idle backend flushes its statistics within 10 s (PostgreSQL ≥ 15)
 

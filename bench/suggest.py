@@ -21,8 +21,8 @@ import psycopg
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.app import settle_heap
-from bench.throwaway import database, place_demo_fleet
 from core.config import Settings
+from devtools.throwaway import database, place_demo_fleet
 from tests.conftest import committed_app, committed_bearer
 
 REQUESTS = 500

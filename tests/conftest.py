@@ -3,19 +3,14 @@ in an outer transaction that is rolled back, and talks to the real app through h
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -28,37 +23,11 @@ from api.app import create_app
 from core.config import Settings
 from core.db import session_factory
 from core.tenancy import Tenant
+from devtools.throwaway import BASE_URL, admin_dsn, fresh_database
 from fleet.auth import open_session
 from fleet.models import Cooperative, User
-from migrations import upgrade
 from tests import factories
 from tests.cluster_watch import postmaster_unchanged
-
-BASE_URL = os.environ.get(
-    "COOPFLEET_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/coopfleet"
-)
-
-
-def admin_dsn(url: str) -> str:
-    parsed = make_url(url).set(drivername="postgresql", database="postgres")
-    return parsed.render_as_string(hide_password=False)
-
-
-@contextmanager
-def fresh_database(prefix: str) -> Iterator[str]:
-    """A new database migrated from empty (``alembic upgrade head``), dropped afterwards; its
-    SQLAlchemy URL. The test run and the benchmarks each take one."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 # Slices of the suite (README, Development): the markers follow from what a test uses, so a new
 # test lands in the right slice without anyone remembering to mark it.

@@ -42,13 +42,13 @@ from api.app import create_app
 from core.config import Settings
 from core.db import session_factory
 from core.tenancy import Tenant
+from devtools.throwaway import admin_dsn, fresh_database
 from fleet.auth import open_session
 from fleet.geo import GeoJSONArea, GeoJSONPoint
 from fleet.models import Depot, User, Zone
 from routing import orders
 from routing.schemas import _EXAMPLE, OrderCreate
 from tests import factories
-from tests.conftest import admin_dsn, fresh_database
 
 pytestmark = pytest.mark.fuzz
 

@@ -11,9 +11,9 @@ from sqlalchemy.engine import make_url
 
 from core.config import Settings
 from devtools.seed import seed_demo
+from devtools.throwaway import BASE_URL, admin_dsn
 from fleet.plates import parse_plate
 from migrations import upgrade
-from tests.conftest import BASE_URL, admin_dsn
 
 pytestmark = pytest.mark.slow  # seeds the demo into fresh databases
 

@@ -19,11 +19,11 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from core.config import Settings
 from devtools.broker import LocalBroker
+from devtools.processes import start_api, start_job_worker
 from fleet.entities import VEHICLES
 from fleet.models import Vehicle
 from fleet.passwords import hash_password
 from telematics.credentials import write_password_file
-from tests.processes import start_api, start_job_worker
 from tests.telematics.conftest import (  # noqa: F401 (fixtures)
     Fleet,
     RunningWorker,

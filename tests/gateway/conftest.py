@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from core.config import Settings
-from tests.processes import free_port
+from devtools.ports import free_port
 from tests.telematics.conftest import (  # noqa: F401 (fixtures)
     Fleet,
     RunningWorker,

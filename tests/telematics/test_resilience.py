@@ -22,9 +22,9 @@ import pytest
 from core.config import Settings
 from devtools.mqtt_wire import DevicePool
 from devtools.pgcluster import PrivateCluster
+from devtools.throwaway import BASE_URL, admin_dsn
 from telematics.credentials import device_password, device_username
 from tests.cluster_watch import postmaster_unchanged
-from tests.conftest import BASE_URL, admin_dsn
 from tests.telematics.conftest import Fleet, count, private_config, start_worker, wait_for
 from tests.telematics.test_ingest import encode, fix, stored
 
