@@ -30,7 +30,17 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from routing.solver import BreakRule, Matrix, Order, Problem, Stop, TimeWindow, Vehicle, solve
+from routing.solver import (
+    BreakRule,
+    Matrix,
+    Options,
+    Order,
+    Problem,
+    Stop,
+    TimeWindow,
+    Vehicle,
+    solve,
+)
 from routing.solver.check import check_plan
 
 WIDTH, HEIGHT = 90, 66  # the province, in minutes of driving (~60 × 44 km at 40 km/h)
@@ -261,12 +271,12 @@ def _stop(node: int, window: Sequence[int], service: int) -> Stop:
     return Stop(node, (TimeWindow(60 * window[0], 60 * window[1]),), 60 * service)
 
 
-def plan(path: Path, budget: float, seed: int) -> str:
+def plan(path: Path, budget: float, seed: int, options: Options | None = None) -> str:
     """Plan the JSON day (mixed fleet, shifts, breaks) and check it independently: one line of
     vehicles, the lower bound, served / unserved by reason, distance, wall time, verdict."""
     problem = problem_of(path)
     began = time.monotonic()
-    result = solve(problem, time_limit_s=budget, seed=seed)
+    result = solve(problem, time_limit_s=budget, seed=seed, options=options)
     wall = time.monotonic() - began
     errors = check_plan(problem, result)
     kpis = result.kpis

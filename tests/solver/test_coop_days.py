@@ -8,9 +8,9 @@ from pathlib import Path
 from bench.coop_days import HORIZON, TRUCK_5T, generate, plan, problem_of, travel, write
 from bench.vrp import run_planner, scale
 from bench.vrp_check import check_instance
-from routing.solver.check import check_plan
 from bench.vrp_instances import load
 from routing.solver import solve
+from routing.solver.check import check_plan
 from routing.solver.screen import unservable
 from tests.solver.tiny import QUICK
 
@@ -44,7 +44,7 @@ def test_the_li_lim_file_is_read_back_and_a_short_solve_passes_the_checker(
     assert instance.size == 25 and len(instance.pairs) == 12
     assert instance.capacity == TRUCK_5T and instance.vehicles == len(day.fleet)
     assert instance.x[1] == day.tasks[0].pickup.x and instance.due[0] == HORIZON
-    routes = run_planner(instance, scale(instance), budget=1.0, seed=1)
+    routes = run_planner(instance, scale(instance), budget=1.0, seed=1, options=QUICK)
     report = check_instance(instance, routes, "exact")
     assert report.errors == []
 
@@ -63,6 +63,6 @@ def test_the_json_day_keeps_the_mixed_fleet_shifts_and_break_rule(tmp_path: Path
 
 def test_planning_a_json_day_reports_the_fleet_its_bound_and_the_checker(tmp_path: Path) -> None:
     _, body = write(generate(10, 6, breaks=True), tmp_path)
-    line = plan(body, budget=2, seed=1)
+    line = plan(body, budget=2, seed=1, options=QUICK)
     assert line.startswith("coop10_6_breaks: ") and "lower bound" in line
     assert line.endswith("check OK")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from routing.solver.check import check_plan
 from routing.solver import BreakRule, Leg, Options, Route, Status, Visit, solve
+from routing.solver.check import check_plan
 from routing.solver.decompose import PlanSoFar
 from routing.solver.partition import Region, regions, restrict
 from routing.solver.solve import decomposes

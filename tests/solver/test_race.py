@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from routing.solver.check import check_plan
 from routing.solver import Leg, Result, Route, Status, Unserved, Visit, solve
+from routing.solver.check import check_plan
 from routing.solver.race import better
 from tests.solver.tiny import QUICK, parcel, problem, truck
 

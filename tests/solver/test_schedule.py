@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from routing.solver.check import check_plan
 from routing.solver import Leg, Order, StopRef, solve
+from routing.solver.check import check_plan
 from routing.solver.schedule import timed_routes
 from tests.solver.tiny import HOUR, MINUTE, QUICK, parcel, problem, stop, truck
 
