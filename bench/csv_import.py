@@ -22,11 +22,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.config import Settings
+from devtools.apps import committed_app, committed_bearer
 from devtools.throwaway import database
 from fleet.csv_io import LIST_SEPARATOR
 from fleet.entities import VEHICLES
 from fleet.models import Cooperative, Vehicle
-from tests.conftest import committed_app, committed_bearer
 
 ROWS = 3000
 RUNS = 5

@@ -18,8 +18,8 @@ import psycopg
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.config import Settings
+from devtools.apps import committed_app, committed_bearer
 from devtools.throwaway import database
-from tests.conftest import committed_app, committed_bearer
 
 RUNS = 20
 MONTH = "start_day=2026-10-01&end_day=2026-10-31"

@@ -35,12 +35,12 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from core.config import Settings
 from core.db import create_engine_from_settings, session_factory
+from devtools.apps import order_body
 from devtools.processes import start_api
 from devtools.seed import DEMO_DISPATCHER
 from devtools.throwaway import DEMO_COOPERATIVE, database
 from fleet.auth import open_session
 from fleet.models import Cooperative, User
-from tests.routing.test_orders import order_body
 
 SECRET = "bench-" + "k" * 40  # devtools.processes.start_api's default: the tokens below must match
 CONNECT_AT_ONCE = 100

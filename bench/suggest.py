@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.app import settle_heap
 from core.config import Settings
+from devtools.apps import committed_app, committed_bearer
 from devtools.throwaway import database, place_demo_fleet
-from tests.conftest import committed_app, committed_bearer
 
 REQUESTS = 500
 

@@ -114,7 +114,3 @@ def _check_pairs(instance: Instance, routes: Sequence[Sequence[int]], report: Re
             report.errors.append(f"pair {pickup}->{delivery} split over two routes")
         elif at_p > at_d:
             report.errors.append(f"pair {pickup}->{delivery} delivered before picked up")
-
-
-# moved to routing/solver/check.py; kept while the solver tests being reworked still import it here
-from routing.solver.check import check_plan as check_plan  # noqa: E402

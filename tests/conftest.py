@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -21,7 +20,6 @@ from sqlalchemy.ext.asyncio import (
 
 from api.app import create_app
 from core.config import Settings
-from core.db import session_factory
 from core.tenancy import Tenant
 from devtools.throwaway import BASE_URL, admin_dsn, fresh_database
 from fleet.auth import open_session
@@ -179,37 +177,3 @@ async def coop_a(session: AsyncSession, settings: Settings) -> CoopWorld:
 @pytest_asyncio.fixture
 async def coop_b(session: AsyncSession, settings: Settings) -> CoopWorld:
     return await make_world(session, settings, "HTX Vận tải Long Thành")
-
-
-def committed_app(settings: Settings, engine: AsyncEngine) -> FastAPI:
-    """The app on committed data (for tests whose workers use their own connections)."""
-    app = create_app(settings, engine)
-    app.state.engine, app.state.session_factory = engine, session_factory(engine)
-    return app
-
-
-async def committed_bearer(
-    engine: AsyncEngine,
-    settings: Settings,
-    *,
-    cooperative_id: int,
-    role: str,
-    login: str,
-    driver_id: int | None = None,
-    device_id: str | None = None,
-) -> dict[str, str]:
-    """A user committed outside any test transaction, and the headers to call the API as them."""
-    async with session_factory(engine)() as session:
-        user = User(
-            cooperative_id=cooperative_id,
-            login=login,
-            full_name=login,
-            role=role,
-            password_hash="x",
-            driver_id=driver_id,
-        )
-        session.add(user)
-        await session.flush()
-        tokens = await open_session(session, user, device_id, settings)
-        await session.commit()
-    return {"Authorization": f"Bearer {tokens.access_token}"}

@@ -19,8 +19,9 @@ from api.limits import MULTIPART_ROOM, BodyCaps
 from api.routers.driver import _download_headers
 from core.config import Settings
 from core.storage import CHUNK, discard, spool
+from devtools.apps import committed_app
 from routing.models import ProofFile
-from tests.conftest import CoopWorld, committed_app
+from tests.conftest import CoopWorld
 from tests.driver.test_walkthrough import png
 from tests.routing.test_orders import make
 from tests.waiting import SERVER_START_S, wait_until_async

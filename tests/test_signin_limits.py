@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
 from core.config import Settings
+from devtools.apps import committed_app
 from devtools.processes import start_api
 from fleet import passwords
 from tests import factories
-from tests.conftest import CoopWorld, committed_app, sign_in_as
+from tests.conftest import CoopWorld, sign_in_as
 from tests.waiting import wait_until_async
 
 V1 = "/api/v1"

@@ -17,10 +17,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.config import Settings
+from devtools.apps import committed_app, committed_bearer
 from devtools.processes import start_job_worker
 from telematics.store import existing_partitions
 from tests import factories
-from tests.conftest import CoopWorld, committed_app, committed_bearer
+from tests.conftest import CoopWorld
 from tests.routing.test_plans import V1, order, small_coop, wait_for
 from tests.waiting import wait_until_async
 from worker.housekeeping import apply_retention, maintain_positions, previous_month

@@ -27,10 +27,10 @@ from api.notify import APPLICATION_NAME
 from api.streams import CLOSE_GOING_AWAY, MESSAGES, StreamHub
 from core.config import Settings
 from core.db import session_factory
+from devtools.apps import committed_app
 from fleet.auth import Principal, open_session
 from fleet.enums import Role
 from fleet.models import User
-from tests.conftest import committed_app
 from tests.waiting import SERVER_START_S, wait_until_async
 
 RECHECK_S = 1.0  # the servers here re-check sessions every second (30 s by default)

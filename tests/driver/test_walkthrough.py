@@ -22,9 +22,8 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
+from devtools.apps import committed_app, committed_bearer, order_body
 from fleet.passwords import hash_password
-from tests.conftest import committed_app, committed_bearer
-from tests.routing.test_orders import order_body
 from tests.waiting import SERVER_START_S, wait_until_async
 
 PASSWORD = "mat-khau-tai-xe-1"

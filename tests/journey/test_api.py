@@ -14,8 +14,8 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
+from devtools.apps import committed_app, committed_bearer
 from telematics.journey.facts import Kind
-from tests.conftest import committed_app, committed_bearer
 from tests.journey.conftest import JourneyFleet
 from tests.journey.test_derive import drive_hours
 from tests.journey.tracks import Track

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from copy import deepcopy
 from typing import Any
 
 import httpx
@@ -11,18 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.config import Settings
-from routing.schemas import _EXAMPLE
+from devtools.apps import committed_app, committed_bearer, order_body
 from tests import factories
-from tests.conftest import CoopWorld, committed_app, committed_bearer, sign_in_as
+from tests.conftest import CoopWorld, sign_in_as
 from tests.test_csv_io import limited
 
 V1 = "/api/v1"
-
-
-def order_body(reference: str = "DH-1") -> dict[str, Any]:
-    body = deepcopy(_EXAMPLE)
-    body["reference"] = reference
-    return body
 
 
 async def make(

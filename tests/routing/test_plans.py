@@ -18,7 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.config import Settings
-from tests.conftest import CoopWorld, committed_app, committed_bearer
+from devtools.apps import committed_app, committed_bearer
+from tests.conftest import CoopWorld
 from tests.waiting import wait_until_async
 from worker.main import run
 

@@ -20,6 +20,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
+from devtools.apps import committed_app, committed_bearer
 from devtools.broker import LocalBroker, ensure_daemon, pid_alive, stop_daemon
 from devtools.ports import free_port, port_open
 from telematics.credentials import (
@@ -28,7 +29,6 @@ from telematics.credentials import (
     hand_to_broker_user,
     service_password,
 )
-from tests.conftest import committed_app, committed_bearer
 from tests.telematics.conftest import (
     Fleet,
     RunningWorker,

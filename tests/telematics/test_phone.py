@@ -11,8 +11,8 @@ import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
+from devtools.apps import committed_app, committed_bearer
 from telematics.relay import Relay
-from tests.conftest import committed_app, committed_bearer
 from tests.telematics.conftest import Fleet, RunningWorker, count, wait_for
 from tests.telematics.test_ingest import fix, stored
 
