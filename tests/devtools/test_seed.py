@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from core.config import Settings
 from devtools.seed import seed_demo
-from devtools.throwaway import BASE_URL, admin_dsn
+from devtools.throwaway import fresh_database
 from fleet.plates import parse_plate
-from migrations import upgrade
 
 pytestmark = pytest.mark.slow  # seeds the demo into fresh databases
 
 
 @pytest.fixture
 def scratch_urls() -> Iterator[list[str]]:
-    """Fresh migrated databases, dropped afterwards."""
-    made: list[str] = []
-
-    def make() -> str:
-        name = f"coopfleet_seed_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
-        made.append(name)
-        return url
-
-    urls = [make(), make()]
-    yield urls
-    with psycopg.connect(admin_dsn(BASE_URL), autocommit=True) as admin:
-        for name in made:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """Two fresh migrated databases, dropped afterwards."""
+    with fresh_database("coopfleet_seed") as first, fresh_database("coopfleet_seed") as second:
+        yield [first, second]
 
 
 def _query(url: str, sql: str) -> list[tuple[object, ...]]:
