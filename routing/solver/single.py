@@ -70,14 +70,15 @@ def solve_single(
     warm_start: Plan | None = None,
     check_only: bool = False,
     screened: dict[int, str] | None = None,
+    bound: int | None = None,
 ) -> Result:
     """Screen, build, search until ``deadline`` (a ``time.monotonic()`` value), read back.
 
     With ``check_only``, a valid ``warm_start`` is only read into the full model (which rejects
     any broken constraint) and returned as it is: on large models OR-Tools' search does not
     stop on time (measured: 109 s instead of 14 s on a 1,000-customer model started from a
-    good plan), so it searches only when the plan does not fit. ``screened``: the caller's
-    ``unservable(problem)``, when it has it already."""
+    good plan), so it searches only when the plan does not fit. ``screened`` and ``bound``: the
+    caller's ``unservable(problem)`` and ``fleet_lower_bound`` over it, when it has them."""
     began = time.monotonic()
     reasons = dict(screened) if screened is not None else unservable(problem)
     orders = [j for j in range(len(problem.orders)) if j not in reasons]
@@ -106,7 +107,7 @@ def solve_single(
             options,
             began + (FIRST_SHARE + ELIMINATION_SHARE) * total,
             ATTEMPT_SHARE * total,
-            fleet_lower_bound(problem, reasons),
+            fleet_lower_bound(problem, reasons) if bound is None else bound,
         )
         plan = extract.sequences(found.model, found.assignment)
         # the fleet is decided: distance on it alone and without fixed costs, which otherwise

@@ -40,18 +40,20 @@ def solve(
             seed=seed,
             options=options,
             ours=lambda: solve_warm(
-                problem, screened, deadline=deadline, seed=seed, options=options
+                problem, screened, deadline=deadline, seed=seed, options=options, bound=bound
             ),
         )
     elif pyvrp and whole:
-        result = solve_warm(problem, screened, deadline=deadline, seed=seed, options=options)
+        result = solve_warm(
+            problem, screened, deadline=deadline, seed=seed, options=options, bound=bound
+        )
     if result is None and decomposes(problem, options):
         # one OR-Tools model of this size finds no first plan in minutes (measured: 3,000
         # generated tasks, 120 s, every order unserved); regions always answer
         result = solve_decomposed(problem, deadline=deadline, seed=seed, options=options)
     if result is None:
         result = solve_single(
-            problem, deadline=deadline, seed=seed, options=options, screened=screened
+            problem, deadline=deadline, seed=seed, options=options, screened=screened, bound=bound
         )
     return replace(result, fleet_bound=bound)
 

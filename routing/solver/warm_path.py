@@ -20,17 +20,25 @@ CHECK_ONLY_SHARE = 0.9  # of the budget for PyVRP when OR-Tools only checks its 
 
 
 def solve_warm(
-    problem: Problem, screened: dict[int, str], *, deadline: float, seed: int, options: Options
+    problem: Problem,
+    screened: dict[int, str],
+    *,
+    deadline: float,
+    seed: int,
+    options: Options,
+    bound: int | None = None,
 ) -> Result | None:
     """PyVRP plans for its share of the budget; OR-Tools checks, finishes and improves it. Above
     ``decompose_above`` orders OR-Tools only checks the plan (its search overruns the budget on
     such models) and PyVRP gets ``CHECK_ONLY_SHARE`` of the time; its plan is then timed and
-    checked without building that model at all where it can be (``schedule``)."""
+    checked without building that model at all where it can be (``schedule``). ``bound``: the
+    caller's ``fleet_lower_bound(problem, screened)``, when it has it already."""
     began = time.monotonic()
     large = len(problem.orders) > options.decompose_above
     share = CHECK_ONLY_SHARE if large else options.warm_share
     hgs_seconds = share * (deadline - time.monotonic())
-    bound = fleet_lower_bound(problem, screened)
+    if bound is None:
+        bound = fleet_lower_bound(problem, screened)
     quiet = options.stop_when_no_improvement_s
     plan = warm_plan(problem, hgs_seconds, seed, screened, quiet, bound)
     if plan is None and large and options.workers > 1:
@@ -45,6 +53,7 @@ def solve_warm(
         warm_start=plan,
         check_only=large,
         screened=screened,
+        bound=bound,
     )
 
 
