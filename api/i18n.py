@@ -27,6 +27,7 @@ VIETNAMESE = {
     "plan_failed": "Lập kế hoạch gặp lỗi ngoài dự kiến; lỗi đã được ghi lại cho người vận hành.",
     "travel_times_unavailable": "Không kết nối được dịch vụ thời gian di chuyển; hãy lập lại sau.",
     "worker_lost": "Tiến trình chạy kế hoạch này đã dừng; hãy lập kế hoạch lại.",
+    "plan_invalid": "Kế hoạch tìm được vi phạm một quy tắc nên không được lưu; hãy lập lại.",
     "too_large": "Dữ liệu gửi lên vượt quá giới hạn cho phép («{field}»).",
 }
 

@@ -48,6 +48,7 @@ from routing.solver import (
 )
 from routing.solver import Order as SolverOrder
 from routing.solver import Vehicle as SolverVehicle
+from routing.solver.check import check_plan
 
 Point = tuple[float, float]
 UNRECORDED = 10**9
@@ -441,18 +442,35 @@ class PlanError(StrEnum):
     FAILED = "plan_failed"
     TRAVEL_TIMES = "travel_times_unavailable"
     WORKER_LOST = "worker_lost"
+    INVALID = "plan_invalid"
 
 
 PLAN_ERROR_TEXTS = {
     PlanError.FAILED: "Planning failed unexpectedly; the error is logged for the operators.",
     PlanError.TRAVEL_TIMES: "The travel-time service could not be reached; plan again later.",
     PlanError.WORKER_LOST: "The worker running this plan stopped; plan again.",
+    PlanError.INVALID: "The plan found breaks a rule (an independent check), so it was not kept; plan again.",
 }
 ADMISSION_LOCK = 0x504C414E  # with the cooperative's id: one admission at a time per cooperative
 
 
+class InvalidPlan(Exception):
+    """The independent checker (``routing.solver.check``) found the solver's answer breaking a
+    rule: a plan nobody can drive is never stored, whatever the solver believed."""
+
+
+def checked(problem: Problem, result: Result) -> Result:
+    """``result`` if it passes the independent checker; else InvalidPlan naming every violation."""
+    violations = check_plan(problem, result)
+    if violations:
+        raise InvalidPlan("; ".join(violations))
+    return result
+
+
 def error_code(exc: BaseException) -> PlanError:
     """The code a user sees for an exception raised while planning."""
+    if isinstance(exc, InvalidPlan):
+        return PlanError.INVALID
     if isinstance(exc, OSError) or type(exc).__module__.startswith(("httpx", "httpcore")):
         return PlanError.TRAVEL_TIMES  # OSRM unreachable or refusing
     return PlanError.FAILED
@@ -534,7 +552,8 @@ async def execute(
     try:
         built = build(todo, drivers, t0, travel=travel, committed=committed)
         if built.problem is not None:
-            result = await asyncio.to_thread(solve, built.problem, time_limit_s=limit, seed=seed)
+            solved = await asyncio.to_thread(solve, built.problem, time_limit_s=limit, seed=seed)
+            result = checked(built.problem, solved)
         else:
             result = Result(Status.FEASIBLE, (), (), 0, 0.0)  # nothing to plan
         vehicles_of = {d.driver_id: d.vehicle_id for d in drivers}

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,9 +18,13 @@ import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from api.i18n import VIETNAMESE
 from core.config import Settings
 from devtools.apps import committed_app, committed_bearer
+from routing import planning
+from routing.solver import Leg, Result, Route, Status, Unserved, Visit
 from tests.conftest import CoopWorld
+from tests.solver.tiny import MINUTE, parcel, problem, truck
 from tests.waiting import wait_until_async
 from worker.main import run
 
@@ -363,3 +368,20 @@ async def test_a_failed_plan_shows_a_stable_code_and_a_message_never_the_excepti
     assert "Error" not in repr(plan) and "127.0.0.1" not in repr(plan)
     [record] = [r for r in caplog.records if "travel_times_unavailable" in r.getMessage()]
     assert record.exc_info is not None and "ConnectError" in repr(record.exc_info[1])
+
+
+def test_every_answer_of_the_solver_is_judged_before_it_is_stored() -> None:
+    """A plan that breaks a rule (here: an order delivered twice) fails ``plan_invalid`` with
+    every violation in the log's text; a valid one passes through unchanged."""
+    case = problem(10, [truck("a")], [parcel("x", 2, 5)])
+    visits = (
+        Visit("x", Leg.PICKUP, 2, 2 * MINUTE, 2 * MINUTE, 2 * MINUTE),
+        Visit("x", Leg.DELIVERY, 5, 5 * MINUTE, 5 * MINUTE, 5 * MINUTE),
+    )
+    good = Result(Status.FEASIBLE, (Route("a", 0, 10 * MINUTE, visits, (), 10_000),), (), 0, 0.0)
+    assert planning.checked(case, good) is good
+    twice = replace(good, unserved=(Unserved("x", "no vehicle"),))
+    with pytest.raises(planning.InvalidPlan, match="'x'") as caught:
+        planning.checked(case, twice)
+    assert str(planning.error_code(caught.value)) == "plan_invalid"
+    assert "plan_invalid" in VIETNAMESE and planning.PlanError.INVALID in planning.PLAN_ERROR_TEXTS
