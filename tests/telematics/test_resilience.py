@@ -141,7 +141,7 @@ def test_sigkill_mid_stream_loses_nothing(
 def test_postgresql_restart_mid_stream_loses_nothing(
     settings: Settings, fleet: Fleet, cluster: PrivateCluster, caplog: pytest.LogCaptureFixture
 ) -> None:
-    total = 2000
+    total = 6000  # 6 s of stream: most of it still to come when the database stops
     running = start_worker(private_config(settings, fleet))
     try:
         with postmaster_unchanged(admin_dsn(BASE_URL)):  # the machine's cluster is not touched
@@ -150,6 +150,10 @@ def test_postgresql_restart_mid_stream_loses_nothing(
             cluster.stop()
             try:
                 assert not cluster.running
+                stopped_at = running.worker.stats.messages
+                assert stopped_at < total, (
+                    "the stream ended before the stop: the test proves nothing"
+                )
                 # the worker retries and acknowledges nothing meanwhile (twice: >= 1.5 s down)
                 wait_for(lambda: _retries(caplog) >= 2, timeout=30)
                 assert running.worker.stats.messages < total
