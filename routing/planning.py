@@ -449,7 +449,7 @@ PLAN_ERROR_TEXTS = {
     PlanError.FAILED: "Planning failed unexpectedly; the error is logged for the operators.",
     PlanError.TRAVEL_TIMES: "The travel-time service could not be reached; plan again later.",
     PlanError.WORKER_LOST: "The worker running this plan stopped; plan again.",
-    PlanError.INVALID: "The plan found broke a rule (checked independently) and was not kept; plan again.",
+    PlanError.INVALID: "The plan found broke a rule, so it was not kept; plan again.",
 }
 ADMISSION_LOCK = 0x504C414E  # with the cooperative's id: one admission at a time per cooperative
 
