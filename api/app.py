@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.errors import install_error_handlers
 from api.limits import BodyCaps, BodyLimit
 from api.live import LiveHub
+from api.nul_guard import NulGuard
 from api.routers import (
     accounts,
     assignments,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.speeds = SpeedCache()  # calibrated speeds, read again every few minutes
     # Innermost first: bodies are capped before anything reads them (authentication included),
     # and every answer, the 413 too, leaves with the security headers.
+    app.add_middleware(NulGuard)  # a NUL named where it is, not refused later by psycopg
     app.add_middleware(BodyLimit, caps=BodyCaps.from_settings(settings))
     app.add_middleware(
         SecurityHeaders, tile_url=settings.map_tile_url, docs_path=f"{API_PREFIX}/docs"

@@ -14,13 +14,12 @@ or lying about its length) off as soon as it passes the cap. Classes, by path an
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.i18n import vietnamese, wants_vietnamese
+from api.asgi_errors import send_error
 from core.config import Settings
 
 MULTIPART_ROOM = 64 * 1024  # boundaries, part headers and form fields around the files
@@ -103,20 +102,4 @@ class BodyLimit:
 async def _too_large(send: Send, cap: int, accept_language: bytes | None) -> None:
     """413 in the API's error shape, naming the body and the cap."""
     message = f"the request body is over {cap} bytes"
-    body: dict[str, object] = {"error": "too_large", "message": message, "field": "body"}
-    if wants_vietnamese(accept_language.decode("latin-1") if accept_language else None):
-        body["message"] = vietnamese("too_large", "body")
-        body["detail"] = message
-    content = json.dumps(body, ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(content)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": content})
+    await send_error(send, 413, "too_large", message, "body", accept_language, close=True)

@@ -288,7 +288,32 @@ async def test_a_nul_character_is_422_not_a_driver_error(
     )
     assert response.status_code == 422, response.text
     assert "NUL" in response.json()["message"]
+    assert response.json()["field"] == "refresh_token"
     assert "PostgreSQL" not in response.text
+
+
+async def test_a_nul_is_named_wherever_it_is(client: httpx.AsyncClient, coop_a: CoopWorld) -> None:
+    """In a nested body field, a query parameter or the path: 422 naming it, in Vietnamese too
+    (psycopg refuses a NUL before PostgreSQL can say which column it was for)."""
+    headers = coop_a.dispatcher.headers
+    nested = await client.post(
+        f"{API}/reports/subscriptions",
+        headers=coop_a.director.headers | {"Accept-Language": "vi"},
+        json={"email": "giam\u0000doc@htx.vn", "extra": {"a": ["ok"]}},
+    )
+    assert nested.status_code == 422, nested.text
+    assert nested.json()["field"] == "email"
+    assert "«email»" in nested.json()["message"]
+    deep = await client.post(
+        f"{API}/orders", headers=headers, json={"pickup": {"address": "Kho\u0000 A"}}
+    )
+    assert (deep.status_code, deep.json()["field"]) == (422, "pickup.address"), deep.text
+    query = await client.get(f"{API}/orders", headers=headers, params={"q": "a\x00b"})
+    assert (query.status_code, query.json()["field"]) == (422, "q"), query.text
+    path = await client.get(f"{API}/track/abc%00def")
+    assert (path.status_code, path.json()["field"]) == (422, "path"), path.text
+    literal = await client.get(f"{API}/orders", headers=headers, params={"q": "\\u0000"})
+    assert literal.status_code == 200, literal.text  # a backslash and 'u0000' are plain text
 
 
 @pytest.mark.parametrize(
