@@ -12,7 +12,7 @@ XDIST ?= -n 2 --dist loadscope
 # The inner loop: everything but the browser, the route solver, the fuzz sweep and slow tests.
 FAST ?= not browser and not solver and not fuzz and not slow
 
-.PHONY: demo test test-fast install services browser migrate seed api lint check-imports clean
+.PHONY: demo test test-fast install services test-services browser migrate seed api lint check-imports clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ install: $(STAMP)
 
 services:
 	bash scripts/services.sh
+
+# The tests start private brokers of their own: no project broker on 1884/1885 is needed (nor
+# refused when another checkout on this machine holds those ports).
+test-services:
+	bash scripts/services.sh --without-broker
 
 browser:
 	bash scripts/browser.sh
@@ -46,10 +51,10 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install services browser lint
+test: install test-services browser lint
 	$(BIN)/pytest $(XDIST)
 
-test-fast: install services
+test-fast: install test-services
 	$(BIN)/pytest $(XDIST) -m "$(FAST)"
 
 clean:
