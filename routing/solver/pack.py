@@ -6,13 +6,16 @@ generated 1,000-task cooperative day (250 trucks) that left 212 routes, and its 
 which opens a route only when no open one takes the order, found 140 there when it completed.
 This construction packs the same way, in linear numpy passes: a vehicle leaves at its shift's
 start and serves, again and again, the order it can finish first (pickup then its delivery, or
-a single stop), until none fits before its shift ends; then the next vehicle. Orders no vehicle
-takes are left for PyVRP to insert.
+a single stop), until none fits before its shift ends; then the next vehicle. A second pair
+picked up right after a pickup rides along when delivering both ends sooner than serving them
+one after the other (loads leave the same zones for the same towns): on that day 183 routes
+instead of 210. Orders no vehicle takes are left for PyVRP to insert.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +24,8 @@ from routing.solver.model import Leg, Problem, Stop, StopRef, Vehicle
 
 Plan = Mapping[str, Sequence[StopRef]]
 Ints = NDArray[np.int64]
+Bools = NDArray[np.bool_]
+Num = Ints | int  # one value, or one per order
 OPEN = np.iinfo(np.int64).max // 4  # a window's end when it has none: far beyond any sum here
 
 
@@ -31,66 +36,122 @@ def packed_plan(problem: Problem, leave_out: Collection[int] = ()) -> Plan:
         return {}
     size = problem.durations.size
     travel: Ints = np.frombuffer(problem.durations.values, dtype=np.int64).reshape(size, size)
-    first, second, paired = _legs(problem, orders)
-    dims = max(problem.dimensions, 1)
-    demand = np.array(
-        [problem.orders[j].demand or (0,) * dims for j in orders], dtype=np.int64
-    ).reshape(len(orders), -1)
+    tasks = _tasks(problem, orders)
     left = np.ones(len(orders), dtype=bool)
     plan: dict[str, list[StopRef]] = {}
     for vehicle in problem.vehicles:
         if not left.any():
             break
-        chosen = _fill(vehicle, travel, first, second, paired, demand, left)
-        if chosen:
+        steps = _fill(vehicle, travel, tasks, left)
+        if steps:
             plan[vehicle.id] = [
-                StopRef(problem.orders[orders[k]].id, leg)
-                for k in chosen
-                for leg in _legs_of(problem, orders[k])
+                StopRef(problem.orders[orders[k]].id, _legs_of(problem, orders[k])[-1 if b else 0])
+                for k, b in steps
             ]
     return plan
 
 
-def _fill(
-    vehicle: Vehicle,
-    travel: Ints,
-    first: Ints,
-    second: Ints,
-    paired: NDArray[np.bool_],
-    demand: Ints,
-    left: NDArray[np.bool_],
-) -> list[int]:
-    """The orders one vehicle serves, earliest finish first; marks them taken in ``left``.
+@dataclass(frozen=True, slots=True)
+class _Tasks:
+    """The orders as arrays: first stop (a), second stop (b; a single stop's repeats a)."""
 
-    A pair is picked up and delivered before the next order (its load is off again), so only
-    single stops add up against the capacity."""
-    capacity = np.array(vehicle.capacity or (OPEN,) * demand.shape[1], dtype=np.int64)
-    fits = left & (demand <= capacity).all(axis=1)
+    node_a: Ints
+    open_a: Ints
+    close_a: Ints
+    service_a: Ints
+    node_b: Ints
+    open_b: Ints
+    close_b: Ints
+    service_b: Ints
+    paired: Bools
+    demand: Ints
+
+
+def _visit(
+    travel: Ints, here: Num, now: Num, node: Num, opens: Num, closes: Num, service: Num
+) -> tuple[Ints, Bools]:  # fmt: skip
+    """Service end at ``node`` after leaving ``here`` at ``now``, and whether its window held."""
+    arrive = np.maximum(opens, now + travel[here, node])
+    return arrive + service, arrive <= closes
+
+
+def _fill(vehicle: Vehicle, travel: Ints, t: _Tasks, left: Bools) -> list[tuple[int, bool]]:
+    """One vehicle's stops as (task, second stop?), earliest finish first; marks its tasks
+    taken in ``left``. A pair is delivered before the next order is picked up, unless a second
+    pair rides along (``_companion``); single stops' loads add up against the capacity."""
+    capacity = np.array(vehicle.capacity or (OPEN,) * t.demand.shape[1], dtype=np.int64)
     load = np.zeros_like(capacity)
     here, now = vehicle.start, vehicle.shift.start
-    chosen: list[int] = []
-    node_a, open_a, close_a, service_a = first.T
-    node_b, open_b, close_b, service_b = second.T
+    steps: list[tuple[int, bool]] = []
     while True:
-        arrive_a = np.maximum(open_a, now + travel[here, node_a])
-        done_a = arrive_a + service_a
-        arrive_b = np.maximum(open_b, done_a + travel[node_a, node_b])
-        done = np.where(paired, arrive_b + service_b, done_a)
-        last = np.where(paired, node_b, node_a)
-        ok = fits & (arrive_a <= close_a) & (~paired | (arrive_b <= close_b))
+        done_a, ok_a = _visit(travel, here, now, t.node_a, t.open_a, t.close_a, t.service_a)
+        done_b, ok_b = _visit(travel, t.node_a, done_a, t.node_b, t.open_b, t.close_b, t.service_b)
+        done = np.where(t.paired, done_b, done_a)
+        last = np.where(t.paired, t.node_b, t.node_a)
+        ok = left & ok_a & (~t.paired | ok_b) & ((load + t.demand) <= capacity).all(axis=1)
         ok &= done + travel[last, vehicle.end] <= vehicle.shift.end
-        ok &= paired | ((load + demand) <= capacity).all(axis=1)
         if not ok.any():
-            return chosen
+            return steps
         k = int(np.argmin(np.where(ok, done, OPEN)))
-        chosen.append(k)
-        left[k] = fits[k] = False
-        if not paired[k]:
-            load += demand[k]
-        here, now = int(last[k]), int(done[k])
+        left[k] = False
+        if not t.paired[k]:
+            steps.append((k, False))
+            load += t.demand[k]
+            here, now = int(last[k]), int(done[k])
+            continue
+        riders = left & t.paired & ((load + t.demand[k] + t.demand) <= capacity).all(axis=1)
+        both = _companion(vehicle, travel, t, k, int(done_a[k]), int(done[k]), riders)
+        if both is None:
+            steps += [(k, False), (k, True)]
+            here, now = int(last[k]), int(done[k])
+            continue
+        c, deliveries, here, now = both
+        left[c] = False
+        steps += [(k, False), (c, False), *deliveries]
 
 
-def _legs(problem: Problem, orders: Sequence[int]) -> tuple[Ints, Ints, NDArray[np.bool_]]:
+def _companion(
+    vehicle: Vehicle, travel: Ints, t: _Tasks, k: int, picked: int, alone: int, riders: Bools
+) -> tuple[int, list[tuple[int, bool]], int, int] | None:
+    """A second pair to pick up right after ``k``'s pickup (done at ``picked``) and deliver
+    with it, in either order, when that ends sooner than serving it after ``k`` (done at
+    ``alone``): on a cooperative's day loads leave the same zones for the same towns. Returns
+    the pair, the two deliveries in order, the last place and the time it is left."""
+    node_k, node_dk = int(t.node_a[k]), int(t.node_b[k])
+    open_dk, close_dk, service_dk = int(t.open_b[k]), int(t.close_b[k]), int(t.service_b[k])
+    done_c, ok = _visit(travel, node_k, picked, t.node_a, t.open_a, t.close_a, t.service_a)
+    # deliver k first, then the rider
+    done_k1, ok_k1 = _visit(travel, t.node_a, done_c, node_dk, open_dk, close_dk, service_dk)
+    end_1, ok_1 = _visit(travel, node_dk, done_k1, t.node_b, t.open_b, t.close_b, t.service_b)
+    # deliver the rider first, then k
+    done_r2, ok_r2 = _visit(travel, t.node_a, done_c, t.node_b, t.open_b, t.close_b, t.service_b)
+    end_2, ok_k2 = _visit(travel, t.node_b, done_r2, node_dk, open_dk, close_dk, service_dk)
+    first_ok = ok_k1 & ok_1 & (end_1 + travel[t.node_b, vehicle.end] <= vehicle.shift.end)
+    second_ok = ok_r2 & ok_k2 & (end_2 + travel[node_dk, vehicle.end] <= vehicle.shift.end)
+    end = np.minimum(np.where(first_ok, end_1, OPEN), np.where(second_ok, end_2, OPEN))
+    after_a, ok_a = _visit(travel, node_dk, alone, t.node_a, t.open_a, t.close_a, t.service_a)
+    after, ok_b = _visit(travel, t.node_a, after_a, t.node_b, t.open_b, t.close_b, t.service_b)
+    separately = np.where(ok_a & ok_b, after, OPEN)
+    good = riders & ok & (end < OPEN) & (end < separately)
+    if not good.any():
+        return None
+    c = int(np.argmin(np.where(good, end, OPEN)))
+    if first_ok[c] and end_1[c] == end[c]:
+        return c, [(k, True), (c, True)], int(t.node_b[c]), int(end_1[c])
+    return c, [(c, True), (k, True)], node_dk, int(end_2[c])
+
+
+def _tasks(problem: Problem, orders: Sequence[int]) -> _Tasks:
+    first, second, paired = _legs(problem, orders)
+    dims = max(problem.dimensions, 1)
+    demand = np.array(
+        [problem.orders[j].demand or (0,) * dims for j in orders], dtype=np.int64
+    ).reshape(len(orders), -1)
+    a, b = first.T, second.T
+    return _Tasks(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], paired, demand)
+
+
+def _legs(problem: Problem, orders: Sequence[int]) -> tuple[Ints, Ints, Bools]:
     """Per order: its first and second stop as (node, window start, window end, service) rows
     (a single stop's second row repeats it), and whether it is a pair."""
     rows_a, rows_b, paired = [], [], []

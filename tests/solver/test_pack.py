@@ -45,3 +45,18 @@ def test_the_packed_plan_is_pyvrps_feasible_start() -> None:
     data, vehicles_of_type, stop_of = _data(day, ())
     start = _solution(data, packed_plan(day), vehicles_of_type, stop_of)
     assert start.is_feasible() and start.num_routes() == 1
+
+
+def test_loads_from_one_place_ride_together_when_the_truck_has_room() -> None:
+    orders = [parcel("far", 1, 6), parcel("near", 1, 5)]
+    day = problem(8, [truck("a"), truck("b")], orders)
+    assert packed_plan(day) == {
+        "a": [
+            StopRef("near", Leg.PICKUP),
+            StopRef("far", Leg.PICKUP),
+            StopRef("near", Leg.DELIVERY),
+            StopRef("far", Leg.DELIVERY),
+        ]
+    }  # both picked up at place 1, then dropped on the way out
+    heavy = problem(8, [truck("a")], [parcel("far", 1, 6, kg=600), parcel("near", 1, 5, kg=600)])
+    assert [ref.leg for ref in packed_plan(heavy)["a"]] == [Leg.PICKUP, Leg.DELIVERY] * 2
