@@ -1,9 +1,9 @@
 """The job queue (procrastinate 3.10's schema) and plans that wait their turn.
 
-Procrastinate documents its schema as SQL to apply with one's own migration tool; the file
-beside this one is its ``schema.sql`` of 3.10.0, copied so this revision builds the same tables
-whatever version is installed later (a newer procrastinate ships its own migration scripts,
-added as new revisions). Plans gain ``started_at`` (``queued`` until a slot of the cooperative
+Procrastinate documents its schema as SQL to apply with one's own migration tool: this revision
+applies the ``schema.sql`` shipped inside the installed package (pinned to 3.10.x in
+pyproject.toml, so every installation builds the same tables; moving to a newer procrastinate
+means a new revision applying the package's own migration scripts). Plans gain ``started_at`` (``queued`` until a slot of the cooperative
 frees) and ``order_ids`` (what the worker plans); plans left ``running`` by the old in-process runner are failed with ``worker_lost``,
 and errors stored as ``repr`` text become the stable code ``plan_failed``.
 
@@ -14,7 +14,7 @@ Create Date: 2026-12-04
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,7 +25,7 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-SCHEMA = Path(__file__).with_name("0013_procrastinate_3_10_schema.sql")
+SCHEMA = files("procrastinate.sql").joinpath("schema.sql")
 
 
 def upgrade() -> None:
