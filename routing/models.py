@@ -147,6 +147,8 @@ class Plan(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     time_limit_s: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(Integer, server_default="0")
+    # the search stops once the plan has not improved for this long; None: the whole budget
+    stop_when_no_improvement_s: Mapped[float | None] = mapped_column(Float)
     order_ids: Mapped[list[int] | None] = mapped_column(JSONB)  # None: every open order
     starts_at: Mapped[datetime]  # time zero of the plan's schedule
     started_at: Mapped[datetime | None]  # when a worker took it (``queued`` until then)

@@ -38,6 +38,7 @@ from routing.solver import (
     FixedPrefix,
     Leg,
     Matrix,
+    Options,
     Problem,
     Result,
     Status,
@@ -483,6 +484,7 @@ async def start(
     time_limit_s: int,
     seed: int,
     order_ids: Sequence[int] | None = None,
+    stop_when_no_improvement_s: float | None = None,
 ) -> Plan:
     """A new plan, ``queued`` until ``admit`` gives it one of the cooperative's slots."""
     plan = Plan(
@@ -490,6 +492,7 @@ async def start(
         created_by=tenant.user_id or None,  # 0: the command line
         time_limit_s=time_limit_s,
         seed=seed,
+        stop_when_no_improvement_s=stop_when_no_improvement_s,
         order_ids=list(order_ids) if order_ids else None,
         starts_at=utcnow().replace(microsecond=0) + timedelta(minutes=5),
         status="queued",
@@ -543,6 +546,7 @@ async def execute(
     async with sessions() as session:
         plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
         t0, limit, seed = plan.starts_at, plan.time_limit_s, plan.seed
+        options = Options(stop_when_no_improvement_s=plan.stop_when_no_improvement_s)
         todo = await open_orders(session, tenant, order_ids)
         drivers, excluded = await candidates(session, tenant, positions, t0)
         committed = await committed_orders(session, tenant, [d.driver_id for d in drivers])
@@ -552,7 +556,9 @@ async def execute(
     try:
         built = build(todo, drivers, t0, travel=travel, committed=committed)
         if built.problem is not None:
-            solved = await asyncio.to_thread(solve, built.problem, time_limit_s=limit, seed=seed)
+            solved = await asyncio.to_thread(
+                solve, built.problem, time_limit_s=limit, seed=seed, options=options
+            )
             result = checked(built.problem, solved)
         else:
             result = Result(Status.FEASIBLE, (), (), 0, 0.0)  # nothing to plan

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 
 from api.deps import EditorTenant, OfficeTenant, SessionDep, SettingsDep
@@ -31,6 +31,24 @@ class PlanIn(BaseModel):
     order_ids: list[Id] | None = Field(default=None, max_length=20_000)  # None: every open order
     time_limit_s: int = Field(default=30, ge=1, le=600)
     seed: int = Field(default=0, ge=0)
+    stop_when_no_improvement_s: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Stop once the plan has not improved for this many seconds (at most"
+        " time_limit_s); a small problem then answers well before its budget. None: search"
+        " until time_limit_s is spent.",
+    )
+
+    @field_validator("stop_when_no_improvement_s")
+    @classmethod
+    def _within_the_budget(cls, quiet: float | None, info: ValidationInfo) -> float | None:
+        """A quiet spell longer than the budget would never end the search: refused, not
+        silently ignored."""
+        limit = info.data.get("time_limit_s")
+        if quiet is not None and limit is not None and quiet > limit:
+            raise ValueError(f"must be at most time_limit_s ({limit})")
+        return quiet
 
 
 def _read(plan: Plan, request: Request, previous: Plan | None = None) -> dict[str, Any]:
@@ -45,6 +63,7 @@ def _read(plan: Plan, request: Request, previous: Plan | None = None) -> dict[st
         "finished_at": plan.finished_at,
         "starts_at": plan.starts_at,
         "time_limit_s": plan.time_limit_s,
+        "stop_when_no_improvement_s": plan.stop_when_no_improvement_s,
         "progress": progress.get(plan.status, 1.0),
         "orders": plan.orders,
         "drivers": plan.drivers,
@@ -83,11 +102,17 @@ async def start_plan(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """Start planning (OR-Tools, within ``time_limit_s``) for the given or all open orders with
-    the drivers available now, on a worker; beyond the cooperative's concurrent plans
+    the drivers available now, on a worker; with ``stop_when_no_improvement_s`` it stops once the
+    plan has not improved for that many seconds; beyond the cooperative's concurrent plans
     (``COOPFLEET_PLANS_PER_COOPERATIVE``) it waits ``queued`` and starts when one ends. Poll
     ``GET /plans/{id}`` for progress and the result."""
     plan = await planning.start(
-        session, tenant, time_limit_s=body.time_limit_s, seed=body.seed, order_ids=body.order_ids
+        session,
+        tenant,
+        time_limit_s=body.time_limit_s,
+        seed=body.seed,
+        order_ids=body.order_ids,
+        stop_when_no_improvement_s=body.stop_when_no_improvement_s,
     )
     cap = settings.plans_per_cooperative
     await defer_plans(session, await planning.admit(session, tenant.cooperative_id, cap))

@@ -27,6 +27,7 @@ class PlanRead(BaseModel):
     finished_at: datetime | None
     starts_at: datetime
     time_limit_s: int
+    stop_when_no_improvement_s: float | None  # None: the search spends the whole budget
     progress: float  # 0…1
     orders: int
     drivers: int

@@ -33,6 +33,8 @@ pytestmark = pytest.mark.solver  # plans solved by a real job worker
 V1 = "/api/v1"
 ENDED = ("done", "failed", "cancelled", "accepted")
 PLAN_TIMEOUT_S = 60  # a few seconds of solving, on a loaded machine
+# tests that need a plan, not its budget: stop once settled (the tiny days here settle at once)
+SETTLING = {"time_limit_s": 3, "stop_when_no_improvement_s": 0.5}
 
 
 @asynccontextmanager
@@ -137,7 +139,7 @@ async def test_plan_serves_what_it_can_and_says_why_not(
             ids.append(created.json()["id"])
         heavy = order(9, start) | {"reference": "KH-heavy", "weight_kg": 30000}
         too_heavy = (await client.post(f"{V1}/orders", json=heavy, headers=headers)).json()["id"]
-        started = await client.post(f"{V1}/plans", json={"time_limit_s": 3}, headers=headers)
+        started = await client.post(f"{V1}/plans", json=SETTLING, headers=headers)
         assert started.status_code == 202, started.text
         plan_id = started.json()["id"]
         assert started.json()["status"] == "running"  # a slot was free: started at once
@@ -176,7 +178,7 @@ async def test_plan_serves_what_it_can_and_says_why_not(
         with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
             conn.execute("UPDATE orders SET status = 'picked_up' WHERE id = %s", (ids[0],))
         keeper = one["driver_id"]
-        replan = await client.post(f"{V1}/plans", json={"time_limit_s": 3}, headers=headers)
+        replan = await client.post(f"{V1}/plans", json=SETTLING, headers=headers)
         second_id = replan.json()["id"]
         second = await wait_for(client, second_id, headers)
         assert second["status"] == "done", second
@@ -249,7 +251,7 @@ async def test_a_shift_ends_when_and_where_the_driver_planned(
         soon = await client.post(f"{V1}/orders", json=order(0, now), headers=headers)
         late = order(1, now + timedelta(hours=4)) | {"reference": "KH-late"}
         too_late = await client.post(f"{V1}/orders", json=late, headers=headers)
-        started = await client.post(f"{V1}/plans", json={"time_limit_s": 3}, headers=headers)
+        started = await client.post(f"{V1}/plans", json=SETTLING, headers=headers)
         plan = await wait_for(client, started.json()["id"], headers)
     assert plan["status"] == "done", plan
     assert plan["drivers"] == 1 and plan["kpis"]["drivers_excluded"] == 2
@@ -263,6 +265,59 @@ async def test_a_shift_ends_when_and_where_the_driver_planned(
         minutes=1
     )
     assert [u["order_id"] for u in plan["unserved"]] == [too_late.json()["id"]]
+
+
+async def test_a_plan_stops_once_settled_well_before_its_budget(
+    settings: Settings, engine: AsyncEngine, small_coop: tuple[int, list[int]], worker: None
+) -> None:
+    """A 30 s budget with a 0.5 s quiet spell ends in seconds and serves the same orders as a
+    plan that spends its whole (short) budget; the value is stored and shown."""
+    coop, _ = small_coop
+    headers = await committed_bearer(
+        engine, settings, cooperative_id=coop, role="dispatcher", login="settled@htx.vn"
+    )
+    start = datetime.now(UTC) + timedelta(minutes=30)
+    transport = httpx.ASGITransport(app=committed_app(settings, engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        ids = set()
+        for n in range(4):
+            created = await client.post(f"{V1}/orders", json=order(n, start), headers=headers)
+            ids.add(created.json()["id"])
+        full = await client.post(f"{V1}/plans", json={"time_limit_s": 2}, headers=headers)
+        full_plan = await wait_for(client, full.json()["id"], headers)
+        quick = {"time_limit_s": 30, "stop_when_no_improvement_s": 0.5}
+        started = await client.post(f"{V1}/plans", json=quick, headers=headers)
+        assert started.status_code == 202, started.text
+        assert started.json()["stop_when_no_improvement_s"] == 0.5
+        settled = await wait_for(client, started.json()["id"], headers)
+    assert full_plan["status"] == settled["status"] == "done", (full_plan, settled)
+    assert full_plan["stop_when_no_improvement_s"] is None
+    took = datetime.fromisoformat(settled["finished_at"]) - datetime.fromisoformat(
+        settled["started_at"]
+    )
+    assert took < timedelta(seconds=10), took  # the budget was 30 s
+    served = [
+        {s["order_id"] for r in p["routes"] for s in r["stops"]} for p in (full_plan, settled)
+    ]
+    assert served[0] == served[1] == ids
+    assert settled["stop_when_no_improvement_s"] == 0.5 and settled["time_limit_s"] == 30
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"stop_when_no_improvement_s": 0},
+        {"stop_when_no_improvement_s": -1},
+        {"stop_when_no_improvement_s": "soon"},
+        {"time_limit_s": 5, "stop_when_no_improvement_s": 5.5},
+    ],
+)
+async def test_a_quiet_spell_outside_the_budget_is_refused_naming_the_field(
+    client: httpx.AsyncClient, coop_a: CoopWorld, body: dict[str, Any]
+) -> None:
+    refused = await client.post(f"{V1}/plans", json=body, headers=coop_a.dispatcher.headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "stop_when_no_improvement_s", refused.json()
 
 
 async def jobs_for(session: AsyncSession, plan_ids: list[int]) -> list[int]:
