@@ -39,6 +39,7 @@ from api.streams import StreamHub
 from core.config import Settings, get_settings
 from core.db import create_engine_from_settings, session_factory
 from telematics.journey.rules import JourneyRules
+from telematics.metrics import IngestMetrics
 from telematics.relay import Relay
 
 API_PREFIX = "/api/v1"
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     )
     app.state.settings = settings
     app.state.speeds = SpeedCache()  # calibrated speeds, read again every few minutes
+    app.state.ingest_metrics = IngestMetrics()  # /metrics' own Prometheus registry
     # Innermost first: bodies are capped before anything reads them (authentication included),
     # and every answer, the 413 too, leaves with the security headers.
     app.add_middleware(NulGuard)  # a NUL named where it is, not refused later by psycopg

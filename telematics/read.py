@@ -1,4 +1,5 @@
-"""Reading telemetry for the API: latest positions, a vehicle's track, ingestion counters."""
+"""Reading telemetry for the API: latest positions and a vehicle's track (the ingestion counters
+are in ``telematics.metrics``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput
 from core.tenancy import Tenant, get_scoped, scoped
 from fleet.models import Vehicle
-from telematics.tables import dead_letters, ingest_workers, positions, vehicle_state
+from telematics.tables import positions, vehicle_state
 
 METRES_PER_DEGREE = 111_320.0
 MAX_TRACK_DAYS = 31
@@ -137,70 +138,3 @@ async def track(
             "length_m": round(row.length_m or 0.0),
         },
     }
-
-
-async def ingest_metrics(session: AsyncSession) -> str:
-    """Prometheus text: the ingest workers' counters and dead letters by reason."""
-    workers = (await session.execute(select(ingest_workers))).all()
-    reasons = (
-        await session.execute(
-            select(dead_letters.c.reason, func.count()).group_by(dead_letters.c.reason)
-        )
-    ).all()
-    lines: list[str] = []
-
-    def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
-        lines.append(f"# HELP {name} {help_text}")
-        lines.append(f"# TYPE {name} {kind}")
-        lines.extend(f"{name}{labels} {value}" for labels, value in samples)
-
-    per_worker = [(w, f'{{worker="{w.worker_id}"}}') for w in workers]
-    metric(
-        "coopfleet_ingest_messages_received_total",
-        "counter",
-        "MQTT messages taken",
-        [(label, w.messages_received) for w, label in per_worker],
-    )
-    metric(
-        "coopfleet_ingest_positions_written_total",
-        "counter",
-        "new positions stored",
-        [(label, w.positions_written) for w, label in per_worker],
-    )
-    metric(
-        "coopfleet_ingest_duplicates_total",
-        "counter",
-        "redelivered positions ignored",
-        [(label, w.duplicates) for w, label in per_worker],
-    )
-    metric(
-        "coopfleet_ingest_batch_seconds",
-        "gauge",
-        "duration of the last batch",
-        [(label, w.last_batch_seconds) for w, label in per_worker],
-    )
-    metric(
-        "coopfleet_ingest_latency_p99_ms",
-        "gauge",
-        "device time to commit, 99th percentile over the last report interval",
-        [(label, w.latency_p99_ms) for w, label in per_worker],
-    )
-    metric(
-        "coopfleet_ingest_backlog",
-        "gauge",
-        "messages received, not yet stored",
-        [(label, w.backlog) for w, label in per_worker],
-    )
-    metric(
-        "coopfleet_ingest_worker_last_seen_seconds",
-        "gauge",
-        "unix time of last report",
-        [(label, w.updated_at.timestamp()) for w, label in per_worker],
-    )
-    metric(
-        "coopfleet_dead_letters_total",
-        "counter",
-        "rejected messages by reason",
-        [(f'{{reason="{reason}"}}', n) for reason, n in reasons],
-    )
-    return "\n".join(lines) + "\n"

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import pytest_asyncio
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -83,3 +85,49 @@ async def test_metrics_name_workers_not_their_mqtt_client_ids(
     assert 'worker="ingest-metrics-test"' in body
     assert config.mqtt_client_id != config.worker_id
     assert config.mqtt_client_id not in body
+
+
+async def test_metrics_are_a_typed_exposition_even_with_quotes_in_labels(
+    scraped: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """prometheus_client renders them: its content type, HELP and TYPE per family, and label
+    values escaped (a quote in a worker's name or a reason no longer breaks the whole scrape)."""
+    odd_worker, odd_reason = 'ingest "east" \\ 2', 'odd "reason"'
+    await session.execute(
+        text(
+            "INSERT INTO ingest_workers (worker_id, started_at, updated_at, messages_received,"
+            " positions_written, duplicates, backlog, latency_p99_ms)"
+            " VALUES (:w, now(), to_timestamp(1800000000), 7, 5, 2, 3, 41.5)"
+        ),
+        {"w": odd_worker},
+    )
+    await session.execute(
+        text(
+            "INSERT INTO dead_letters (received_at, topic, payload, reason, detail)"
+            " VALUES (now(), 't', '\\x00', :r, '')"
+        ),
+        {"r": odd_reason},
+    )
+    await session.commit()
+    answer = await scraped.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.headers["content-type"] == CONTENT_TYPE_LATEST
+    families = {family.name: family for family in text_string_to_metric_families(answer.text)}
+    expected = {
+        "coopfleet_ingest_messages_received": ("counter", 7.0),
+        "coopfleet_ingest_positions_written": ("counter", 5.0),
+        "coopfleet_ingest_duplicates": ("counter", 2.0),
+        "coopfleet_ingest_backlog": ("gauge", 3.0),
+        "coopfleet_ingest_latency_p99_ms": ("gauge", 41.5),
+        "coopfleet_ingest_worker_last_seen_seconds": ("gauge", 1_800_000_000.0),
+    }
+    for name, (kind, value) in expected.items():
+        assert families[name].type == kind
+        assert families[name].documentation
+        assert [s.value for s in families[name].samples if s.labels == {"worker": odd_worker}] == [
+            value
+        ]
+    letters = families["coopfleet_dead_letters"]
+    assert letters.type == "counter"
+    assert [(s.name, s.value) for s in letters.samples if s.labels == {"reason": odd_reason}] == [
+        ("coopfleet_dead_letters_total", 1.0)
+    ]

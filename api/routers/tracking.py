@@ -8,8 +8,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from api.deps import AdminTenant, OfficeTenant, SessionDep, SettingsDep, oauth2_scheme
@@ -24,6 +25,7 @@ from fleet.validators import Id
 from telematics import read
 from telematics.contract import telemetry_topic
 from telematics.credentials import device_password, device_username
+from telematics.metrics import IngestMetrics, read_figures
 
 router = APIRouter(tags=["tracking"])
 metrics_router = APIRouter(tags=["health"])
@@ -98,14 +100,17 @@ async def metrics_reader(
 
 @metrics_router.get(
     "/metrics",
-    response_class=PlainTextResponse,
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
     summary="Prometheus metrics of the ingestion",
     dependencies=[Depends(metrics_reader)],
 )
-async def metrics(session: SessionDep) -> str:
+async def metrics(request: Request, session: SessionDep) -> Response:
     """Counters of the ingest workers (named, not by their MQTT client ids) and dead letters by
-    reason (no tenant data)."""
-    return await read.ingest_metrics(session)
+    reason (no tenant data), rendered by prometheus_client from this app's own registry."""
+    ingest: IngestMetrics = request.app.state.ingest_metrics
+    body = ingest.render(await read_figures(session))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 class DeviceCredentials(BaseModel):

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+
+from prometheus_client.metrics_core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+_HELP = {
+    "connections": "TCP connections accepted",
+    "frames": "frames or requests received",
+    "fixes": "fixes published to the broker",
+    "refused": "frames, requests or connections refused, by reason",
+}
 
 
-class Counters:
+class Counters(Collector):
+    """Plain in-process counts, read by Prometheus through ``collect`` at scrape time."""
+
     def __init__(self) -> None:
         self.values: Counter[tuple[str, str, str]] = Counter()
 
@@ -15,10 +28,14 @@ class Counters:
     def get(self, protocol: str, what: str, reason: str = "") -> int:
         return self.values[(protocol, what, reason)]
 
-    def prometheus(self) -> str:
-        """Prometheus' text format: ``coopfleet_gateway_{what}_total{protocol, reason}``."""
-        lines = []
+    def collect(self) -> Iterator[Metric]:
+        """``coopfleet_gateway_{what}_total{protocol, reason}``; ``reason`` only on refusals."""
+        families: dict[str, CounterMetricFamily] = {}
         for (protocol, what, reason), value in sorted(self.values.items()):
-            labels = f'protocol="{protocol}"' + (f',reason="{reason}"' if reason else "")
-            lines.append(f"coopfleet_gateway_{what}_total{{{labels}}} {value}")
-        return "\n".join(lines) + "\n"
+            family = families.get(what)
+            if family is None:
+                name = f"coopfleet_gateway_{what}"
+                family = families[what] = CounterMetricFamily(name, _HELP.get(what, what))
+            labels = {"protocol": protocol} | ({"reason": reason} if reason else {})
+            family.add_sample(f"{family.name}_total", labels, value)
+        yield from families.values()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import parse_qsl
 
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -51,6 +52,8 @@ async def _body(request: Request, limit: int) -> bytes:
 
 def build_app(gateway: Gateway) -> Starlette:
     limit = gateway.config.http_body_max_bytes
+    registry = CollectorRegistry(auto_describe=False)  # this app's own: tests build many gateways
+    registry.register(gateway.counters)
 
     async def store(protocol: str, identifier: str, fixes: list[Fix]) -> Response:
         try:
@@ -96,7 +99,7 @@ def build_app(gateway: Gateway) -> Starlette:
         if not token or not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
             body = {"error": "not_authenticated", "message": "COOPFLEET_METRICS_TOKEN as bearer"}
             return JSONResponse(body, status_code=401)
-        return PlainTextResponse(gateway.counters.prometheus())
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(request: Request) -> Response:
         if not gateway.relay.connected.is_set():

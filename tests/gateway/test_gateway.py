@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.config import Settings
 from telematics.gateway import jt808
@@ -104,6 +105,7 @@ def metrics(gateway: RunningGateway) -> str:
         f"{gateway.base}/metrics", headers={"Authorization": "Bearer gateway-test-metrics-token"}
     )
     with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["Content-Type"] == CONTENT_TYPE_LATEST  # rendered by the library
         return str(response.read().decode())
 
 
