@@ -151,8 +151,6 @@ async def begin_sign_in(
     The caller commits right after, before any password is checked.
     """
     login = login.strip().lower()
-    if "\x00" in login:  # PostgreSQL text cannot hold it; no account can be named so
-        raise InvalidInput("a login cannot contain a NUL character", field="username")
     statement = select(User).where(User.login == login).order_by(User.id).limit(10)
     if cooperative_id is not None:
         statement = statement.where(User.cooperative_id == cooperative_id)

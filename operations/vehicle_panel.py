@@ -140,12 +140,4 @@ async def vehicle_now(session: AsyncSession, tenant: Tenant, vehicle_id: int) ->
 
 
 def _position(fix: Fix) -> PanelPositionRead:
-    return PanelPositionRead(
-        lon=fix.lon,
-        lat=fix.lat,
-        speed_kmh=fix.speed_kmh,
-        heading=fix.heading,
-        ignition=fix.ignition,
-        device_time=fix.device_time,
-        received_at=fix.received_at,
-    )
+    return PanelPositionRead.model_validate(fix, from_attributes=True)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from routing.solver.model import Leg, Order, Problem, StopRef, TimeWindow, Vehicle
+from routing.solver.model import Leg, Order, Problem, StopRef, Vehicle
 from routing.solver.result import Route, Visit
+from routing.solver.screen import earliest_start
 
 
 def timed_routes(
@@ -54,7 +55,7 @@ def _timed(problem: Problem, vehicle: Vehicle, stops: Sequence[tuple[Order, Leg]
             return None  # a delivery before its pickup
         picked.add(order.id)
         arrival = clock + durations.at(here, stop.node)
-        begin = _service_start(arrival, stop.windows)
+        begin = earliest_start(stop.windows, arrival)
         if begin is None:
             return None
         distance += distances.at(here, stop.node)
@@ -65,16 +66,6 @@ def _timed(problem: Problem, vehicle: Vehicle, stops: Sequence[tuple[Order, Leg]
         return None
     distance += distances.at(here, vehicle.end)
     return Route(vehicle.id, leave, back, tuple(visits), (), distance)
-
-
-def _service_start(arrival: int, windows: Sequence[TimeWindow]) -> int | None:
-    """The earliest service start at or after ``arrival`` within one of the windows."""
-    if not windows:
-        return arrival
-    for window in windows:
-        if arrival <= window.end:
-            return max(arrival, window.start)
-    return None
 
 
 def _loads_fit(vehicle: Vehicle, stops: Sequence[tuple[Order, Leg]]) -> bool:
