@@ -97,6 +97,10 @@ async def kill_mid_plan(
         workers[0].wait(timeout=30)
         workers.append(start_worker(settings, **overrides))
         plan = await wait_for(client, plan_id, headers)
+    # the plan row ends inside the job; the queue marks the job finished just after it returns
+    await wait_until_async(
+        lambda: not {"todo", "doing"} & set(plan_job(settings, plan_id)), timeout=30
+    )
     return {**plan, "jobs": plan_job(settings, plan_id)}
 
 
