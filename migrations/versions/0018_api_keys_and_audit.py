@@ -1,0 +1,21 @@
+"""Reserved for the API keys and audit log schema (filled in by the change that needs it).
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
