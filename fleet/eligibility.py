@@ -5,10 +5,14 @@ driver's licence and the vehicle's inspection, insurance and operating badge (a 
 not recorded does not block; a licence always has a date). Shifts, suggestions, planning, the
 driver's home screen, the console's vehicle panel and the expiring-documents list all ask here,
 so they agree on the names and the day a paper stops counting (valid through its expiry date).
+
+Overdue safety maintenance blocks like a lapsed paper. Maintenance sits above fleet, so the
+callers that gather eligibility inputs pass its holds in as plain reasons (``holds``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,6 +26,7 @@ LABELS = {
     "badge": "operating badge",
 }
 DRIVER_PAPERS = ("licence",)
+MAINTENANCE_BLOCK = "blocked for maintenance"
 VEHICLE_PAPERS = ("badge", "inspection", "insurance")
 
 
@@ -64,9 +69,14 @@ def lapsed(papers: list[Paper], today: date) -> list[str]:
 
 
 def why_not(
-    driver_status: str, vehicle_status: str, papers: list[Paper], today: date
+    driver_status: str,
+    vehicle_status: str,
+    papers: list[Paper],
+    today: date,
+    holds: Sequence[str] = (),
 ) -> str | None:
-    """The first reason this driver and vehicle cannot be dispatched on ``today``, or None."""
+    """The first reason this driver and vehicle cannot be dispatched on ``today``, or None.
+    ``holds``: the vehicle's overdue safety maintenance, each a plain reason."""
     if driver_status != "active":
         return f"driver is {driver_status}"
     if vehicle_status != "active":
@@ -75,4 +85,6 @@ def why_not(
         if paper.lapsed(today):
             assert paper.expires_on is not None
             return f"{LABELS[paper.document]} expired on {paper.expires_on.isoformat()}"
+    for hold in holds:
+        return f"{MAINTENANCE_BLOCK}: {hold}"
     return None

@@ -110,3 +110,91 @@ DEFAULT_SPEED_LIMITS_KMH: dict[str, int] = {
     "container_tractor": 70,
 }
 FALLBACK_SPEED_LIMIT_KMH = 80
+
+
+# Periodic technical inspection (đăng kiểm) of commercial vehicles: months between inspections
+# by vehicle kind and age (years since the year of manufacture). Figures from summaries of the
+# circulars' annex on inspection cycles: check against the text before relying on them.
+GOODS_KINDS = ("truck", "container_tractor", "van")
+SMALL_PASSENGER_KINDS = ("taxi", "contract_car")  # up to 9 seats, in the transport business
+LARGE_PASSENGER_KINDS = ("coach", "bus")  # over 9 seats
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionCycle:
+    """Months between periodic inspections for some vehicle kinds, in force from a date.
+
+    ``bands`` are (up to this age in years, months) in increasing age; past the last band the
+    last figure applies. ``first_months``: the first inspection of a new vehicle."""
+
+    effective_from: date
+    source: str
+    kinds: tuple[str, ...]
+    first_months: int
+    bands: tuple[tuple[int, int], ...]
+
+
+INSPECTION_CYCLES: tuple[InspectionCycle, ...] = (
+    InspectionCycle(
+        date(2023, 3, 22),
+        "Thông tư 02/2023/TT-BGTVT (sửa Thông tư 16/2021/TT-BGTVT), Phụ lục XI",
+        GOODS_KINDS,
+        first_months=24,
+        bands=((7, 12), (20, 6), (999, 3)),
+    ),
+    InspectionCycle(
+        date(2023, 3, 22),
+        "Thông tư 02/2023/TT-BGTVT (sửa Thông tư 16/2021/TT-BGTVT), Phụ lục XI",
+        SMALL_PASSENGER_KINDS,
+        first_months=24,
+        bands=((5, 12), (999, 6)),
+    ),
+    InspectionCycle(
+        date(2023, 3, 22),
+        "Thông tư 02/2023/TT-BGTVT (sửa Thông tư 16/2021/TT-BGTVT), Phụ lục XI",
+        LARGE_PASSENGER_KINDS,
+        first_months=24,
+        bands=((5, 12), (15, 6), (999, 3)),
+    ),
+    InspectionCycle(
+        date(2025, 1, 1),
+        "Thông tư 47/2024/TT-BGTVT, Phụ lục XI",
+        GOODS_KINDS,
+        first_months=24,
+        bands=((7, 12), (20, 6), (999, 3)),
+    ),
+    InspectionCycle(
+        date(2025, 1, 1),
+        "Thông tư 47/2024/TT-BGTVT, Phụ lục XI",
+        SMALL_PASSENGER_KINDS,
+        first_months=24,
+        bands=((5, 12), (999, 6)),
+    ),
+    InspectionCycle(
+        date(2025, 1, 1),
+        "Thông tư 47/2024/TT-BGTVT, Phụ lục XI",
+        LARGE_PASSENGER_KINDS,
+        first_months=24,
+        bands=((5, 12), (15, 6), (999, 3)),
+    ),
+)
+
+
+def inspection_cycle_on(kind: str, day: date) -> InspectionCycle:
+    """The cycle for a vehicle kind in force on a day (an unknown kind: the goods vehicles')."""
+    family = kind if any(kind in c.kinds for c in INSPECTION_CYCLES) else GOODS_KINDS[0]
+    chosen = [c for c in INSPECTION_CYCLES if family in c.kinds and c.effective_from <= day]
+    return chosen[-1] if chosen else next(c for c in INSPECTION_CYCLES if family in c.kinds)
+
+
+def inspection_months(kind: str, year_made: int | None, day: date, *, first: bool = False) -> int:
+    """Months until the next periodic inspection of a vehicle inspected on ``day``: by its
+    kind and its age that day (a year of manufacture not recorded counts as the oldest band)."""
+    cycle = inspection_cycle_on(kind, day)
+    if first:
+        return cycle.first_months
+    age = 999 if year_made is None else day.year - year_made
+    for up_to, months in cycle.bands:
+        if age <= up_to:
+            return months
+    return cycle.bands[-1][1]
