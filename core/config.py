@@ -92,6 +92,22 @@ class Settings(BaseSettings):
     gateway_frame_max_bytes: int = Field(default=8192, ge=1024)  # unframed bytes kept per socket
     gateway_http_body_max_bytes: int = Field(default=262_144, ge=1024)
     gateway_max_connections: int = Field(default=20_000, ge=1)  # TCP devices at once, per port
+    # notifications and webhooks (coopfleet notify)
+    notify_poll_seconds: float = Field(default=0.25, gt=0, le=10)  # outbox and due rows read
+    notify_concurrency: int = Field(default=100, ge=1, le=2000)  # sends in flight per process
+    notify_batch: int = Field(default=500, ge=1, le=10_000)  # rows claimed at once
+    notify_retry_base_seconds: float = Field(default=5, gt=0)  # first retry; doubles each time
+    notify_retry_max_seconds: float = Field(default=3600, gt=0)
+    notify_max_attempts: int = Field(default=8, ge=1, le=100)  # then a message is given up
+    papers_notice_days: list[int] = Field(default_factory=lambda: [30, 7, 1])
+    vapid_private_key: str | None = None  # base64url P-256 scalar; None: derived from the secret
+    vapid_subject: str = "mailto:coopfleet@localhost"  # who push services may contact
+    sms_url: str | None = None  # the SMS gateway's HTTP endpoint; None: SMS rules send nothing
+    sms_body_template: str = '{"to": "{to}", "text": "{text}"}'  # JSON-escaped placeholders
+    sms_auth_header: str | None = None  # e.g. "Authorization: Bearer …" sent with each SMS
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)  # per delivery attempt
+    webhook_disable_after_seconds: float = Field(default=24 * 3600, gt=0)  # failing this long
+    webhooks_allow_private: bool = False  # loopback/private targets (tests, closed networks)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
