@@ -21,12 +21,14 @@ S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 @dataclass(frozen=True, slots=True)
 class Tenant:
-    """Who is asking: the cooperative they belong to and, for a driver, their driver record."""
+    """Who is asking: the cooperative they belong to and, for a driver or a member, their own
+    record."""
 
     cooperative_id: int
     user_id: int
     role: str
     driver_id: int | None = None
+    member_id: int | None = None  # a member (portal): their own vehicles and statement only
 
 
 def scoped(statement: S, tenant: Tenant) -> S:

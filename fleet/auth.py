@@ -54,12 +54,15 @@ class Principal:
     role: Role
     cooperative_id: int | None
     driver_id: int | None
+    member_id: int | None = None
 
     @property
     def tenant(self) -> Tenant | None:
         if self.cooperative_id is None:
             return None
-        return Tenant(self.cooperative_id, self.user_id, self.role.value, self.driver_id)
+        return Tenant(
+            self.cooperative_id, self.user_id, self.role.value, self.driver_id, self.member_id
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,4 +363,5 @@ async def authenticate(
         role=Role(user.role),
         cooperative_id=user.cooperative_id,
         driver_id=user.driver_id,
+        member_id=user.member_id,
     )

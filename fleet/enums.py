@@ -11,6 +11,8 @@ class Role(StrEnum):
     DISPATCHER = "dispatcher"
     DIRECTOR = "director"
     DRIVER = "driver"
+    ACCOUNTANT = "accountant"  # keeps the members' ledger, closes months
+    MEMBER = "member"  # a member-owner reading their own vehicles and statement (portal)
 
 
 class VehicleKind(StrEnum):

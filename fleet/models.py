@@ -219,6 +219,7 @@ class User(Timestamped, Base):
             "(role = 'platform_admin') = (cooperative_id IS NULL)", name="tenant_matches_role"
         ),
         CheckConstraint("(role = 'driver') = (driver_id IS NOT NULL)", name="driver_link"),
+        CheckConstraint("(role = 'member') = (member_id IS NOT NULL)", name="member_link"),
         # per cooperative: one cooperative's answers never reveal another's logins
         UniqueConstraint("login", "cooperative_id", name="uq_users_cooperative_id_login"),
         Index(
@@ -242,6 +243,9 @@ class User(Timestamped, Base):
     must_change_password: Mapped[bool] = mapped_column(server_default="false")
     driver_id: Mapped[int | None] = mapped_column(
         ForeignKey("drivers.id", ondelete="CASCADE"), unique=True
+    )
+    member_id: Mapped[int | None] = mapped_column(  # members: the portal shows only their own
+        ForeignKey("members.id", ondelete="CASCADE"), unique=True
     )
     is_active: Mapped[bool] = mapped_column(server_default="true")
     language: Mapped[str] = mapped_column(String(2), server_default="vi")

@@ -468,6 +468,7 @@ class UserCreate(Schema):
     role: Role
     password: Password
     driver_id: Id | None = None
+    member_id: Id | None = None  # a member account (the portal); its login is their phone
     language: Literal["vi", "en"] = "vi"
 
     model_config = examples(
@@ -499,6 +500,7 @@ class UserRead(ReadSchema):
     full_name: str
     role: str
     driver_id: int | None
+    member_id: int | None = None
     is_active: bool
     language: str
     must_change_password: bool  # set by someone else: change it before anything else

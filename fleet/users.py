@@ -17,7 +17,7 @@ from core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from core.tenancy import Tenant, get_scoped
 from fleet.auth import revoke_all_sessions
 from fleet.enums import Role
-from fleet.models import AuthSession, Driver, User
+from fleet.models import AuthSession, Driver, Member, User
 from fleet.passwords import hash_password_async, verify_password_async
 from fleet.registry import flush_or_raise
 from fleet.schemas import PasswordChange, UserCreate, UserUpdate
@@ -34,6 +34,12 @@ async def create_user(
         await get_scoped(session, Driver, data.driver_id, tenant)
     elif data.driver_id is not None:
         raise InvalidInput("only driver accounts link to a driver", field="driver_id")
+    if data.role is Role.MEMBER:
+        if data.member_id is None:
+            raise InvalidInput("a member account needs member_id", field="member_id")
+        await get_scoped(session, Member, data.member_id, tenant)
+    elif data.member_id is not None:
+        raise InvalidInput("only member accounts link to a member", field="member_id")
     user = User(
         cooperative_id=tenant.cooperative_id,
         login=data.login.lower(),
@@ -44,6 +50,7 @@ async def create_user(
         ),
         must_change_password=True,
         driver_id=data.driver_id,
+        member_id=data.member_id,
         language=data.language,
     )
     session.add(user)
@@ -59,7 +66,8 @@ async def update_user(
     A password set for someone else must be changed by them at their next sign-in."""
     user = await get_scoped(session, User, user_id, tenant)
     if data.role is not None and data.role != user.role:
-        if data.role in (Role.PLATFORM_ADMIN, Role.DRIVER) or user.role == Role.DRIVER:
+        linked = (Role.PLATFORM_ADMIN, Role.DRIVER, Role.MEMBER)
+        if data.role in linked or user.role in (Role.DRIVER, Role.MEMBER):
             raise InvalidInput("cannot change to or from this role", field="role")
         user.role = data.role.value
     if data.full_name is not None:

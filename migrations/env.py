@@ -7,6 +7,8 @@ from sqlalchemy import create_engine, pool
 
 import core.idempotency  # noqa: F401  (stored answers of retried requests)
 import fleet.models  # noqa: F401  (registers the registry tables on the metadata)
+import maintenance.models  # noqa: F401  (plans, work orders, checklists, fuel, expenses)
+import ledger.models  # noqa: F401  (the members' ledger)
 import reports.delivery  # noqa: F401  (report subscriptions)
 import routing.models  # noqa: F401  (orders and offers)
 import telematics.tables  # noqa: F401  (and the telemetry tables)
