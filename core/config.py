@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     gateway_frame_max_bytes: int = Field(default=8192, ge=1024)  # unframed bytes kept per socket
     gateway_http_body_max_bytes: int = Field(default=262_144, ge=1024)
     gateway_max_connections: int = Field(default=20_000, ge=1)  # TCP devices at once, per port
+    gateway_heard_flush_seconds: float = Field(default=5, gt=0, le=300)  # devices heard → table
     # notifications and webhooks (coopfleet notify)
     notify_poll_seconds: float = Field(default=0.25, gt=0, le=10)  # outbox and due rows read
     notify_concurrency: int = Field(default=100, ge=1, le=2000)  # sends in flight per process
