@@ -40,6 +40,11 @@ class Options:
     budget; ``None`` searches until the budget is spent. Independently of it, route elimination
     stops once a plan serves every order it can with the fleet's lower bound of vehicles
     (``bounds``): no fewer can do (``stopping``).
+
+    Plain OR-Tools (the benchmarks' baseline) runs beside the planner in a second process when
+    ``workers`` > 1, the budget is at least ``rival_from_s`` (starting a process costs ~1 s)
+    and there are at most ``rival_up_to`` orders; the better checked plan is answered
+    (``portfolio``).
     """
 
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
@@ -52,6 +57,8 @@ class Options:
     region_size: int | None = None
     workers: int = 2
     stop_when_no_improvement_s: float | None = None
+    rival_from_s: float = 10.0
+    rival_up_to: int = 1500
     log: bool = False
 
     def __post_init__(self) -> None:
@@ -66,6 +73,8 @@ class Options:
         quiet = self.stop_when_no_improvement_s
         if quiet is not None and not quiet > 0:
             raise ValueError(f"stop_when_no_improvement_s must be positive, got {quiet}")
+        if self.rival_from_s < 0 or self.rival_up_to < 0:
+            raise ValueError("rival_from_s and rival_up_to must not be negative")
         limits = (self.decompose_above, self.decompose_above_with_breaks, self.pyvrp_whole_up_to)
         if min(limits) < 1 or (self.region_size is not None and self.region_size < 1):
             raise ValueError(

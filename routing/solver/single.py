@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,9 @@ ATTEMPT_SHARE = 0.08
 FAILURES = 2  # consecutive failed eliminations that end the phase
 
 Plan = Mapping[str, Sequence[StopRef]]  # vehicle id → stops in order
+# told of every complete plan a search accepts: the model, what reads its values (the final
+# assignment, or the variables themselves inside the solution callback) and its cost
+OnPlan = Callable[[Model, Any, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ def solve_single(
     check_only: bool = False,
     screened: dict[int, str] | None = None,
     bound: int | None = None,
+    on_plan: OnPlan | None = None,
 ) -> Result:
     """Screen, build, search until ``deadline`` (a ``time.monotonic()`` value), read back.
 
@@ -78,7 +82,8 @@ def solve_single(
     any broken constraint) and returned as it is: on large models OR-Tools' search does not
     stop on time (measured: 109 s instead of 14 s on a 1,000-customer model started from a
     good plan), so it searches only when the plan does not fit. ``screened`` and ``bound``: the
-    caller's ``unservable(problem)`` and ``fleet_lower_bound`` over it, when it has them."""
+    caller's ``unservable(problem)`` and ``fleet_lower_bound`` over it, when it has them;
+    ``on_plan`` hears of every complete plan the first search accepts (``portfolio``)."""
     began = time.monotonic()
     reasons = dict(screened) if screened is not None else unservable(problem)
     orders = [j for j in range(len(problem.orders)) if j not in reasons]
@@ -97,7 +102,9 @@ def solve_single(
     )
     total = deadline - began
     first_until = began + FIRST_SHARE * total if eliminate else deadline
-    found = search(problem, orders, everyone, seed, options, first_until, deadline, warm_start)
+    found = search(
+        problem, orders, everyone, seed, options, first_until, deadline, warm_start, on_plan=on_plan
+    )
     if found.assignment is not None and eliminate:
         found = _eliminate(
             problem,
@@ -149,6 +156,7 @@ def search(
     *,
     fixed_costs: bool = True,
     check: bool = False,
+    on_plan: OnPlan | None = None,
 ) -> Found:
     """Build a model and search it: from ``warm_start`` if given and valid, else from a first
     solution; stop at the first solution after ``stop_at``, or below ``target``, or at
@@ -161,6 +169,14 @@ def search(
     quiet = options.stop_when_no_improvement_s
     watchdog = Watchdog(routing, stop_at, target, NoImprovementFor(quiet) if quiet else None)
     routing.AddAtSolutionCallback(watchdog)
+    if on_plan is not None:
+        tell = on_plan
+
+        def accepted() -> None:  # partial plans of the first-solution heuristic are not told
+            if watchdog.armed:
+                tell(model, _Bound(), int(routing.CostVar().Value()))
+
+        routing.AddAtSolutionCallback(accepted)
     locks = model.locks()
     if any(locks):
         routing.ApplyLocksToAllVehicles(locks, False)
@@ -200,10 +216,22 @@ def search(
         initial = routing.SolveWithParameters(first)
         if initial is None:
             return Found(model, None)
+    if on_plan is not None:
+        on_plan(model, initial, int(initial.ObjectiveValue()))
     watchdog.armed = True
     parameters = _parameters(options, deadline - time.monotonic())
     best = routing.SolveFromAssignmentWithParameters(initial, parameters)
+    if best is not None and on_plan is not None:
+        on_plan(model, best, int(best.ObjectiveValue()))
     return Found(model, best if best is not None else initial)
+
+
+class _Bound:
+    """Reads a variable's value where an assignment would: inside the solution callback the
+    model's variables are bound to the plan just accepted."""
+
+    def Value(self, variable: Any) -> int:  # the name OR-Tools' Assignment gives it
+        return int(variable.Value())
 
 
 def _eliminate(

@@ -44,7 +44,7 @@ def solve_warm(
     if plan is None and large and options.workers > 1:
         return None  # the caller's regions answer: one OR-Tools model of this size does not
     if plan is not None and large and (routes := timed_routes(problem, plan)) is not None:
-        return _planned(problem, routes, screened, time.monotonic() - began)
+        return planned(problem, routes, screened, time.monotonic() - began)
     return solve_single(
         problem,
         deadline=deadline,
@@ -57,7 +57,7 @@ def solve_warm(
     )
 
 
-def _planned(
+def planned(
     problem: Problem, routes: tuple[Route, ...], screened: dict[int, str], wall: float
 ) -> Result:
     """PyVRP's timed plan as the answer: every order it left out gets its reason."""
