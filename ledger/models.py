@@ -88,6 +88,7 @@ class LedgerLine(CoopOwned, Base):
         CheckConstraint("amount_vnd <> 0", name="amount_not_zero"),
         Index(
             "ix_ledger_lines_member_posted",
+            "cooperative_id",
             "member_id",
             "posted_on",
             postgresql_include=["amount_vnd", "entry_id"],

@@ -135,7 +135,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_ledger_lines_member_posted",
         "ledger_lines",
-        ["member_id", "posted_on"],
+        ["cooperative_id", "member_id", "posted_on"],
         postgresql_include=["amount_vnd", "entry_id"],
         postgresql_where=sa.text("member_id IS NOT NULL"),
     )
