@@ -18,6 +18,7 @@ from core.timeutil import today_in
 from fleet.cooperatives import zone_of
 from fleet.geo import lon_lat
 from fleet.shifts import DEFAULT_SHIFT_S
+from maintenance import due
 from routing import orders as order_service
 from routing.matrix import GreatCircle
 from routing.suggest import Nearby, Need, rank
@@ -108,7 +109,9 @@ async def suggest(
     trips = await recent_drives(session, tenant, [row[0] for row in rows], DRIVING_DAYS)
     zone = await zone_of(session, tenant)
     now = time.time()
-    nearby = [_nearby(row, trips[row[0]], zone, now) for row in rows]
+    today = today_in(zone)
+    held = await due.holds(session, tenant.cooperative_id, today, [row[1] for row in rows])
+    nearby = [_nearby(row, trips[row[0]], zone, now, tuple(held.get(row[1], ()))) for row in rows]
     need = Need(
         pickup=pickup,
         kind=order.vehicle_kind,
@@ -117,7 +120,7 @@ async def suggest(
         dropoff=lon_lat(order.dropoff_location),
         service_s=order.pickup_service_s + order.dropoff_service_s,
     )
-    best, excluded = rank(need, nearby, today_in(zone), limit, travel)
+    best, excluded = rank(need, nearby, today, limit, travel)
     answer = SuggestionsRead(
         order_id=order.id,
         examined=len(nearby),
@@ -128,7 +131,9 @@ async def suggest(
     return answer
 
 
-def _nearby(row: Any, drives: list[Drive], zone: str, now: float) -> Nearby:
+def _nearby(
+    row: Any, drives: list[Drive], zone: str, now: float, holds: tuple[str, ...] = ()
+) -> Nearby:
     status = evaluate(row[0], drives, zone, now=now).status
     return Nearby(
         driver_id=row[0],
@@ -148,6 +153,7 @@ def _nearby(row: Any, drives: list[Drive], zone: str, now: float) -> Nearby:
         position=(row[14], row[15]),
         headroom_s=status.remaining_s if status else None,
         shift_left_s=float(row[16]) - now,
+        holds=holds,
     )
 
 

@@ -59,6 +59,17 @@ HORIZON_S = 10 * 3600  # how far ahead a window left open reaches
 log = logging.getLogger(__name__)
 
 
+class PlanLeg(StrEnum):
+    """Which end of an order a plan's stop is, in the words orders use (``pickup``,
+    ``dropoff``); the solver's pickup-and-delivery vocabulary stays inside ``routing.solver``."""
+
+    PICKUP = "pickup"
+    DROPOFF = "dropoff"
+
+
+PLAN_LEGS = {Leg.PICKUP: PlanLeg.PICKUP, Leg.DELIVERY: PlanLeg.DROPOFF}
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A driver who can take work now, with the vehicle assigned to them."""
@@ -80,10 +91,15 @@ class Excluded:
 
 
 async def candidates(
-    session: AsyncSession, tenant: Tenant, positions: Mapping[int, Point], t0: datetime
+    session: AsyncSession,
+    tenant: Tenant,
+    positions: Mapping[int, Point],
+    t0: datetime,
+    holds: Mapping[int, Sequence[str]] | None = None,
 ) -> tuple[list[Candidate], list[Excluded]]:
     """Drivers on shift (a started shift is their availability, until its planned end) with a
-    vehicle assigned now and valid documents, and why the others are not."""
+    vehicle assigned now and valid documents, and why the others are not. ``holds``: each
+    vehicle's overdue safety maintenance as reasons, gathered by the caller."""
     rows = await session.execute(
         scoped(select(Driver, Vehicle, Shift), tenant)
         .join(
@@ -99,7 +115,7 @@ async def candidates(
         fallback = lon_lat(depot.location)
     found, excluded = [], []
     for driver, vehicle, shift in rows:
-        reason = _unavailable(driver, vehicle, t0.date())
+        reason = _unavailable(driver, vehicle, t0.date(), (holds or {}).get(vehicle.id, ()))
         start = positions.get(vehicle.id, fallback)
         until = planned_end(shift)
         if reason is None and start is None:
@@ -131,9 +147,11 @@ async def candidates(
     return found, excluded
 
 
-def _unavailable(driver: Driver, vehicle: Vehicle, today: date) -> str | None:
+def _unavailable(
+    driver: Driver, vehicle: Vehicle, today: date, holds: Sequence[str] = ()
+) -> str | None:
     papers = eligibility.papers_of(driver, vehicle)
-    return eligibility.why_not(driver.status, vehicle.status, papers, today)
+    return eligibility.why_not(driver.status, vehicle.status, papers, today, holds)
 
 
 def _window(
@@ -339,7 +357,7 @@ def to_plan_json(
             "stops": [
                 {
                     "order_id": int(visit.order),
-                    "leg": str(visit.leg),
+                    "leg": str(PLAN_LEGS[visit.leg]),
                     "location": where.get((int(visit.order), str(visit.leg))),
                     "fixed": int(visit.order) in fixed,
                     "eta": at(visit.arrival),
@@ -406,7 +424,7 @@ async def accept(
         raise StateConflict(f"a plan that is {plan.status} cannot be accepted", field="status")
     for route in plan.routes or []:
         for stop in route["stops"]:
-            if stop["leg"] != "pickup" or stop.get("fixed"):
+            if stop["leg"] != PlanLeg.PICKUP or stop.get("fixed"):
                 continue  # committed work stays as it is
             order = await order_service.get(session, tenant, stop["order_id"], lock=True)
             if order.status not in (OrderStatus.NEW, OrderStatus.PLANNED):
@@ -540,15 +558,17 @@ async def execute(
     positions: Mapping[int, Point],
     order_ids: Sequence[int] | None,
     travel: TravelTimes | None = None,
+    holds: Mapping[int, Sequence[str]] | None = None,
 ) -> None:
     """Load, solve (in a thread: the event loop stays free), store. A plan cancelled meanwhile
-    keeps its status; an error is logged with its code and the code stored on the plan."""
+    keeps its status; an error is logged with its code and the code stored on the plan.
+    ``holds``: vehicles held for overdue safety maintenance, with the reasons."""
     async with sessions() as session:
         plan = await get_scoped(session, Plan, plan_id, tenant, what="plan")
         t0, limit, seed = plan.starts_at, plan.time_limit_s, plan.seed
         options = Options(stop_when_no_improvement_s=plan.stop_when_no_improvement_s)
         todo = await open_orders(session, tenant, order_ids)
-        drivers, excluded = await candidates(session, tenant, positions, t0)
+        drivers, excluded = await candidates(session, tenant, positions, t0, holds)
         committed = await committed_orders(session, tenant, [d.driver_id for d in drivers])
         plan.orders, plan.drivers = len(todo), len(drivers)
         await session.commit()

@@ -30,6 +30,7 @@ class Nearby:
     position: tuple[float, float]
     headroom_s: float | None  # continuous driving time left now (None: unknown)
     shift_left_s: float | None = None  # time to the shift's planned end (None: unknown)
+    holds: tuple[str, ...] = ()  # overdue safety maintenance, as reasons (fleet.eligibility)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,9 @@ def why_not(
     """The first reason this driver cannot take the order, or None. ``job_s``: from the pickup
     to the end of the drop-off."""
     papers = [Paper(document, expiry) for document, expiry in driver.expiries.items()]
-    unavailable = eligibility.why_not(driver.driver_status, driver.vehicle_status, papers, today)
+    unavailable = eligibility.why_not(
+        driver.driver_status, driver.vehicle_status, papers, today, driver.holds
+    )
     if unavailable is not None:
         return unavailable
     if need.kind is not None and driver.kind != need.kind:

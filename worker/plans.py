@@ -18,6 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.tenancy import Tenant
+from fleet.cooperatives import local_today
+from maintenance import due
 from routing import planning
 from routing.matrix import GreatCircle, OsrmTable, TravelTimes
 from routing.models import Plan
@@ -49,6 +51,7 @@ async def run_plan(runtime: Runtime, plan_id: int) -> None:
         try:
             fixes = await latest_fixes(session, coop)
             travel = await _travel(runtime, session, tenant)
+            held = await due.holds(session, coop, await local_today(session, tenant), None)
         except Exception as exc:  # the plan fails with a code; details to the log
             planning.fail(plan, planning.error_code(exc))
             log.exception("plan %s could not start: %s", plan_id, plan.error)
@@ -56,7 +59,9 @@ async def run_plan(runtime: Runtime, plan_id: int) -> None:
             await admit_next(runtime, coop)
             return
     positions = {fix.vehicle_id: (fix.lon, fix.lat) for fix in fixes}
-    await planning.execute(runtime.sessions, tenant, plan_id, positions, order_ids, travel)
+    await planning.execute(
+        runtime.sessions, tenant, plan_id, positions, order_ids, travel, holds=held
+    )
     await admit_next(runtime, coop)
 
 
