@@ -8,6 +8,7 @@ COPY core core
 COPY fleet fleet
 COPY routing routing
 COPY telematics telematics
+COPY notifications notifications
 COPY reports reports
 COPY worker worker
 COPY operations operations

@@ -123,6 +123,16 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notify(args: argparse.Namespace) -> int:
+    import logging
+
+    from worker.notify import run
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(run(get_settings()))
+    return 0
+
+
 def _create_admin(args: argparse.Namespace) -> int:
     from devtools.seed import create_platform_admin
 
@@ -314,6 +324,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     work.add_argument("--log-level", default="info")
     work.set_defaults(handler=_worker)
+
+    notify = commands.add_parser(
+        "notify", help="send notifications (Web Push, e-mail, SMS) and webhooks from the outbox"
+    )
+    notify.add_argument("--log-level", default="info")
+    notify.set_defaults(handler=_notify)
 
     send = commands.add_parser("send-reports", help="e-mail the monthly report to subscribers")
     send.add_argument("--month", required=True, help="YYYY-MM, e.g. the month just ended")

@@ -47,10 +47,12 @@ DERIVE=$!
 WORKER=$!
 "$BIN/coopfleet" gateway --log-level info >var/log/gateway.log 2>&1 &  # trackers and phones
 GATEWAY=$!
+"$BIN/coopfleet" notify --log-level warning >var/log/notify.log 2>&1 &  # push, e-mail, SMS, webhooks
+NOTIFY=$!
 "$BIN/coopfleet" simulate --interval "${COOPFLEET_DEMO_INTERVAL:-5}" --bad-share 0.001 \
   >var/log/simulate.log 2>&1 &
 SIMULATE=$!
-trap 'kill $SIMULATE $INGEST $DERIVE $WORKER $GATEWAY 2>/dev/null; wait' EXIT INT TERM
+trap 'kill $SIMULATE $INGEST $DERIVE $WORKER $GATEWAY $NOTIFY 2>/dev/null; wait' EXIT INT TERM
 echo "ingest (pid $INGEST), derive (pid $DERIVE), the job worker (pid $WORKER), the device gateway"
 echo "(pid $GATEWAY: Traccar Client on port ${COOPFLEET_GATEWAY_HTTP_PORT:-5055}, docs/gateway.md) and the simulated"
 echo "fleet (pid $SIMULATE) log to var/log/"
