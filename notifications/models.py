@@ -82,9 +82,7 @@ class OutboxEvent(Base):
     __tablename__ = "notification_outbox"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    cooperative_id: Mapped[int] = mapped_column(
-        ForeignKey("cooperatives.id", ondelete="CASCADE")
-    )
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(24))
     ref_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
@@ -104,9 +102,7 @@ class NotificationMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    cooperative_id: Mapped[int] = mapped_column(
-        ForeignKey("cooperatives.id", ondelete="CASCADE")
-    )
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
     rule_id: Mapped[int | None] = mapped_column(
         ForeignKey("notification_rules.id", ondelete="SET NULL")
     )
@@ -165,9 +161,7 @@ class WebhookDelivery(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    cooperative_id: Mapped[int] = mapped_column(
-        ForeignKey("cooperatives.id", ondelete="CASCADE")
-    )
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
     subscription_id: Mapped[int] = mapped_column(
         ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
     )
