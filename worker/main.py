@@ -19,7 +19,7 @@ from typing import Any
 from procrastinate import App, PsycopgConnector
 
 from core.config import Settings
-from worker import housekeeping, plans, queue
+from worker import housekeeping, ledger, plans, queue
 from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def schedules(settings: Settings) -> dict[str, str]:
         "maintain_positions": "11 * * * *",  # hourly: a day ahead is never missed
         "send_reports": "0 1 1 * *",  # 08:00 in Việt Nam on the 1st: the month just ended
         "remove_old_jobs": "23 3 * * *",
+        "ledger_keep_up": "29 * * * *",  # hourly: the month's charges, deliveries settled
     }
 
 
@@ -50,6 +51,10 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
     @app.task(name=queue.PLAN, queue=queue.PLANS_QUEUE)
     async def plan(plan_id: int) -> None:
         await plans.run_plan(runtime, plan_id)
+
+    @app.task(name=queue.CLOSE_MONTH, queue=queue.HOUSEKEEPING_QUEUE)
+    async def close_month(cooperative_id: int, month: str, user_id: int | None) -> None:
+        await ledger.close_month(runtime, cooperative_id, month, user_id)
 
     async def watch_plans(_: Runtime) -> None:
         await plans.watch(runtime, app.job_manager)
@@ -69,6 +74,7 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
         "maintain_positions": housekeeping.maintain_positions,
         "send_reports": housekeeping.send_reports,
         "remove_old_jobs": remove_old_jobs,
+        "ledger_keep_up": ledger.keep_up,
     }
     for name, cron in schedules(settings).items():
         _every(app, runtime, name, cron, periodic[name])

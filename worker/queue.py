@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 PLAN = "plan"  # run one plan: {"plan_id": …}
 PLANS_QUEUE = "plans"  # long jobs, on their own slots so sweeps never wait behind them
 HOUSEKEEPING_QUEUE = "housekeeping"
+CLOSE_MONTH = "close_month"  # the ledger: {"cooperative_id", "month": "2026-11", "user_id"}
 
 _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[CAST(ROW(:queue, :task, 0, NULL, NULL,"
