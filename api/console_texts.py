@@ -153,7 +153,7 @@ _UI: dict[str, tuple[str, str]] = {
     "stops_count": ("{count} điểm dừng", "{count} stops"),
     "eta": ("dự kiến", "ETA"),
     "leg_pickup": ("nhận", "pickup"),
-    "leg_delivery": ("giao", "delivery"),
+    "leg_dropoff": ("giao", "drop-off"),
     "unacknowledged_only": ("Chỉ cảnh báo chưa xử lý", "Unacknowledged only"),
     "ack_note": ("Ghi chú xử lý", "Note"),
     "acknowledge": ("Đã xử lý", "Acknowledge"),

@@ -3,9 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
+
+# Plans stored before the plan JSON said "dropoff" name that end "delivery", the solver's word:
+# they are read in today's words, without rewriting the stored rows (no migration).
+LEGACY_LEGS = {"delivery": "dropoff"}
+
+
+class PlanStopRead(BaseModel):
+    """A stop of a planned route: an order's pickup or drop-off, with its ETA."""
+
+    order_id: int
+    leg: Literal["pickup", "dropoff"]
+    location: tuple[float, float] | None = None  # [lon, lat]; None in plans stored without it
+    fixed: bool = False  # committed work the plan kept with its driver
+    eta: datetime
+    service_start: datetime
+    service_end: datetime
+
+    @field_validator("leg", mode="before")
+    @classmethod
+    def _in_todays_words(cls, leg: Any) -> Any:
+        return LEGACY_LEGS.get(leg, leg) if isinstance(leg, str) else leg
+
+
+class PlanBreakRead(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class PlanRouteRead(BaseModel):
+    """One driver's route: when they leave and are back, their stops in order, their breaks."""
+
+    driver_id: int
+    vehicle_id: int | None
+    leaves_at: datetime
+    returns_at: datetime
+    distance_m: int
+    stops: list[PlanStopRead]
+    breaks: list[PlanBreakRead] = []
 
 
 class PreviousPlanRead(BaseModel):
@@ -32,7 +70,7 @@ class PlanRead(BaseModel):
     orders: int
     drivers: int
     kpis: dict[str, Any] | None
-    routes: list[Any] | None
+    routes: list[PlanRouteRead] | None
     unserved: list[Any] | None
     error: str | None  # a stable code (routing.planning.PlanError)
     error_message: str | None  # the failure in the caller's language

@@ -22,6 +22,7 @@ from api.i18n import VIETNAMESE
 from core.config import Settings
 from devtools.apps import committed_app, committed_bearer
 from routing import planning
+from routing.models import Plan
 from routing.solver import Leg, Result, Route, Status, Unserved, Visit
 from tests.conftest import CoopWorld
 from tests.solver.tiny import MINUTE, parcel, problem, truck
@@ -163,8 +164,8 @@ async def test_plan_serves_what_it_can_and_says_why_not(
         for route in plan["routes"]:
             assert route["driver_id"] in drivers[:2]
             legs = [(s["order_id"], s["leg"]) for s in route["stops"]]
-            for order_id in {o for o, _ in legs}:  # pickup before delivery, same vehicle
-                assert legs.index((order_id, "pickup")) < legs.index((order_id, "delivery"))
+            for order_id in {o for o, _ in legs}:  # pickup before drop-off, same vehicle
+                assert legs.index((order_id, "pickup")) < legs.index((order_id, "dropoff"))
             for stop in route["stops"]:
                 assert stop["eta"] <= stop["service_start"] <= stop["service_end"]
         accepted = await client.post(f"{V1}/plans/{plan_id}/accept", headers=headers)
@@ -185,7 +186,7 @@ async def test_plan_serves_what_it_can_and_says_why_not(
         route = next(r for r in second["routes"] if r["driver_id"] == keeper)
         assert route["stops"][0] == route["stops"][0] | {
             "order_id": ids[0],
-            "leg": "delivery",
+            "leg": "dropoff",
             "fixed": True,
         }
         assert second["previous_accepted"]["id"] == plan_id
@@ -440,3 +441,50 @@ def test_every_answer_of_the_solver_is_judged_before_it_is_stored() -> None:
         planning.checked(case, twice)
     assert str(planning.error_code(caught.value)) == "plan_invalid"
     assert "plan_invalid" in VIETNAMESE and planning.PlanError.INVALID in planning.PLAN_ERROR_TEXTS
+
+
+async def test_a_plan_stored_when_stops_said_delivery_reads_as_dropoff(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld, coop_b: CoopWorld
+) -> None:
+    """Plans stored before the plan JSON took the orders' word keep "delivery" in their JSON
+    column; the API answers "dropoff" for them, and they can still be accepted. Another
+    cooperative's id is a 404."""
+    order_id = (
+        await client.post(
+            f"{V1}/orders", json=order(0, datetime.now(UTC)), headers=coop_a.dispatcher.headers
+        )
+    ).json()["id"]
+    at = datetime.now(UTC).isoformat()
+    stop = {"order_id": order_id, "eta": at, "service_start": at, "service_end": at}
+    old = Plan(
+        cooperative_id=coop_a.coop.id,
+        status="done",
+        time_limit_s=5,
+        starts_at=datetime.now(UTC),
+        routes=[
+            {
+                "driver_id": coop_a.driver.user.driver_id,
+                "vehicle_id": None,
+                "leaves_at": at,
+                "returns_at": at,
+                "distance_m": 1200,
+                "stops": [stop | {"leg": "pickup"}, stop | {"leg": "delivery"}],
+            }
+        ],
+        unserved=[],
+        kpis={"served": 1},
+    )
+    session.add(old)
+    await session.flush()
+    read = await client.get(f"{V1}/plans/{old.id}", headers=coop_a.dispatcher.headers)
+    assert read.status_code == 200, read.text
+    [route] = read.json()["routes"]
+    assert [s["leg"] for s in route["stops"]] == ["pickup", "dropoff"]
+    assert route["stops"][1]["fixed"] is False and route["breaks"] == []
+    listed = await client.get(f"{V1}/plans", headers=coop_a.dispatcher.headers)
+    assert "delivery" not in listed.text
+    elsewhere = await client.get(f"{V1}/plans/{old.id}", headers=coop_b.dispatcher.headers)
+    assert elsewhere.status_code == 404
+    accepted = await client.post(f"{V1}/plans/{old.id}/accept", headers=coop_a.dispatcher.headers)
+    assert accepted.status_code == 200, accepted.text
+    assert [s["leg"] for s in accepted.json()["routes"][0]["stops"]] == ["pickup", "dropoff"]
