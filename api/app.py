@@ -24,6 +24,7 @@ from api.routers import (
     csv_io,
     driver,
     journeys,
+    notifications,
     orders,
     phone,
     plans,
@@ -32,6 +33,7 @@ from api.routers import (
     speed_limits,
     suggestions,
     tracking,
+    webhooks,
 )
 from api.security_headers import SecurityHeaders
 from api.speeds import SpeedCache
@@ -141,6 +143,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(reports.router)
     v1.include_router(phone.router)
     v1.include_router(console.router)
+    v1.include_router(notifications.router)  # rules, push subscriptions, message log
+    v1.include_router(webhooks.router)
     app.include_router(v1)
     app.include_router(console.pages)
     app.mount("/console/static", console.static_files, name="console-static")
