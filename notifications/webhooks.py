@@ -240,15 +240,3 @@ class WebhookSender:
                     },
                 )
             await session.commit()
-
-
-async def redeliver(session: AsyncSession, subscription_id: int, delivery_id: int) -> bool:
-    """Queue a delivery again now (by hand, from the API); flushes, the edge commits."""
-    result = await session.execute(
-        text(
-            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()"
-            " WHERE id = :id AND subscription_id = :sub"
-        ),
-        {"id": delivery_id, "sub": subscription_id},
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
