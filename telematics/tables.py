@@ -1,4 +1,5 @@
-"""Telemetry tables as SQLAlchemy Core tables, for reads. Created by migration 0003.
+"""Telemetry tables as SQLAlchemy Core tables, for reads. Created by migration 0003
+(``gateway_devices``: 0019).
 
 The write path (telematics.store) uses psycopg COPY directly; nothing here is on the hot path.
 """
@@ -97,4 +98,21 @@ ingest_workers = Table(
     Column("latency_p50_ms", Float, nullable=False),
     Column("latency_p99_ms", Float, nullable=False),
     Column("backlog", Integer, nullable=False),
+)
+
+gateway_devices = Table(
+    "gateway_devices",
+    metadata,
+    Column("protocol", Text, primary_key=True),
+    Column("identifier", Text, primary_key=True),
+    Column("cooperative_id", Integer),
+    Column("vehicle_id", Integer),
+    Column("remote_address", Text),
+    Column("first_heard_at", DateTime(timezone=True), nullable=False),
+    Column("last_heard_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("messages", BigInteger, nullable=False, server_default="0"),
+    Column("fixes", BigInteger, nullable=False, server_default="0"),
+    Column("refused", BigInteger, nullable=False, server_default="0"),
+    Column("last_refusal", Text),
+    Index("ix_gateway_devices_coop_heard", "cooperative_id", "last_heard_at"),
 )

@@ -55,10 +55,11 @@ def build_app(gateway: Gateway) -> Starlette:
     registry = CollectorRegistry(auto_describe=False)  # this app's own: tests build many gateways
     registry.register(gateway.counters)
 
-    async def store(protocol: str, identifier: str, fixes: list[Fix]) -> Response:
+    async def store(request: Request, protocol: str, identifier: str, fixes: list[Fix]) -> Response:
+        address = request.client.host if request.client else None
         try:
-            binding = await gateway.bind(protocol, identifier)  # refusals counted there
-            await gateway.deliver(protocol, binding, fixes)
+            binding = await gateway.bind(protocol, identifier, address)  # refusals counted there
+            await gateway.deliver(protocol, identifier, address, binding, fixes)
         except Refused as refused:
             return _error(refused)
         except BrokerUnavailable as exc:
@@ -82,7 +83,7 @@ def build_app(gateway: Gateway) -> Starlette:
         except Refused as refused:
             gateway.refuse("osmand", refused)
             return _error(refused)
-        return await store("osmand", identifier, fixes)
+        return await store(request, "osmand", identifier, fixes)
 
     async def traccar_endpoint(request: Request) -> Response:
         gateway.counters.add("traccar", "frames")
@@ -91,7 +92,7 @@ def build_app(gateway: Gateway) -> Starlette:
         except Refused as refused:
             gateway.refuse("traccar", refused)
             return _error(refused)
-        return await store("traccar", identifier, [fix])
+        return await store(request, "traccar", identifier, [fix])
 
     async def metrics(request: Request) -> Response:
         token = gateway.config.metrics_token
@@ -102,7 +103,7 @@ def build_app(gateway: Gateway) -> Starlette:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(request: Request) -> Response:
-        if not gateway.relay.connected.is_set():
+        if not gateway.broker.connected.is_set():
             return PlainTextResponse("broker not connected", status_code=503)
         return PlainTextResponse("ok")
 

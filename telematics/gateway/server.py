@@ -1,4 +1,7 @@
-"""``coopfleet gateway``: the TCP servers (GT06, JT/T 808) and the HTTP app in one event loop."""
+"""``coopfleet gateway``: the TCP servers (GT06, JT/T 808) and the HTTP app in one event loop
+(uvloop's: libuv's sockets cost the thousands of device connections less than asyncio's own
+selector loop), beside the broker connection, the device directory's watch and the devices-heard
+writer."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import asyncio
 import logging
 
 import uvicorn
+import uvloop
 
 from core.config import Settings
 from telematics.gateway.http import build_app
@@ -20,6 +24,12 @@ async def serve(settings: Settings, gateway: Gateway | None = None) -> None:
     """Serve until SIGINT/SIGTERM (uvicorn's handlers end the HTTP server; the rest follows)."""
     gateway = gateway or Gateway.from_settings(settings)
     await gateway.directory.refresh()
+    gateway.broker.start()
+    background = [
+        asyncio.create_task(gateway.directory.watch()),
+        asyncio.create_task(gateway.heard.run()),
+        asyncio.create_task(_log_counters(gateway)),
+    ]
     host = settings.gateway_host
     tcp = [
         await asyncio.start_server(gt06_handler(gateway), host, settings.gateway_gt06_port),
@@ -44,14 +54,15 @@ async def serve(settings: Settings, gateway: Gateway | None = None) -> None:
         f" GT06 {settings.gateway_gt06_port}, JT/T 808 {settings.gateway_jt808_port}",
         flush=True,
     )
-    reporter = asyncio.create_task(_log_counters(gateway))
     try:
         await uvicorn.Server(config).serve()
     finally:
-        reporter.cancel()
         for server in tcp:
             server.close()
-        gateway.relay.close()
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)  # the last tally written
+        gateway.broker.close()
 
 
 async def _log_counters(gateway: Gateway) -> None:
@@ -61,4 +72,5 @@ async def _log_counters(gateway: Gateway) -> None:
 
 
 def run_gateway(settings: Settings) -> None:
-    asyncio.run(serve(settings))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(serve(settings))

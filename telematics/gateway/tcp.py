@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from telematics.gateway import gt06, jt808
 from telematics.gateway.directory import Binding
@@ -65,10 +66,16 @@ async def _read(gateway: Gateway, reader: asyncio.StreamReader) -> bytes:
     return data
 
 
+def _address(writer: asyncio.StreamWriter) -> str | None:
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) and peer else None
+
+
 def gt06_handler(gateway: Gateway) -> Handler:
     async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         splitter = gt06.Splitter(gateway.config.frame_max_bytes)
-        binding: Binding | None = None
+        address = _address(writer)
+        imei: str | None = None  # the logged-in device; its vehicle is looked up at each read
         zone = gateway.config.gt06_utc_offset_minutes
         while True:
             try:
@@ -78,37 +85,40 @@ def gt06_handler(gateway: Gateway) -> Handler:
                 raise Close from refused
             fixes: list[Fix] = []
             replies: list[bytes] = []
+            frames = 0
             for item in items:
                 if isinstance(item, Refused):
                     gateway.refuse("gt06", item)
                     continue
                 gateway.counters.add("gt06", "frames")
+                frames += 1
                 try:
                     message = gt06.decode(item, zone)
                 except Refused as refused:
                     gateway.refuse("gt06", refused)
-                    if item.protocol in gt06.ANSWERED and binding is not None:
+                    if item.protocol in gt06.ANSWERED and imei is not None:
                         replies.append(gt06.reply(item))  # received, nothing to keep
                     continue
                 if isinstance(message, gt06.Login):
-                    if fixes and binding is not None:  # a new login: the old device's first
-                        await gateway.deliver("gt06", binding, fixes)
-                        fixes = []
+                    if imei is not None and frames > 1:  # a new login: the old device's first
+                        await _gt06_deliver(gateway, imei, address, fixes, frames - 1)
+                        fixes, frames = [], 1
                     try:
-                        binding = await gateway.bind("gt06", message.imei)
+                        await gateway.bind("gt06", message.imei, address)
                     except Refused as refused:
                         raise Close from refused
+                    imei = message.imei
                     if message.utc_offset_minutes is not None:
                         zone = message.utc_offset_minutes
-                elif binding is None:
+                elif imei is None:
                     gateway.refuse("gt06", Refused("not_logged_in", "no login yet", "protocol"))
                     raise Close
                 elif isinstance(message, gt06.Location):
                     fixes.append(message.fix)
                 if item.protocol in gt06.ANSWERED:
                     replies.append(gt06.reply(item))
-            if fixes and binding is not None:
-                await gateway.deliver("gt06", binding, fixes)
+            if imei is not None and frames:
+                await _gt06_deliver(gateway, imei, address, fixes, frames)
             if replies:
                 writer.write(b"".join(replies))
                 await writer.drain()
@@ -116,9 +126,29 @@ def gt06_handler(gateway: Gateway) -> Handler:
     return session(gateway, "gt06", run)
 
 
+async def _gt06_deliver(
+    gateway: Gateway, imei: str, address: str | None, fixes: list[Fix], frames: int
+) -> None:
+    """The device's vehicle of now (a device moved to another vehicle follows at once), then
+    its fixes; a device no longer on any vehicle is disconnected."""
+    try:
+        binding = await gateway.bind("gt06", imei, address)
+    except Refused as refused:
+        raise Close from refused
+    await gateway.deliver("gt06", imei, address, binding, fixes, messages=frames)
+
+
+@dataclass(slots=True)
+class _Pending:
+    binding: Binding
+    fixes: list[Fix] = field(default_factory=list)
+    messages: int = 0
+
+
 def jt808_handler(gateway: Gateway) -> Handler:
     async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         splitter = jt808.Splitter(gateway.config.frame_max_bytes)
+        address = _address(writer)
         serials = itertools.count(1)
         zone = gateway.config.jt808_utc_offset_minutes
         while True:
@@ -127,7 +157,7 @@ def jt808_handler(gateway: Gateway) -> Handler:
             except Refused as refused:
                 gateway.refuse("jt808", refused)
                 raise Close from refused
-            pending: dict[str, tuple[Binding, list[Fix]]] = {}
+            pending: dict[str, _Pending] = {}
             replies: list[bytes] = []
             for message in items:
                 if isinstance(message, Refused):
@@ -136,7 +166,7 @@ def jt808_handler(gateway: Gateway) -> Handler:
                 gateway.counters.add("jt808", "frames")
                 serial = next(serials) & 0xFFFF
                 try:
-                    binding = await gateway.bind("jt808", message.phone)
+                    binding = await gateway.bind("jt808", message.phone, address)
                 except Refused:
                     if message.message_id == jt808.REGISTER:
                         replies.append(
@@ -147,11 +177,13 @@ def jt808_handler(gateway: Gateway) -> Handler:
                     writer.write(b"".join(replies))
                     await writer.drain()
                     raise Close from None
-                replies.append(
-                    await _jt808_message(gateway, message, binding, serial, zone, pending)
+                device = pending.setdefault(message.phone, _Pending(binding))
+                device.messages += 1
+                replies.append(_jt808_message(gateway, message, binding, serial, zone, device))
+            for phone, device in pending.items():
+                await gateway.deliver(
+                    "jt808", phone, address, device.binding, device.fixes, messages=device.messages
                 )
-            for binding, fixes in pending.values():
-                await gateway.deliver("jt808", binding, fixes)
             if replies:
                 writer.write(b"".join(replies))
                 await writer.drain()
@@ -159,19 +191,19 @@ def jt808_handler(gateway: Gateway) -> Handler:
     return session(gateway, "jt808", run)
 
 
-async def _jt808_message(
+def _jt808_message(
     gateway: Gateway,
     message: jt808.Message,
     binding: Binding,
     serial: int,
     zone: int,
-    pending: dict[str, tuple[Binding, list[Fix]]],
+    pending: _Pending,
 ) -> bytes:
     """One message's answer; its fixes join ``pending`` (delivered before any answer is sent)."""
     if message.message_id == jt808.REGISTER:
         code = gateway.auth_code(binding.device)
         return jt808.register_response(message, serial, jt808.OK, code)
-    fixes = pending.setdefault(message.phone, (binding, []))[1]
+    fixes = pending.fixes
     try:
         if message.message_id == jt808.LOCATION:
             fixes.append(jt808.location(message.body, zone))
