@@ -187,6 +187,17 @@ class FuelEvent(Base):
     level_after_l: Mapped[float] = mapped_column(Float)
 
 
+class FuelScanMark(Base):
+    """How far each vehicle's tank level has been scanned for fuel events (device time)."""
+
+    __tablename__ = "fuel_scan_marks"
+
+    vehicle_id: Mapped[int] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), primary_key=True
+    )
+    scanned_to: Mapped[datetime]
+
+
 class VehicleExpense(Base):
     """Another cost of a vehicle: insurance, badge, a fee, other."""
 

@@ -19,7 +19,7 @@ from typing import Any
 from procrastinate import App, PsycopgConnector
 
 from core.config import Settings
-from worker import housekeeping, ledger, plans, queue
+from worker import housekeeping, ledger, maintenance, plans, queue
 from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ def schedules(settings: Settings) -> dict[str, str]:
         "send_reports": "0 1 1 * *",  # 08:00 in Việt Nam on the 1st: the month just ended
         "remove_old_jobs": "23 3 * * *",
         "ledger_keep_up": "29 * * * *",  # hourly: the month's charges, deliveries settled
+        "scan_fuel": "*/5 * * * *",  # fuel events in the tank levels stored since the last run
+        "maintenance_notices": "17 * * * *",  # hourly: maintenance tasks that fell due
     }
 
 
@@ -75,6 +77,8 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
         "send_reports": housekeeping.send_reports,
         "remove_old_jobs": remove_old_jobs,
         "ledger_keep_up": ledger.keep_up,
+        "scan_fuel": maintenance.scan_fuel,
+        "maintenance_notices": maintenance.raise_notices,
     }
     for name, cron in schedules(settings).items():
         _every(app, runtime, name, cron, periodic[name])

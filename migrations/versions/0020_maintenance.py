@@ -1,5 +1,6 @@
 """Maintenance: plans (tasks due by km, engine hours or months), due notices, work orders and
-their lines, drivers' checklists and photos, fuel fills, fuel events, other vehicle expenses.
+their lines, drivers' checklists and photos, fuel fills, fuel events and how far each vehicle's
+tank level was scanned for them, other vehicle expenses.
 
 Revision ID: 0020
 Revises: 0019
@@ -389,7 +390,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "fuel_scan_marks",
+        sa.Column("vehicle_id", sa.Integer(), nullable=False),
+        sa.Column("scanned_to", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["vehicle_id"],
+            ["vehicles.id"],
+            name=op.f("fk_fuel_scan_marks_vehicle_id_vehicles"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("vehicle_id", name=op.f("pk_fuel_scan_marks")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("fuel_scan_marks")
     op.drop_table("checklist_photos")
     op.drop_table("work_order_lines")
     op.drop_table("vehicle_checklists")
