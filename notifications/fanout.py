@@ -57,15 +57,10 @@ class _Batch:
         )
         for rule in found.scalars():
             rules.setdefault((rule.cooperative_id, rule.event_kind), []).append(rule)
-        zones = dict(
-            (
-                await session.execute(
-                    select(Cooperative.id, Cooperative.time_zone).where(
-                        Cooperative.id.in_(cooperative_ids)
-                    )
-                )
-            ).tuples()
+        found_zones = await session.execute(
+            select(Cooperative.id, Cooperative.time_zone).where(Cooperative.id.in_(cooperative_ids))
         )
+        zones = {cooperative_id: zone for cooperative_id, zone in found_zones.tuples()}
         subscriptions: dict[int, list[tuple[int, list[str]]]] = {}
         rows = await session.execute(
             select(
