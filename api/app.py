@@ -18,11 +18,14 @@ from api.live import LiveHub
 from api.nul_guard import NulGuard
 from api.routers import (
     accounts,
+    api_keys,
     assignments,
+    audit,
     auth,
     console,
     csv_io,
     driver,
+    forwarders,
     journeys,
     notifications,
     orders,
@@ -33,6 +36,7 @@ from api.routers import (
     speed_limits,
     suggestions,
     tracking,
+    union_export,
     webhooks,
 )
 from api.security_headers import SecurityHeaders
@@ -145,6 +149,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(console.router)
     v1.include_router(notifications.router)  # rules, push subscriptions, message log
     v1.include_router(webhooks.router)
+    for integration in (api_keys, audit, union_export, forwarders):  # docs/integrations.md
+        v1.include_router(integration.router)
     app.include_router(v1)
     app.include_router(console.pages)
     app.mount("/console/static", console.static_files, name="console-static")

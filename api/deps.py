@@ -9,6 +9,8 @@ from fastapi import Depends, Query, Request, WebSocket
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.callers import api_key_scheme, bearer_scheme, identify
+from core.audit import clear_actor
 from core.config import Settings
 from core.errors import DomainError, Forbidden, NotAuthenticated
 from core.listing import PageRequest
@@ -30,6 +32,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.session_factory() as session:
         try:
             yield session
+            await clear_actor(session)  # the audit log's actor ends with the request
             await session.commit()
         except BaseException:
             await session.rollback()
@@ -42,9 +45,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def get_principal(
-    token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Depends(bearer_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
-    return await authenticate(session, token, settings)
+    """The caller: a person's access token or an API key (``api.callers``)."""
+    return await identify(request, session, settings, bearer=bearer, api_key=api_key)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

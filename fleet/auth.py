@@ -24,6 +24,7 @@ import jwt
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit import Actor, set_actor
 from core.config import Settings
 from core.errors import Forbidden, InvalidInput, NotAuthenticated
 from core.tenancy import Tenant
@@ -55,6 +56,8 @@ class Principal:
     cooperative_id: int | None
     driver_id: int | None
     member_id: int | None = None
+    api_key_id: int | None = None  # a machine client's key (fleet.api_keys), acting for user_id
+    scopes: frozenset[str] = frozenset()  # what that key may touch; users: their role decides
 
     @property
     def tenant(self) -> Tenant | None:
@@ -357,6 +360,7 @@ async def authenticate(
         raise PasswordChangeRequired(
             "your password was set by someone else; change it first (POST /api/v1/auth/password)"
         )
+    await set_actor(session, Actor(user.id))  # the audit log's "who" for this transaction
     return Principal(
         user_id=user.id,
         session_id=str(claims["sid"]),

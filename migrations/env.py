@@ -5,13 +5,16 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+import core.audit  # (the audit log)
 import core.idempotency  # noqa: F401  (stored answers of retried requests)
+import fleet.api_keys  # (machine clients' keys)
 import fleet.models  # noqa: F401  (registers the registry tables on the metadata)
 import maintenance.models  # noqa: F401  (plans, work orders, checklists, fuel, expenses)
 import ledger.models  # noqa: F401  (the members' ledger)
 import notifications.models  # noqa: F401  (rules, push subscriptions, messages, webhooks)
 import reports.delivery  # noqa: F401  (report subscriptions)
 import routing.models  # noqa: F401  (orders and offers)
+import telematics.forward  # (position forwarders)
 import telematics.tables  # noqa: F401  (and the telemetry tables)
 from core.db import Base
 
