@@ -42,7 +42,12 @@ async def fan_out_once(sessions: async_sessionmaker[AsyncSession], settings: Set
         events = await notify_sources.events(session, rows)
         counts = await fan_out(session, events, datetime.now(UTC))
         await session.commit()
-    log.debug("outbox: %s rows, %s messages, %s deliveries", len(rows), *counts.__dict__.values())
+    log.debug(
+        "outbox: %s rows, %s messages, %s deliveries",
+        len(rows),
+        counts.messages,
+        counts.deliveries,
+    )
     return len(rows)
 
 
