@@ -2,8 +2,9 @@
 
 Threads: paho's network loop only appends received messages to an inbox; the main thread takes
 batches (by size or age), checks them, writes them in one transaction and then acknowledges every
-message of the batch. While the database is down the batch is retried and nothing is acknowledged;
-the broker stops sending once its in-flight window is full, so memory stays bounded. A reconnect
+message of the batch; a third LISTENs for vehicles whose device changed (``VehicleChanges``).
+While the database is down the batch is retried and nothing is acknowledged; the broker stops
+sending once its in-flight window is full, so memory stays bounded. A reconnect
 starts a new *generation*: message ids of an older connection are never acknowledged (the broker
 redelivers those messages, and the duplicates are ignored on insert).
 """
@@ -90,13 +91,24 @@ class Stats:
 
 
 class VehicleDirectory:
-    """Vehicle id → cooperative and device, loaded once and refreshed on a miss."""
+    """Vehicle id → cooperative and device, loaded once, read again on a miss and for every
+    vehicle ``VehicleChanges`` names (its device, status or cooperative changed)."""
 
     def __init__(self, store: PositionStore, unknown_ttl: float) -> None:
         self.store = store
         self.known: dict[int, VehicleInfo] = store.vehicles()
         self.unknown_until: dict[int, float] = {}
         self.unknown_ttl = unknown_ttl
+
+    def forget(self, changed: set[int] | None) -> None:
+        """Read these vehicles again at their next message; None: all of them, now."""
+        if changed is None:
+            self.known = self.store.vehicles()
+            self.unknown_until.clear()
+            return
+        for vehicle_id in changed:
+            self.known.pop(vehicle_id, None)
+            self.unknown_until.pop(vehicle_id, None)
 
     def lookup(self, vehicle_id: int) -> VehicleInfo | None:
         info = self.known.get(vehicle_id)
@@ -112,6 +124,52 @@ class VehicleDirectory:
         return info
 
 
+class VehicleChanges:
+    """The vehicles migration 0019's trigger names on ``coopfleet_vehicles``, heard on a
+    connection of its own in a thread; the main thread takes them before checking each batch,
+    so a device moved to another vehicle (or a vehicle deleted) is followed within a second.
+    After every (re)connection everything counts as changed: a notification may have been
+    missed meanwhile."""
+
+    CHANNEL = "coopfleet_vehicles"
+
+    def __init__(self, dsn: str, stopping: threading.Event) -> None:
+        self.dsn = dsn
+        self.stopping = stopping
+        self.heard: deque[str] = deque()
+        self.listening = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="vehicle-changes", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _listen(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                with psycopg.connect(self.dsn, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {self.CHANNEL}")
+                    self.heard.append("*")
+                    self.listening.set()
+                    while not self.stopping.is_set():
+                        for notification in conn.notifies(timeout=1.0):
+                            self.heard.append(notification.payload)
+            except psycopg.Error as exc:
+                self.listening.clear()
+                log.warning("vehicle changes not heard (%s); retrying", exc)
+                self.stopping.wait(2.0)
+
+    def take(self) -> set[int] | None:
+        """The vehicles changed since the last call (empty: none); None: assume all."""
+        changed: set[int] = set()
+        while self.heard:
+            payload = self.heard.popleft()
+            if payload == "*":
+                self.heard.clear()
+                return None
+            changed.update(int(part) for part in payload.split(",") if part.isdigit())
+        return changed
+
+
 class IngestWorker:
     def __init__(self, config: IngestConfig) -> None:
         self.config = config
@@ -124,6 +182,7 @@ class IngestWorker:
         self._store: PositionStore | None = None
         self._checker: Checker | None = None
         self._directory: VehicleDirectory | None = None
+        self.vehicle_changes = VehicleChanges(config.dsn, self.stopping)
         self.client = self._make_client()
 
     # --- MQTT side (paho's thread) -----------------------------------------------------------
@@ -234,8 +293,14 @@ class IngestWorker:
 
     def _write(self, batch: list[Received]) -> None:
         store = self._open_store()
-        assert self._checker is not None
+        assert self._checker is not None and self._directory is not None
         started = time.monotonic()
+        changed = self.vehicle_changes.take()
+        try:
+            self._directory.forget(changed)
+        except psycopg.Error:
+            self.vehicle_changes.heard.appendleft("*")  # read them all at the next try
+            raise
         messages = [
             RawMessage(r.topic, r.payload, datetime.fromtimestamp(r.received_at, UTC))
             for r in batch
@@ -301,6 +366,7 @@ class IngestWorker:
 
     def run(self) -> None:
         """Ingest until ``stop()``; then store what was received and disconnect."""
+        self.vehicle_changes.start()
         self.client.connect_async(self.config.mqtt_host, self.config.mqtt_port, keepalive=30)
         self.client.loop_start()
         next_report = time.monotonic() + self.config.stats_every_seconds
