@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,11 +32,11 @@ async def subscribe(w: World, receiver: WebhookReceiver, types: list[str]) -> in
     return hook_id
 
 
-async def deliveries(w: World, hook_id: int) -> list[dict[str, object]]:
+async def deliveries(w: World, hook_id: int) -> list[dict[str, Any]]:
     log = await w.api.get(
         f"{V1}/webhooks/{hook_id}/deliveries", params={"limit": 200}, headers=w.admin
     )
-    items: list[dict[str, object]] = log.json()["items"]
+    items: list[dict[str, Any]] = log.json()["items"]
     return items
 
 
