@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,13 +40,6 @@ class TaskIn(BaseModel):
     safety: bool = False
     starts_on: date | None = Field(default=None, ge=date(1970, 1, 1), le=date(2999, 12, 31))
 
-    @model_validator(mode="after")
-    def _has_an_interval(self) -> TaskIn:
-        intervals = (self.every_km, self.every_engine_h, self.every_months)
-        if not self.legal_inspection and all(i is None for i in intervals):
-            raise ValueError("give every_km, every_engine_h or every_months (or legal_inspection)")
-        return self
-
 
 class TaskRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -64,7 +57,13 @@ class TaskRead(BaseModel):
 
 
 async def create_task(session: AsyncSession, tenant: Tenant, body: TaskIn) -> MaintenanceTask:
-    """A new task; a vehicle named must be the cooperative's (else 404 naming vehicle_id)."""
+    """A new task; a vehicle named must be the cooperative's (else 404 naming vehicle_id);
+    without any interval (nor the legal inspection) a 422 naming ``every_km``."""
+    intervals = (body.every_km, body.every_engine_h, body.every_months)
+    if not body.legal_inspection and all(i is None for i in intervals):
+        raise InvalidValue(
+            "give every_km, every_engine_h or every_months (or legal_inspection)", field="every_km"
+        )
     if body.vehicle_id is not None:
         vehicle = await session.get(Vehicle, body.vehicle_id)
         if vehicle is None or vehicle.cooperative_id != tenant.cooperative_id:

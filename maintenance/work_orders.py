@@ -57,7 +57,12 @@ class LineIn(BaseModel):
 
 
 class CloseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"closed_on": "2026-12-04", "closing_odometer_m": 152300000}]
+        },
+    )
 
     closed_on: date | None = Field(default=None, ge=date(1970, 1, 1), le=date(2999, 12, 31))
     closing_odometer_m: int | None = Field(default=None, ge=0, le=2**53)
@@ -223,15 +228,14 @@ async def _reads(
         .order_by(WorkOrderLine.id)
     ):
         lines[line.work_order_id].append(line)
-    plates = dict(
-        (
-            await session.execute(
-                scoped(select(Vehicle.id, Vehicle.plate), tenant).where(
-                    Vehicle.id.in_({o.vehicle_id for o in orders})
-                )
+    plates: dict[int, str] = {
+        row[0]: row[1]
+        for row in await session.execute(
+            scoped(select(Vehicle.id, Vehicle.plate), tenant).where(
+                Vehicle.id.in_({o.vehicle_id for o in orders})
             )
-        ).tuples()
-    )
+        )
+    }
     return [
         WorkOrderRead(
             id=o.id,
