@@ -25,8 +25,10 @@ from api.routers import (
     console,
     csv_io,
     driver,
+    driver_maintenance,
     forwarders,
     journeys,
+    maintenance,
     notifications,
     orders,
     phone,
@@ -144,6 +146,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(suggestions.router)
     v1.include_router(driver.router, prefix="/driver")
     v1.include_router(driver.office)
+    v1.include_router(driver_maintenance.router, prefix="/driver")  # docs/maintenance.md
+    v1.include_router(maintenance.router)  # plans, work orders, fuel: docs/maintenance.md
     v1.include_router(reports.router)
     v1.include_router(phone.router)
     v1.include_router(console.router)
