@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
@@ -39,12 +39,15 @@ STOP_S = 1.0  # for a stopped rival to exit before it is killed
 class Board:
     """The rival's latest complete plan as integers in shared memory: two slots written in
     turn, the slot in use named last, so a rival stopped in the middle of a write leaves the
-    previous plan whole. A slot holds its stop count, then (vehicle, order × 2 + leg) pairs."""
+    previous plan whole. Cells: the slot in use, a version counted up at every plan, then the
+    slots, each its stop count and (vehicle, order × 2 + leg) pairs."""
+
+    HEAD = 2
 
     def __init__(self, problem: Problem, context: Any) -> None:
         stops = sum(len(order.stops()) for order in problem.orders)
         self.width = 1 + 2 * stops
-        self.cells = context.RawArray("q", 1 + 2 * self.width)
+        self.cells = context.RawArray("q", self.HEAD + 2 * self.width)
         self._view()[0] = -1  # no plan yet
 
     def _view(self) -> Any:
@@ -53,23 +56,30 @@ class Board:
     def write(self, pairs: Sequence[tuple[int, int]]) -> None:
         view = self._view()
         slot = 1 if view[0] == 0 else 0
-        base = 1 + slot * self.width
+        base = self.HEAD + slot * self.width
         view[base] = len(pairs)
         if pairs:
             view[base + 1 : base + 1 + 2 * len(pairs)] = np.asarray(pairs, dtype=np.int64).ravel()
         view[0] = slot
+        view[1] += 1
+
+    def version(self) -> int:
+        return int(self._view()[1])
 
     def read(self, problem: Problem) -> Plan | None:
-        """The plan on the board as vehicle id → stops (``None``: nothing written yet)."""
+        """The plan on the board as vehicle id → stops (``None``: nothing written yet, or
+        rewritten twice while read, which a running rival may do)."""
         view = self._view()
-        slot = int(view[0])
+        before, slot = int(view[1]), int(view[0])
         if slot < 0:
             return None
-        base = 1 + slot * self.width
+        base = self.HEAD + slot * self.width
         count = int(view[base])
-        pairs = view[base + 1 : base + 1 + 2 * count].reshape(count, 2)
+        pairs = view[base + 1 : base + 1 + 2 * count].reshape(count, 2).tolist()
+        if int(view[1]) != before:
+            return None
         plan: dict[str, list[StopRef]] = {}
-        for vehicle, code in pairs.tolist():
+        for vehicle, code in pairs:
             leg = Leg.DELIVERY if code % 2 else Leg.PICKUP
             ref = StopRef(problem.orders[code // 2].id, leg)
             plan.setdefault(problem.vehicles[vehicle].id, []).append(ref)
@@ -117,6 +127,19 @@ class Rival:
         if routes is None:
             return None
         return planned(problem, routes, screened, 0.0)
+
+    def latest(self, problem: Problem) -> Callable[[], Plan | None]:
+        """Reads the rival's latest published plan, decoded only when it changed."""
+        seen: list[Any] = [None, None]  # board version, plan
+
+        def read() -> Plan | None:
+            version = self.board.version()
+            if version != seen[0]:
+                seen[:] = [version, self.board.read(problem)]
+            plan: Plan | None = seen[1]
+            return plan
+
+        return read
 
     def stop(self) -> None:
         """Ends the rival (no-op once it has)."""

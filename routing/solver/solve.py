@@ -6,6 +6,7 @@ the best checked plan of the two is the answer, a packed plan when neither has o
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from routing.solver.bounds import fleet_lower_bound
@@ -13,7 +14,7 @@ from routing.solver.decompose import solve_decomposed
 from routing.solver.model import Problem
 from routing.solver.options import Options
 from routing.solver.pack import packed_plan
-from routing.solver.portfolio import Rival, best_checked
+from routing.solver.portfolio import Plan, Rival, best_checked
 from routing.solver.result import Result, Status
 from routing.solver.schedule import timed_routes
 from routing.solver.screen import unservable
@@ -39,7 +40,8 @@ def solve(
     if rivals(problem, options, time_limit_s, one_process=pyvrp and whole):
         rival = Rival(problem, screened, deadline=deadline, seed=seed, options=options)
     try:
-        result = _ours(problem, screened, bound, deadline, seed, options, pyvrp and whole)
+        hint = rival.latest(problem) if rival is not None else None
+        result = _ours(problem, screened, bound, deadline, seed, options, pyvrp and whole, hint)
         theirs = rival.harvest(problem, screened, deadline) if rival is not None else None
     finally:
         if rival is not None:
@@ -60,12 +62,20 @@ def _ours(
     seed: int,
     options: Options,
     pyvrp_whole: bool,
+    hint: Callable[[], Plan | None] | None,
 ) -> Result:
-    """The planner's own path: PyVRP's plan checked by OR-Tools, regions, or one model."""
+    """The planner's own path: PyVRP's plan checked by OR-Tools, regions, or one model;
+    ``hint`` reads the rival's latest plan, which PyVRP's fleet reduction may take over."""
     result: Result | None = None
     if pyvrp_whole:
         result = solve_warm(
-            problem, screened, deadline=deadline, seed=seed, options=options, bound=bound
+            problem,
+            screened,
+            deadline=deadline,
+            seed=seed,
+            options=options,
+            bound=bound,
+            hint=hint,
         )
     if result is None and decomposes(problem, options):
         # one OR-Tools model of this size finds no first plan in minutes (measured: 3,000

@@ -7,10 +7,12 @@ OR-Tools model alone took 27 s to build at 3,000 tasks on this machine."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from routing.solver.bounds import fleet_lower_bound
 from routing.solver.model import Problem
 from routing.solver.options import Options
+from routing.solver.pack import Plan
 from routing.solver.result import Result, Route, Status, Unserved
 from routing.solver.schedule import timed_routes
 from routing.solver.single import NO_PLACE, solve_single
@@ -27,12 +29,14 @@ def solve_warm(
     seed: int,
     options: Options,
     bound: int | None = None,
+    hint: Callable[[], Plan | None] | None = None,
 ) -> Result | None:
     """PyVRP plans for its share of the budget; OR-Tools checks, finishes and improves it. Above
     ``decompose_above`` orders OR-Tools only checks the plan (its search overruns the budget on
     such models) and PyVRP gets ``CHECK_ONLY_SHARE`` of the time; its plan is then timed and
     checked without building that model at all where it can be (``schedule``). ``bound``: the
-    caller's ``fleet_lower_bound(problem, screened)``, when it has it already."""
+    caller's ``fleet_lower_bound(problem, screened)``, when it has it already; ``hint``: the
+    portfolio's latest plain OR-Tools plan, for PyVRP's fleet reduction (``warm``)."""
     began = time.monotonic()
     large = len(problem.orders) > options.decompose_above
     share = CHECK_ONLY_SHARE if large else options.warm_share
@@ -40,7 +44,7 @@ def solve_warm(
     if bound is None:
         bound = fleet_lower_bound(problem, screened)
     quiet = options.stop_when_no_improvement_s
-    plan = warm_plan(problem, hgs_seconds, seed, screened, quiet, bound)
+    plan = warm_plan(problem, hgs_seconds, seed, screened, quiet, bound, hint)
     if plan is None and large and options.workers > 1:
         return None  # the caller's regions answer: one OR-Tools model of this size does not
     if plan is not None and large and (routes := timed_routes(problem, plan)) is not None:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from routing.solver import Leg, Problem, Result, Route, Status, StopRef, Unserved, Visit, solve
 from routing.solver.check import check_plan
 from routing.solver.portfolio import Board, Rival, best_checked, sintef
+from routing.solver.warm import _adopter, _data, _only_used, _solution
 from tests.solver.tiny import QUICK, parcel, problem, truck
 
 
@@ -86,3 +87,23 @@ def test_a_solve_with_its_rival_is_complete_checked_and_on_time() -> None:
     assert time.monotonic() - began < 4 + 2
     assert check_plan(built, result) == []
     assert result.kpis.served == 7 and result.kpis.vehicles == 1
+
+
+def test_pyvrps_fleet_reduction_takes_over_a_plan_with_fewer_routes() -> None:
+    built = day()
+    data, types, stop_of = _data(built, (), required={o.id for o in built.orders})
+    everyone = list(range(data.num_vehicle_types))
+
+    def along(*orders: str) -> list[StopRef]:
+        return [StopRef(o, leg) for o in orders for leg in (Leg.PICKUP, Leg.DELIVERY)]
+
+    spread = {"a": along("p1", "p2", "p3"), "b": along("p4", "p5"), "c": along("p6", "p7")}
+    fleet = _only_used(data, everyone, _solution(data, spread, types, stop_of))
+    one = {"a": along(*(f"p{n}" for n in range(1, 8)))}
+    required = {o.id for o in built.orders}
+    taken = _adopter((data, types, stop_of, required), lambda: one)(fleet)
+    assert taken is not None and taken[2].num_routes() == 1 and taken[2].is_feasible()
+    short = {"a": along(*(f"p{n}" for n in range(1, 7)))}  # p7 missing
+    assert _adopter((data, types, stop_of, required), lambda: short)(fleet) is None
+    assert _adopter((data, types, stop_of, required), lambda: spread)(fleet) is None  # not fewer
+    assert _adopter((data, types, stop_of, required), lambda: None)(fleet) is None
