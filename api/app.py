@@ -25,10 +25,9 @@ from api.routers import (
     console,
     csv_io,
     driver,
-    driver_maintenance,
     forwarders,
+    gateway_devices,
     journeys,
-    maintenance,
     notifications,
     orders,
     phone,
@@ -138,6 +137,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         v1.include_router(router)
     v1.include_router(assignments.router)
     v1.include_router(tracking.router)
+    v1.include_router(gateway_devices.router)  # devices heard: docs/gateway.md
     v1.include_router(journeys.router)
     v1.include_router(speed_limits.router)
     v1.include_router(orders.router)
@@ -146,8 +146,6 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(suggestions.router)
     v1.include_router(driver.router, prefix="/driver")
     v1.include_router(driver.office)
-    v1.include_router(driver_maintenance.router, prefix="/driver")  # docs/maintenance.md
-    v1.include_router(maintenance.router)  # plans, work orders, fuel: docs/maintenance.md
     v1.include_router(reports.router)
     v1.include_router(phone.router)
     v1.include_router(console.router)
