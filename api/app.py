@@ -28,9 +28,11 @@ from api.routers import (
     forwarders,
     gateway_devices,
     journeys,
+    ledger,
     notifications,
     orders,
     phone,
+    portal,
     plans,
     registry,
     reports,
@@ -147,6 +149,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(driver.router, prefix="/driver")
     v1.include_router(driver.office)
     v1.include_router(reports.router)
+    v1.include_router(ledger.router)  # the members' ledger: docs/ledger.md
+    v1.include_router(portal.router)  # members' portal and rules: docs/ledger.md
     v1.include_router(phone.router)
     v1.include_router(console.router)
     v1.include_router(notifications.router)  # rules, push subscriptions, message log
@@ -155,6 +159,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         v1.include_router(integration.router)
     app.include_router(v1)
     app.include_router(console.pages)
+    app.include_router(portal.pages)
     app.mount("/console/static", console.static_files, name="console-static")
     app.mount("/console/vendor/leaflet", console.leaflet_files, name="leaflet")
 

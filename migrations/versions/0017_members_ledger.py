@@ -17,7 +17,8 @@ branch_labels = None
 depends_on = None
 
 # Entries and lines are history: no UPDATE, no DELETE, except when the whole cooperative goes
-# (its row is already gone when the cascade reaches them).
+# (its row is already gone when the cascade reaches them) or an account that posted is deleted
+# (``created_by`` becomes NULL).
 _IMMUTABLE = """
 CREATE FUNCTION ledger_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -25,6 +26,11 @@ BEGIN
         SELECT 1 FROM cooperatives WHERE id = OLD.cooperative_id
     ) THEN
         RETURN OLD;
+    END IF;
+    -- a deleted account: its entries forget who posted them, and nothing else changes
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'ledger_entries' AND NEW.created_by IS NULL
+       AND to_jsonb(OLD) - 'created_by' = to_jsonb(NEW) - 'created_by' THEN
+        RETURN NEW;
     END IF;
     RAISE EXCEPTION 'ledger rows are immutable: post a reversing entry'
         USING ERRCODE = 'integrity_constraint_violation';
