@@ -71,6 +71,7 @@ class Row:
     seconds: float
     errors: list[str]
     best: BestKnown
+    bound: int = 0  # the planner's lower bound on vehicles (0: not computed)
 
     @property
     def gap(self) -> float:
@@ -121,10 +122,11 @@ def to_problem(instance: Instance, scaled: Scaled) -> Problem:
 
 def run_planner(
     instance: Instance, scaled: Scaled, budget: float, seed: int, options: Options | None = None
-) -> list[list[int]]:
+) -> tuple[list[list[int]], int]:
+    """The planner's routes (unserved customers are missing: the checker reports them) and
+    its lower bound on vehicles."""
     result = solve(to_problem(instance, scaled), time_limit_s=budget, seed=seed, options=options)
-    # unserved customers are missing from the routes: the checker reports them
-    return [[visit.node for visit in route.visits] for route in result.routes]
+    return [[visit.node for visit in route.visits] for route in result.routes], result.fleet_bound
 
 
 def run_baseline(instance: Instance, scaled: Scaled, budget: float) -> list[list[int]]:
@@ -180,14 +182,16 @@ def _baseline_routes(routing: Any, manager: Any, solution: Any, vehicles: int) -
 
 def timed(
     solver: str, instance: Instance, scaled: Scaled, budget: float, seed: int, options: Options
-) -> tuple[list[list[int]], float]:
-    """Run one solver in this process; returns its routes and wall seconds."""
+) -> tuple[list[list[int]], float, int]:
+    """Run one solver in this process; returns its routes, wall seconds and lower bound on
+    vehicles (0 for the baseline, which computes none)."""
     began = time.monotonic()
+    bound = 0
     if solver == "planner":
-        routes = run_planner(instance, scaled, budget, seed, options)
+        routes, bound = run_planner(instance, scaled, budget, seed, options)
     else:
         routes = run_baseline(instance, scaled, budget)
-    return routes, time.monotonic() - began
+    return routes, time.monotonic() - began, bound
 
 
 def judge(
@@ -197,10 +201,18 @@ def judge(
     routes: list[list[int]],
     seconds: float,
     mode: str,
+    bound: int = 0,
 ) -> Row:
     report = check_instance(instance, routes, mode)
     return Row(
-        solver, instance.name, report.vehicles, report.distance, seconds, report.errors, best
+        solver,
+        instance.name,
+        report.vehicles,
+        report.distance,
+        seconds,
+        report.errors,
+        best,
+        bound,
     )
 
 
@@ -213,9 +225,10 @@ def sample(paths: Sequence[Path], limit: int | None) -> list[Path]:
 
 def print_row(row: Row) -> None:
     verdict = "OK" if not row.errors else f"FAIL {row.errors[0]}"
+    bound = f"{row.bound:>5}" if row.bound else f"{'-':>5}"
     print(
         f"{row.instance:<12} {row.solver:<8} {row.vehicles:>3} vs {row.best.vehicles:<3} "
-        f"{row.distance:>10.2f} {row.gap:>7.2f}% {row.seconds:>6.1f}s  {verdict}",
+        f"{row.distance:>10.2f} {row.gap:>7.2f}% {row.seconds:>6.1f}s {bound}  {verdict}",
         flush=True,
     )
 
@@ -302,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if unknown:  # nothing to compare with (e.g. lc1_4_4 has no best-known solution)
         print(f"skipped, no best-known solution: {', '.join(unknown)}")
         paths = [path for path in paths if path.stem in bks]
-    print(f"{'instance':<12} {'solver':<8} veh vs bks   distance     gap    time  check")
+    print(f"{'instance':<12} {'solver':<8} veh vs bks   distance     gap    time    lb  check")
     rows: list[Row] = []
     solvers = ["planner"] if args.no_baseline else ["planner", "ortools"]
     # side by side, one process each (both single-threaded); one after the other when the
@@ -326,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 for solver in solvers
             ]
             for path, instance, solver, job in jobs:
-                routes, seconds = job.result()
+                routes, seconds, bound = job.result()
                 rows.append(
                     judge(
                         solver,
@@ -335,6 +348,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         routes,
                         seconds,
                         scaled[path].convention,
+                        bound,
                     )
                 )
                 print_row(rows[-1])
