@@ -34,7 +34,7 @@ leaflet_files = StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR)
 pages = APIRouter(prefix="/console", include_in_schema=False)
 router = APIRouter(tags=["console"])
 
-PAGES = ("dispatch", "fleet", "reports", "login")
+PAGES = ("dispatch", "fleet", "reports", "devices", "login")
 
 
 def _script_json(value: Any) -> str:
