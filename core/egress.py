@@ -44,14 +44,7 @@ def parse_target(url: str, schemes: frozenset[str], *, field: str = "url") -> Sp
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
+    return not address.is_global or address.is_multicast
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -66,8 +59,7 @@ def check_addresses(host: str, addresses: list[str], *, field: str = "url") -> N
         address = ipaddress.ip_address(text.split("%", 1)[0])
         if _forbidden(address):
             raise TargetRefused(
-                f"{host} resolves to {address}, a private or local address; an admin may allow "
-                "private targets for this one",
+                f"{host} resolves to {address}, a private or reserved address",
                 field=field,
             )
 

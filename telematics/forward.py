@@ -61,7 +61,6 @@ class PositionForwarder(Base):
     topic: Mapped[str | None] = mapped_column(String(200))  # MQTT: may hold {vehicle_id}, {plate}
     every_s: Mapped[int] = mapped_column(Integer, server_default="0")  # 0: every position
     enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
-    allow_private: Mapped[bool] = mapped_column(Boolean, server_default="false")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_sent_at: Mapped[datetime | None]
     sent_count: Mapped[int] = mapped_column(BigInteger, server_default="0")
@@ -153,7 +152,7 @@ WHERE f.enabled AND (f.retry_at IS NULL OR f.retry_at <= now())
 ORDER BY f.id
 """
 _LOCK = """
-SELECT id, cooperative_id, url, topic, every_s, allow_private FROM position_forwarders
+SELECT id, cooperative_id, url, topic, every_s FROM position_forwarders
 WHERE id = :id AND enabled FOR UPDATE SKIP LOCKED
 """
 _MARKS = """
@@ -212,21 +211,27 @@ def thin(
     return kept, newest
 
 
-async def drain(sessions: async_sessionmaker[AsyncSession], *, max_rounds: int = 20) -> Drained:
-    """Send what waits for every due forwarder, a batch of marks at a time."""
+async def drain(
+    sessions: async_sessionmaker[AsyncSession], *, allow_private: bool, max_rounds: int = 20
+) -> Drained:
+    """Send what waits for every due forwarder, a batch of marks at a time; private targets
+    only where the installation allows them (``COOPFLEET_WEBHOOKS_ALLOW_PRIVATE``)."""
     outcome = Drained()
     async with sessions() as session:
         due = [int(i) for i in (await session.scalars(text(_DUE))).all()]
     for forwarder_id in due:
         for _ in range(max_rounds):
-            more = await _send_one_batch(sessions, forwarder_id, outcome)
+            more = await _send_one_batch(sessions, forwarder_id, allow_private, outcome)
             if not more:
                 break
     return outcome
 
 
 async def _send_one_batch(
-    sessions: async_sessionmaker[AsyncSession], forwarder_id: int, outcome: Drained
+    sessions: async_sessionmaker[AsyncSession],
+    forwarder_id: int,
+    allow_private: bool,
+    outcome: Drained,
 ) -> bool:
     """One batch of one forwarder, in one transaction holding its row; True when a full batch
     was sent (more may wait)."""
@@ -257,9 +262,7 @@ async def _send_one_batch(
             ).all()
         }
         kept, newest = thin(rows, int(found["every_s"]), last)
-        target = Target(
-            url=found["url"], topic=found["topic"], allow_private=bool(found["allow_private"])
-        )
+        target = Target(url=found["url"], topic=found["topic"], allow_private=allow_private)
         try:
             if kept:
                 await send(target, found["cooperative_id"], forwarder_id, kept)

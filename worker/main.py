@@ -19,7 +19,7 @@ from typing import Any
 from procrastinate import App, PsycopgConnector
 
 from core.config import Settings
-from worker import housekeeping, ledger, maintenance, plans, queue
+from worker import forwarding, housekeeping, ledger, maintenance, plans, queue
 from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def schedules(settings: Settings) -> dict[str, str]:
         "maintain_positions": "11 * * * *",  # hourly: a day ahead is never missed
         "send_reports": "0 1 1 * *",  # 08:00 in Việt Nam on the 1st: the month just ended
         "remove_old_jobs": "23 3 * * *",
+        "forward_positions": forwarding.SCHEDULE,  # position forwarders
         "ledger_keep_up": "29 * * * *",  # hourly: the month's charges, deliveries settled
         "scan_fuel": "*/5 * * * *",  # fuel events in the tank levels stored since the last run
         "maintenance_notices": "17 * * * *",  # hourly: maintenance tasks that fell due
@@ -76,6 +77,7 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
         "maintain_positions": housekeeping.maintain_positions,
         "send_reports": housekeeping.send_reports,
         "remove_old_jobs": remove_old_jobs,
+        "forward_positions": forwarding.forward_positions,
         "ledger_keep_up": ledger.keep_up,
         "scan_fuel": maintenance.scan_fuel,
         "maintenance_notices": maintenance.raise_notices,

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, status
 
-from api.deps import AdminTenant, SessionDep
+from api.deps import AdminTenant, SessionDep, SettingsDep
 from api.schemas.integrations import ForwarderCreate, ForwarderRead, ForwarderUpdate
 from core.egress import check_target
 from fleet.validators import Id
@@ -33,9 +33,11 @@ async def _shown(session: SessionDep, row: forward.PositionForwarder) -> dict[st
     return shown
 
 
-async def _check(url: str, allow_private: bool) -> None:
-    """SSRF rules (``core.egress``), resolved off the event loop."""
-    await asyncio.to_thread(check_target, url, SCHEMES, allow_private=allow_private)
+async def _check(url: str, settings: SettingsDep) -> None:
+    """SSRF rules (``core.egress``), resolved off the event loop; private targets only where
+    the installation allows them, as for webhooks (``COOPFLEET_WEBHOOKS_ALLOW_PRIVATE``)."""
+    allow = settings.webhooks_allow_private
+    await asyncio.to_thread(check_target, url, SCHEMES, allow_private=allow)
 
 
 @router.get("", response_model=list[ForwarderRead], summary="List position forwarders")
@@ -52,12 +54,13 @@ async def list_forwarders(tenant: AdminTenant, session: SessionDep) -> list[dict
     summary="Create a position forwarder",
 )
 async def create_forwarder(
-    data: ForwarderCreate, tenant: AdminTenant, session: SessionDep
+    data: ForwarderCreate, tenant: AdminTenant, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Forward every position stored from now on (``every_s`` 0) or one every ``every_s``
     seconds per vehicle, as JSON over HTTP(S) or QoS 1 MQTT messages (docs/integrations.md).
-    A target resolving to a private or loopback address is refused unless ``allow_private``."""
-    await _check(data.url, data.allow_private)
+    A target resolving to a private or loopback address is refused (SSRF rules, as webhooks).
+    """
+    await _check(data.url, settings)
     row = await forward.create_forwarder(session, tenant, data.model_dump())
     await session.refresh(row)
     return await _shown(session, row)
@@ -73,13 +76,17 @@ async def read_forwarder(
 
 @router.patch("/{forwarder_id}", response_model=ForwarderRead, summary="Change a forwarder")
 async def update_forwarder(
-    forwarder_id: Id, data: ForwarderUpdate, tenant: AdminTenant, session: SessionDep
+    forwarder_id: Id,
+    data: ForwarderUpdate,
+    tenant: AdminTenant,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """Change the target, the pace, or enable/disable it (enabling clears its failures)."""
     row = await forward.get_forwarder(session, tenant, forwarder_id)
     values = data.model_dump(exclude_unset=True)
-    if "url" in values or "allow_private" in values:
-        await _check(values.get("url", row.url), values.get("allow_private", row.allow_private))
+    if "url" in values:
+        await _check(values["url"], settings)
     row = await forward.update_forwarder(session, row, values)
     await session.refresh(row)
     return await _shown(session, row)

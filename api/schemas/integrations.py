@@ -90,9 +90,6 @@ class ForwarderCreate(Schema):
     topic: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     every_s: Annotated[int, Field(ge=0, le=86_400)] = 0
     enabled: bool = True
-    allow_private: bool = Field(
-        default=False, description="send to a private or loopback address (SSRF rules off)"
-    )
 
 
 class ForwarderUpdate(Schema):
@@ -103,9 +100,8 @@ class ForwarderUpdate(Schema):
     topic: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     every_s: Annotated[int, Field(ge=0, le=86_400)] | None = None
     enabled: bool | None = None
-    allow_private: bool | None = None
 
-    _required = not_null("name", "url", "every_s", "enabled", "allow_private")
+    _required = not_null("name", "url", "every_s", "enabled")
 
 
 class ForwarderRead(ReadSchema):
@@ -115,7 +111,6 @@ class ForwarderRead(ReadSchema):
     topic: str | None
     every_s: int
     enabled: bool
-    allow_private: bool
     created_at: datetime
     last_sent_at: datetime | None
     sent_count: int

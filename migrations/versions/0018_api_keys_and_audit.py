@@ -184,7 +184,6 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(length=200), nullable=True),
         sa.Column("every_s", sa.Integer(), server_default="0", nullable=False),
         sa.Column("enabled", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("allow_private", sa.Boolean(), server_default="false", nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
