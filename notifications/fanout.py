@@ -60,7 +60,7 @@ class _Batch:
         found_zones = await session.execute(
             select(Cooperative.id, Cooperative.time_zone).where(Cooperative.id.in_(cooperative_ids))
         )
-        zones = {cooperative_id: zone for cooperative_id, zone in found_zones.tuples()}
+        zones = {cooperative_id: zone for cooperative_id, zone in found_zones}
         subscriptions: dict[int, list[tuple[int, list[str]]]] = {}
         rows = await session.execute(
             select(
@@ -72,7 +72,7 @@ class _Batch:
                 WebhookSubscription.enabled,
             )
         )
-        for cooperative_id, subscription_id, types in rows.tuples():
+        for cooperative_id, subscription_id, types in rows:
             subscriptions.setdefault(cooperative_id, []).append((subscription_id, types))
         return cls(rules, zones, subscriptions)
 

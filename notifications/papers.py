@@ -41,7 +41,7 @@ async def _subjects(
                 Driver.cooperative_id == cooperative_id, Driver.id.in_(driver_ids)
             )
         )
-        for driver_id, member_id in rows.tuples():
+        for driver_id, member_id in rows:
             found[("driver", driver_id)] = Subject(driver_id=driver_id, member_id=member_id)
     if vehicle_ids:
         rows = await session.execute(
@@ -49,7 +49,7 @@ async def _subjects(
                 Vehicle.cooperative_id == cooperative_id, Vehicle.id.in_(vehicle_ids)
             )
         )
-        for vehicle_id, member_id in rows.tuples():
+        for vehicle_id, member_id in rows:
             found[("vehicle", vehicle_id)] = Subject(member_id=member_id)
     return found
 
@@ -71,13 +71,13 @@ async def due_events(
         .order_by(Cooperative.id)
     )
     events: list[Event] = []
-    for cooperative_id, zone in cooperatives.tuples():
+    for cooperative_id, zone in cooperatives:
         today = today_in(zone)
-        events.extend(await _events_of(session, cooperative_id, today, notice_days, now))
+        events.extend(await events_of(session, cooperative_id, today, notice_days, now))
     return events
 
 
-async def _events_of(
+async def events_of(
     session: AsyncSession,
     cooperative_id: int,
     today: date,

@@ -81,7 +81,7 @@ class MessageSender:
             rows = await session.execute(
                 _CLAIM, {"lease": LEASE_S, "limit": self.settings.notify_batch}
             )
-            claimed = [Claimed(*row) for row in rows.tuples()]
+            claimed = [Claimed(*row) for row in rows]
             endpoints = await self._endpoints(session, claimed)
             await session.commit()
         if not claimed:

@@ -144,7 +144,7 @@ class WebhookSender:
             rows = await session.execute(
                 _CLAIM, {"lease": self.lease_s, "busy": list(self.busy), "limit": free}
             )
-            targets = [Target(*row) for row in rows.tuples()]
+            targets = [Target(*row) for row in rows]
             await session.commit()
         for target in targets:
             task = asyncio.create_task(self._serve(target))

@@ -51,7 +51,7 @@ async def claim(session: AsyncSession, limit: int) -> list[tuple[int, str, int]]
     )
     if not locked:
         return None
-    rows = (await session.execute(_CLAIM, {"limit": limit})).tuples()
+    rows = await session.execute(_CLAIM, {"limit": limit})
     return sorted(rows)
 
 
@@ -78,7 +78,7 @@ async def _offers(session: AsyncSession, ids: list[int]) -> dict[tuple[str, int]
         select(Offer, Order).join(Order, Order.id == Offer.order_id).where(Offer.id.in_(ids))
     )
     found: dict[tuple[str, int], list[Event]] = {}
-    for offer, order in rows.tuples():
+    for offer, order in rows:
         found[("offer", offer.id)] = [
             Event(
                 cooperative_id=offer.cooperative_id,
@@ -140,13 +140,11 @@ async def _order_events(
     if not ids:
         return {}
     rows = list(
-        (
-            await session.execute(
-                select(OrderEvent, Order)
-                .join(Order, Order.id == OrderEvent.order_id)
-                .where(OrderEvent.id.in_(ids))
-            )
-        ).tuples()
+        await session.execute(
+            select(OrderEvent, Order)
+            .join(Order, Order.id == OrderEvent.order_id)
+            .where(OrderEvent.id.in_(ids))
+        )
     )
     delivered = [o.id for e, o in rows if e.to_status == OrderStatus.DELIVERED]
     proofs = await _proofs(session, delivered) if delivered else {}

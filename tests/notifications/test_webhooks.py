@@ -90,8 +90,13 @@ async def test_a_receiver_that_was_down_gets_every_event_in_order_per_order(
             assert [e["type"] for e in events][:1] == ["order.created"]
             got = receiver.received[0]
             assert got.headers["X-Coopfleet-Event"] == "order.created"
+
+            async def all_delivered() -> bool:  # recorded once the receiver answered
+                log = await deliveries(w, hook_id)
+                return {d["status"] for d in log} == {"delivered"} and len(log) == 12
+
+            await wait_until_async(all_delivered, timeout=15, what="the log says delivered")
             log = await deliveries(w, hook_id)
-            assert {d["status"] for d in log} == {"delivered"} and len(log) == 12
             hook = (await w.api.get(f"{V1}/webhooks/{hook_id}", headers=w.admin)).json()
             assert hook["enabled"] is True and hook["failing_since"] is None
 
