@@ -4,8 +4,9 @@ A pure ASGI middleware: it answers 413 at once when ``Content-Length`` is over t
 request's class, and otherwise counts the chunks as the app reads them, cutting a body (chunked,
 or lying about its length) off as soon as it passes the cap. Classes, by path and credentials:
 
-- a request without an ``Authorization`` header (sign-in, refresh, the tracking link, or an
-  attacker): ``body_max_bytes_anonymous``, so nobody can make the API read megabytes unsigned;
+- a request without an ``Authorization`` or ``X-API-Key`` header (sign-in, refresh, the
+  tracking link, or an attacker): ``body_max_bytes_anonymous``, so nobody can make the API
+  read megabytes unsigned;
 - CSV imports (``…/import``): ``csv_max_bytes`` plus room for the multipart framing;
 - proof uploads (``/driver/jobs/{id}/proof``): ``upload_max_bytes`` × ``proof_max_files``, plus
   framing;
@@ -67,7 +68,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        cap = self.caps.for_request(scope["path"], b"authorization" in headers)
+        signed = b"authorization" in headers or b"x-api-key" in headers  # a person or a key
+        cap = self.caps.for_request(scope["path"], signed)
         declared = headers.get(b"content-length", b"").strip()
         if declared.isdigit() and int(declared) > cap:
             await _too_large(send, cap, headers.get(b"accept-language"))
