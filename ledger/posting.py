@@ -139,7 +139,15 @@ async def post(session: AsyncSession, cooperative_id: int, drafts: list[Draft]) 
     unique: dict[str, Draft] = {}
     for draft in drafts:  # one fact once, even when a batch names it twice
         unique.setdefault(draft.source_key, draft)
-    drafts = list(unique.values())
+    known = set(
+        await session.scalars(
+            select(LedgerEntry.source_key).where(
+                LedgerEntry.cooperative_id == cooperative_id,
+                LedgerEntry.source_key.in_(list(unique)),
+            )
+        )
+    )  # a retried job finds its facts posted: no statement to build for them
+    drafts = [draft for key, draft in unique.items() if key not in known]
     if not drafts:
         return []
     months = {month_of(d.posted_on) for d in drafts}
@@ -193,8 +201,8 @@ async def post(session: AsyncSession, cooperative_id: int, drafts: list[Draft]) 
             if d.source_key in ids
             for ln in d.lines
         ]
-        if lines:
-            await session.execute(insert(LedgerLine).values(lines))
+        if lines:  # executemany: one statement compiled, sent in batches
+            await session.execute(insert(LedgerLine), lines)
         written.extend(ids[d.source_key] for d in chunk if d.source_key in ids)
     await session.flush()
     return written
