@@ -12,6 +12,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+RESOLVE_TIMEOUT_S = 5.0  # a name that does not answer is refused, not waited on
+
 
 class UnsafeTarget(ValueError):
     """The URL may not be called; the message says why."""
@@ -39,8 +41,11 @@ async def check(url: str, *, allow_private: bool) -> None:
     if allow_private:
         return
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM),
+            RESOLVE_TIMEOUT_S,
+        )
+    except (OSError, TimeoutError) as exc:
         raise UnsafeTarget(f"the host {host} does not resolve: {exc}") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])

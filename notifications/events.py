@@ -15,6 +15,7 @@ WEBHOOK_TYPES = (
     "order.delivered",
     "event.raised",
     "plan.accepted",
+    "union.monthly_export",  # the union's export of the month just ended (worker.union_push)
 )
 
 

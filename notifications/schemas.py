@@ -24,7 +24,12 @@ EventKind = Literal[
 ]
 Channel = Literal["push", "email", "sms"]
 WebhookType = Literal[
-    "order.created", "order.status_changed", "order.delivered", "event.raised", "plan.accepted"
+    "order.created",
+    "order.status_changed",
+    "order.delivered",
+    "event.raised",
+    "plan.accepted",
+    "union.monthly_export",
 ]
 StaffRole = Literal["admin", "dispatcher", "director", "driver", "accountant", "member"]
 
@@ -106,6 +111,10 @@ class PushSubscriptionRead(BaseModel):
 
 
 class PushUnsubscribe(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"endpoint": "https://fcm.googleapis.com/fcm/send/dpH5…"}]}
+    )
+
     endpoint: str = Field(max_length=2000)
 
 
@@ -153,6 +162,12 @@ class RuleIn(BaseModel):
 
 
 class RulePatch(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"enabled": False}, {"quiet_from": "22:00", "quiet_to": "06:00"}]
+        }
+    )
+
     enabled: bool | None = None
     language: Literal["vi", "en"] | None = None
     quiet_from: time | None = None
@@ -221,6 +236,10 @@ class WebhookIn(BaseModel):
 
 
 class WebhookPatch(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"enabled": True}, {"event_types": ["event.raised"]}]}
+    )
+
     url: str | None = Field(default=None, max_length=2000)
     event_types: list[WebhookType] | None = Field(default=None, min_length=1, max_length=10)
     description: str | None = Field(default=None, max_length=200)
