@@ -156,6 +156,15 @@ def figures_rows(export: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def jsonable(value: Any) -> Any:
+    """The export with dates and times as ISO 8601 text (a webhook's stored body)."""
+    if isinstance(value, dict):
+        return {key: jsonable(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [jsonable(inner) for inner in value]
+    return _plain(value)
+
+
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 

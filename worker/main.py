@@ -19,7 +19,7 @@ from typing import Any
 from procrastinate import App, PsycopgConnector
 
 from core.config import Settings
-from worker import forwarding, housekeeping, ledger, maintenance, plans, queue
+from worker import forwarding, housekeeping, ledger, maintenance, plans, queue, union_push
 from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ def schedules(settings: Settings) -> dict[str, str]:
         "send_reports": "0 1 1 * *",  # 08:00 in Việt Nam on the 1st: the month just ended
         "remove_old_jobs": "23 3 * * *",
         "forward_positions": forwarding.SCHEDULE,  # position forwarders
+        "union_exports": union_push.SCHEDULE,  # monthly, by webhook
         "ledger_keep_up": "29 * * * *",  # hourly: the month's charges, deliveries settled
         "scan_fuel": "*/5 * * * *",  # fuel events in the tank levels stored since the last run
         "maintenance_notices": "17 * * * *",  # hourly: maintenance tasks that fell due
@@ -78,6 +79,7 @@ def build_app(settings: Settings, runtime: Runtime) -> App:
         "send_reports": housekeeping.send_reports,
         "remove_old_jobs": remove_old_jobs,
         "forward_positions": forwarding.forward_positions,
+        "union_exports": union_push.push_union_exports,
         "ledger_keep_up": ledger.keep_up,
         "scan_fuel": maintenance.scan_fuel,
         "maintenance_notices": maintenance.raise_notices,
