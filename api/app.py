@@ -25,6 +25,7 @@ from api.routers import (
     console,
     csv_io,
     driver,
+    driver_app,
     forwarders,
     gateway_devices,
     journeys,
@@ -162,6 +163,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(portal.pages)
     app.mount("/console/static", console.static_files, name="console-static")
     app.mount("/console/vendor/leaflet", console.leaflet_files, name="leaflet")
+    app.include_router(driver_app.pages)  # the driver's app: docs/driver-app.md
+    app.mount("/app/static", driver_app.static_files, name="app-static")
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

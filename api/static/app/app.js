@@ -1,0 +1,143 @@
+// The driver app's entry: which screen shows (the address's fragment: #shift, #offers, #route,
+// #job/<id>, #account), the service worker that keeps the app for offline use, sign-in, and
+// the parts that run once the driver is signed in.
+import { describe, t, toast } from "/console/static/common.js";
+import * as job from "./job.js";
+import * as offers from "./offers.js";
+import * as outbox from "./outbox.js";
+import * as position from "./position.js";
+import * as push from "./push.js";
+import * as route from "./route.js";
+import { api, signIn, signOut, signedIn } from "./session.js";
+import * as shift from "./shift.js";
+import * as sync from "./sync.js";
+
+const SCREENS = ["shift", "offers", "route", "job", "account"];
+
+function show() {
+  const [asked, id] = window.location.hash.slice(1).split("/");
+  let name = signedIn() ? (SCREENS.includes(asked) ? asked : "route") : "signin";
+  if (name === "job" && !job.open(Number(id))) name = "route";
+  for (const section of document.querySelectorAll(".screen")) section.hidden = section.id !== `screen-${name}`;
+  document.getElementById("tabs").hidden = name === "signin";
+  for (const link of document.querySelectorAll("#tabs a")) {
+    if (link.getAttribute("href") === `#${name}`) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  document.body.dataset.screen = name;
+}
+
+function rerender() {
+  route.render();
+  job.render();
+}
+
+let running = false;
+
+/** Start what needs the driver's session (once per page). */
+function startSignedIn() {
+  if (running) return;
+  running = true;
+  shift.onHome((home) => position.follow(Boolean(home.shift)));
+  position.onFix((fix) => {
+    job.setPosition(fix);
+    route.setPosition(fix);
+  });
+  sync.onSent((item, taken) => {
+    if (item.kind === "step" && taken) route.setStatus(item.order_id, item.body.status);
+    rerender();
+  });
+  offers.onJobsChanged(() => route.reload().then(rerender).catch(() => {}));
+  sync.start();
+  shift.start();
+  offers.start();
+  route.reload().then(rerender).catch(() => {}); // without signal the kept route stays
+}
+
+async function onSignIn(event) {
+  event.preventDefault();
+  const error = document.getElementById("sign-in-error");
+  error.textContent = "";
+  const fields = new FormData(event.target);
+  let answer;
+  try {
+    answer = await signIn(fields.get("username").trim(), fields.get("password"));
+  } catch (failure) {
+    error.textContent = t("offline");
+    return;
+  }
+  if (answer instanceof Response) {
+    error.textContent = answer.status === 429 ? t("too_many_attempts") : t("wrong_login");
+    return;
+  }
+  const me = await api("/auth/me");
+  if (me.role !== "driver") {
+    await signOut();
+    error.textContent = t("drivers_only");
+    return;
+  }
+  if (answer.must_change_password) {
+    error.textContent = t("change_password_first");
+    return;
+  }
+  event.target.reset();
+  window.location.hash = "#shift";
+  show();
+  startSignedIn();
+  push.subscribe();
+}
+
+async function onPin(event) {
+  event.preventDefault();
+  const fields = new FormData(event.target);
+  const error = document.getElementById("pin-error");
+  error.textContent = "";
+  try {
+    await api("/driver/pin", { method: "POST", body: { password: fields.get("password"), pin: fields.get("pin") } });
+    event.target.reset();
+    toast(t("pin_saved"));
+  } catch (failure) {
+    error.textContent = describe(failure);
+  }
+}
+
+async function leave(everywhere) {
+  await push.unsubscribe();
+  await signOut(everywhere).catch(() => {});
+}
+
+/** The language is a cookie the shell is rendered with: refresh the kept shell, then reload. */
+async function switchLanguage(event) {
+  document.cookie = `lang=${event.currentTarget.dataset.lang}; path=/; max-age=31536000; SameSite=Lax`;
+  try {
+    const cache = await caches.open(`coopfleet-app-${document.body.dataset.version}`);
+    await cache.put("/app/", await fetch("/app/", { cache: "reload" }));
+  } catch {
+    // offline: the kept shell stays in the old language until the signal returns
+  }
+  window.location.reload();
+}
+
+function boot() {
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" });
+  document.getElementById("lang-switch").addEventListener("click", switchLanguage);
+  document.getElementById("sign-in").addEventListener("submit", onSignIn);
+  document.getElementById("pin-form").addEventListener("submit", onPin);
+  document.getElementById("sign-out").addEventListener("click", () => leave(false));
+  document.getElementById("sign-out-everywhere").addEventListener("click", () => leave(true));
+  window.addEventListener("hashchange", show);
+  window.addEventListener("signed-out", () => {
+    route.forget();
+    window.location.hash = "";
+    window.location.reload();
+  });
+  job.start();
+  route.start().then(() => {
+    outbox.onChange(() => job.render()); // after the route has counted the waiting steps
+    show();
+    document.body.dataset.ready = "";
+  });
+  if (signedIn()) startSignedIn();
+}
+
+boot();
