@@ -47,7 +47,10 @@ MEMBERS: list[Column] = [
     ("orders_served", "Đơn đã giao"),
     ("revenue_vnd", "Doanh thu (VND)"),
     ("fee_per_vehicle_vnd", "Phí quản lý/xe (VND)"),
-    ("fee_due_vnd", "Phí quản lý phải nộp (VND)"),
+    ("fee_due_vnd", "Phí phải nộp trong tháng (VND)"),
+    ("earnings_vnd", "Thu nhập từ chuyến (VND)"),
+    ("paid_vnd", "Đã nộp (VND)"),
+    ("closing_balance_vnd", "Số dư cuối tháng (VND)"),
 ]
 COMPLIANCE: list[Column] = [
     ("subject", "Đối tượng"),
@@ -115,7 +118,7 @@ def to_xlsx(title: str, columns: Sequence[Column], rows: Sequence[dict[str, Any]
     for index, (key, _) in enumerate(columns, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = 16
-        if key in ("revenue_vnd", "revenue_per_km_vnd", "fee_due_vnd", "fee_per_vehicle_vnd"):
+        if key.endswith("_vnd"):
             for cell in sheet[letter][1:]:
                 cell.number_format = "#,##0"
         if any(isinstance(r.get(key), date) for r in rows):

@@ -1,4 +1,6 @@
-"""Member statement: each member's vehicles, their figures and the management fee due."""
+"""Member statement: each member's vehicles and their figures, and the month's money as the
+ledger holds it (charges posted, earnings from settled jobs, payments, the closing balance):
+read from the ledger, never recomputed here."""
 
 from __future__ import annotations
 
@@ -30,20 +32,38 @@ WITH fleet AS (
     WHERE o.cooperative_id = :coop AND o.status = 'delivered'
       AND (e.at AT TIME ZONE c.time_zone)::date BETWEEN :first AND :last
     GROUP BY 1
+), money AS (
+    SELECT l.member_id AS id,
+           sum(l.amount_vnd) FILTER (WHERE e.source = 'charge') AS charged_vnd,
+           -sum(l.amount_vnd) FILTER (WHERE e.source = 'settlement') AS earned_vnd,
+           -sum(l.amount_vnd) FILTER (WHERE e.source = 'payment') AS paid_vnd
+    FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
+    WHERE l.cooperative_id = :coop AND l.member_id IS NOT NULL
+      AND l.posted_on BETWEEN :first AND :last
+    GROUP BY 1
+), balance AS (
+    SELECT member_id AS id, sum(amount_vnd) AS closing_vnd FROM ledger_lines
+    WHERE cooperative_id = :coop AND member_id IS NOT NULL AND posted_on <= :last
+    GROUP BY 1
 )
 SELECT fleet.*, coalesce(act.distance_m, 0) AS distance_m, coalesce(act.moving_s, 0) AS moving_s,
        coalesce(done.orders, 0) AS orders, coalesce(done.revenue_vnd, 0) AS revenue_vnd,
+       coalesce(money.charged_vnd, 0) AS charged_vnd, coalesce(money.earned_vnd, 0) AS earned_vnd,
+       coalesce(money.paid_vnd, 0) AS paid_vnd, coalesce(balance.closing_vnd, 0) AS closing_vnd,
        c.management_fee_vnd
 FROM fleet
 LEFT JOIN act ON act.id = fleet.id
 LEFT JOIN done ON done.id = fleet.id
+LEFT JOIN money ON money.id = fleet.id
+LEFT JOIN balance ON balance.id = fleet.id
 JOIN cooperatives c ON c.id = :coop
 ORDER BY fleet.member_no
 """
 
 
 async def statement(session: AsyncSession, tenant: Tenant, period: Period) -> dict[str, Any]:
-    """The fee is per vehicle per month, as the cooperative configured it (management_fee_vnd)."""
+    """``fee_due_vnd`` is what the ledger charged the member in the month (management fee and
+    the other recurring charges); ``fee_per_vehicle_vnd`` the cooperative's flat fee setting."""
     result = await session.execute(
         text(_SQL), {"coop": tenant.cooperative_id, "first": period.first, "last": period.last}
     )
@@ -61,7 +81,10 @@ async def statement(session: AsyncSession, tenant: Tenant, period: Period) -> di
                 "orders_served": row["orders"],
                 "revenue_vnd": int(row["revenue_vnd"]),
                 "fee_per_vehicle_vnd": fee,
-                "fee_due_vnd": fee * row["vehicles"],
+                "fee_due_vnd": int(row["charged_vnd"]),
+                "earnings_vnd": int(row["earned_vnd"]),
+                "paid_vnd": int(row["paid_vnd"]),
+                "closing_balance_vnd": int(row["closing_vnd"]),
             }
         )
     return {

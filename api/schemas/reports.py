@@ -80,7 +80,10 @@ class MemberRow(BaseModel):
     orders_served: int
     revenue_vnd: int
     fee_per_vehicle_vnd: int
-    fee_due_vnd: int
+    fee_due_vnd: int  # charged by the ledger in the month
+    earnings_vnd: int = 0  # the member's share of jobs settled in the month
+    paid_vnd: int = 0  # payments the member made in the month
+    closing_balance_vnd: int = 0  # + owed to the cooperative, - owed to the member
 
 
 class MemberTotals(BaseModel):

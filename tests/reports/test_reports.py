@@ -11,6 +11,7 @@ import openpyxl
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger.charges import post_monthly_charges
 from tests import factories
 from tests.conftest import CoopWorld
 
@@ -186,11 +187,13 @@ async def test_by_driver_member_statement_and_compliance(
         drivers[0]: 300.0,
         drivers[1]: 50.0,
     }
+    await post_monthly_charges(session, coop_a.coop.id, date(2026, 11, 1))  # the worker's job
     statement = (
         await client.get(f"{V1}/reports/members?month=2026-11", headers=coop_a.director.headers)
     ).json()
     mine = next(r for r in statement["rows"] if r["member_id"] == member)
     assert mine["vehicles"] == 2 and mine["fee_due_vnd"] == 1_000_000 and mine["km"] == 350.0
+    assert mine["closing_balance_vnd"] == 1_000_000  # read from the ledger
     assert mine["revenue_vnd"] == 5_000_000
     bad = await client.get(f"{V1}/reports/members?month=2026-13", headers=coop_a.director.headers)
     assert bad.status_code in (400, 422)
