@@ -199,3 +199,18 @@ async def test_ageing_counts_the_newest_debits_as_still_owed(session: AsyncSessi
     assert a["overdue_vnd"] == 250_000
     assert b["balance_vnd"] == 0 and b["overdue_vnd"] == 0
     assert result["totals"]["receivable_vnd"] == 300_000
+
+
+async def test_deleting_an_account_that_posted_keeps_its_entries(session: AsyncSession) -> None:
+    world = await small_coop(session)
+    await post_the_month(session, world)
+    await session.execute(
+        text("DELETE FROM users WHERE id = :u"), {"u": world.tenant.user_id}
+    )  # the entries forget who posted them, nothing else changes
+    a = await reads.statement(session, world.coop.id, world.a.id, NOVEMBER)
+    assert a.closing_vnd == -1_000_000
+    posted_by = await session.scalar(
+        text("SELECT count(*) FROM ledger_entries WHERE cooperative_id = :c AND source = 'payout'"
+             " AND created_by IS NULL"), {"c": world.coop.id},
+    )  # fmt: skip
+    assert posted_by == 1
