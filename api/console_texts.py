@@ -269,6 +269,26 @@ _UI: dict[str, tuple[str, str]] = {
         "Có {rejected} dòng lỗi: chưa nhập dòng nào.",
         "{rejected} bad rows: nothing was imported.",
     ),
+    # the fleet page's maintenance panel (docs/maintenance.md)
+    "maint_title": ("Bảo dưỡng đến hạn", "Maintenance due"),
+    "maint_task": ("Hạng mục", "Task"),
+    "maint_state": ("Tình trạng", "State"),
+    "maint_reason": ("Chi tiết", "Details"),
+    "maint_state_due_soon": ("Sắp đến hạn", "Due soon"),
+    "maint_state_overdue": ("Quá hạn", "Overdue"),
+    "maint_state_ok": ("Còn hạn", "OK"),
+    "maint_none_due": ("Không có hạng mục nào sắp đến hạn.", "Nothing due soon."),
+    "maint_open": ("Mở lệnh sửa chữa", "Open a work order"),
+    "maint_in_hand": ("Đang sửa (lệnh {id})", "In hand (order {id})"),
+    "maint_orders": ("Lệnh sửa chữa đang mở", "Open work orders"),
+    "maint_order_title": ("Nội dung", "Work"),
+    "maint_garage": ("Gara", "Garage"),
+    "maint_opened": ("Mở lúc", "Opened"),
+    "maint_total": ("Chi phí", "Cost"),
+    "maint_close": ("Đóng lệnh", "Close"),
+    "maint_no_orders": ("Không có lệnh nào đang mở.", "No open work orders."),
+    "maint_opened_toast": ("Đã mở lệnh sửa chữa {id}.", "Work order {id} opened."),
+    "maint_closed_toast": ("Đã đóng lệnh sửa chữa {id}.", "Work order {id} closed."),
 }
 
 _LABELS: dict[str, tuple[str, str]] = {

@@ -83,28 +83,20 @@ def assess(
     due_on = _due_day(terms, counters.since, kind, year_made, inspection_expiry)
     km_left = None if terms.every_km is None else terms.every_km - km
     h_left = None if terms.every_engine_h is None else terms.every_engine_h - hours
-    overdue, soon = [], []
-    if terms.every_km is not None and km_left is not None:
-        words = f"{km:,.0f} km since {counters.since.isoformat()} (every {terms.every_km:,} km)"
-        if km_left <= 0:
-            overdue.append(words)
-        elif km_left <= terms.every_km * DUE_SOON_SHARE:
-            soon.append(words)
-    if terms.every_engine_h is not None and h_left is not None:
-        words = (
-            f"{hours:,.0f} engine hours since {counters.since.isoformat()}"
-            f" (every {terms.every_engine_h:,} h)"
+    overdue: list[str] = []
+    soon: list[str] = []
+    since = counters.since.isoformat()
+    if km_left is not None and terms.every_km and km_left <= terms.every_km * DUE_SOON_SHARE:
+        (overdue if km_left <= 0 else soon).append(
+            f"{km:,.0f} km since {since} (every {terms.every_km:,} km)"
         )
-        if h_left <= 0:
-            overdue.append(words)
-        elif h_left <= terms.every_engine_h * DUE_SOON_SHARE:
-            soon.append(words)
-    if due_on is not None:
-        words = f"due on {due_on.isoformat()}"
-        if due_on < today:
-            overdue.append(words)
-        elif due_on <= today + timedelta(days=DUE_SOON_DAYS):
-            soon.append(words)
+    hours_every = terms.every_engine_h
+    if h_left is not None and hours_every and h_left <= hours_every * DUE_SOON_SHARE:
+        (overdue if h_left <= 0 else soon).append(
+            f"{hours:,.0f} engine hours since {since} (every {hours_every:,} h)"
+        )
+    if due_on is not None and due_on <= today + timedelta(days=DUE_SOON_DAYS):
+        (overdue if due_on < today else soon).append(f"due on {due_on.isoformat()}")
     state, reasons = (OVERDUE, overdue) if overdue else (DUE_SOON, soon) if soon else (OK, [])
     return Assessment(
         state=state,
@@ -155,19 +147,20 @@ class DueRead(BaseModel):
 # the task's start), with km and engine seconds summed from the daily rollups since then.
 _DUE = text(
     """
-    WITH pairs AS (
+    WITH done AS (
+        SELECT task_id, vehicle_id, max(closed_on) FILTER (WHERE status = 'closed') AS last_on,
+               min(id) FILTER (WHERE status = 'open') AS open_wo
+        FROM work_orders WHERE cooperative_id = :coop AND task_id IS NOT NULL
+        GROUP BY task_id, vehicle_id
+    ), pairs AS (
         SELECT t.id AS task_id, t.name, t.safety, t.every_km, t.every_engine_h, t.every_months,
                t.legal_inspection, v.id AS vehicle_id, v.plate, v.kind, v.year,
-               v.inspection_expiry,
-               coalesce((SELECT max(w.closed_on) + 1 FROM work_orders w
-                         WHERE w.task_id = t.id AND w.vehicle_id = v.id
-                           AND w.status = 'closed'), t.starts_on) AS since,
-               (SELECT min(w.id) FROM work_orders w
-                 WHERE w.task_id = t.id AND w.vehicle_id = v.id AND w.status = 'open') AS open_wo
+               v.inspection_expiry, coalesce(d.last_on + 1, t.starts_on) AS since, d.open_wo
         FROM maintenance_tasks t
         JOIN vehicles v ON v.cooperative_id = t.cooperative_id
          AND (t.vehicle_id = v.id
               OR (t.vehicle_id IS NULL AND (t.vehicle_kind IS NULL OR t.vehicle_kind = v.kind)))
+        LEFT JOIN done d ON d.task_id = t.id AND d.vehicle_id = v.id
         WHERE t.cooperative_id = :coop AND v.status <> 'retired'
           AND (CAST(:vehicles AS int[]) IS NULL OR v.id = ANY(CAST(:vehicles AS int[])))
           AND (NOT :safety_only OR t.safety)
@@ -177,13 +170,17 @@ _DUE = text(
            p.since, p.open_wo, coalesce(u.distance_m, 0), coalesce(u.engine_s, 0),
            s.odometer_m
     FROM pairs p
-    LEFT JOIN LATERAL (
+    LEFT JOIN LATERAL (  -- an index-only scan (ix_daily_activity_vehicle_usage, migration 0020)
         SELECT sum(a.distance_m)::bigint AS distance_m, sum(a.engine_s)::bigint AS engine_s
         FROM daily_activity a
         WHERE a.vehicle_id = p.vehicle_id AND a.day >= p.since
           AND (p.every_km IS NOT NULL OR p.every_engine_h IS NOT NULL)
     ) u ON true
     LEFT JOIN vehicle_state s ON s.vehicle_id = p.vehicle_id
+    WHERE :every_state OR p.legal_inspection  -- else only what may be due (assess decides)
+       OR u.distance_m >= p.every_km * 1000 * (1 - :share)
+       OR u.engine_s >= p.every_engine_h * 3600 * (1 - :share)
+       OR p.since + make_interval(months => p.every_months) <= CAST(:soon AS date)
     ORDER BY p.plate, p.task_id
     """
 )
@@ -206,6 +203,9 @@ async def due_list(
             "coop": cooperative_id,
             "vehicles": list(vehicle_ids) if vehicle_ids is not None else None,
             "safety_only": safety_only,
+            "every_state": OK in wanted,
+            "share": DUE_SOON_SHARE,
+            "soon": today + timedelta(days=DUE_SOON_DAYS),
         },
     )
     out = []
