@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import itertools
+import json
 import socket
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 
 from core.config import Settings
+from devtools.broker import LocalBroker
 from tests.gateway import frames
 from tests.gateway.conftest import RunningGateway, start_gateway
 from tests.gateway.test_gateway import closed, dead_letters, metrics, recent, recv_exactly, rows
@@ -165,3 +170,51 @@ def test_devices_heard_are_listed_bound_or_not_and_unknown_ones_never_stored(
     assert isinstance(known_row[8], datetime) and known_row[8] >= before
     assert len(rows(settings, vehicle_id)) == 1
     assert dead_letters(settings, fleet) == []
+
+
+def osmand(gateway: RunningGateway, identifier: str, when: datetime) -> tuple[int, str]:
+    query = urllib.parse.urlencode(
+        {
+            "id": identifier,
+            "timestamp": int(when.timestamp()),
+            "lat": 10.9,
+            "lon": 106.8,
+            "speed": 5,
+        }
+    )
+    try:
+        with urllib.request.urlopen(f"{gateway.base}/?{query}", timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def healthy(gateway: RunningGateway) -> bool:
+    try:
+        with urllib.request.urlopen(f"{gateway.base}/healthz", timeout=5) as response:
+            return bool(response.status == 200)
+    except urllib.error.HTTPError:
+        return False
+
+
+def test_while_the_broker_is_away_devices_are_told_to_retry_then_heard_again(
+    settings: Settings,
+    fleet: Fleet,
+    worker: RunningWorker,
+    devices: Devices,
+    gateway: RunningGateway,
+    broker: LocalBroker,
+) -> None:
+    vehicle_id, identifier = devices["osmand"]
+    start = recent()
+    broker.stop()
+    try:
+        wait_for(lambda: not healthy(gateway), what="the gateway seeing the broker gone")
+        status, body = osmand(gateway, identifier, start)
+        assert status == 503 and json.loads(body)["error"] == "broker_unavailable"
+    finally:
+        broker.start()
+    wait_for(lambda: healthy(gateway), timeout=20, what="the gateway connected again")
+    assert osmand(gateway, identifier, start + timedelta(seconds=1)) == (200, "OK")
+    wait_for(lambda: len(rows(settings, vehicle_id)) == 1, timeout=30, what="the fix stored")
+    assert rows(settings, vehicle_id)[0][0] == start + timedelta(seconds=1)  # only the answered one
