@@ -16,6 +16,7 @@ from urllib.parse import SplitResult, urlsplit
 from core.errors import InvalidInput, InvalidValue
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "mqtt": 1883, "mqtts": 8883}
+RESOLVE_TIMEOUT_S = 5.0
 
 
 class TargetRefused(InvalidInput):
@@ -48,7 +49,8 @@ def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 def resolve(host: str, port: int) -> list[str]:
-    """The addresses ``host`` resolves to now (blocking: call it from a thread)."""
+    """The addresses ``host`` resolves to now (blocking: call it from a thread, with a time
+    limit: ``RESOLVE_TIMEOUT_S``)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return sorted({str(info[4][0]) for info in infos})
 
@@ -76,6 +78,6 @@ def check_target(
     port = parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
     try:
         addresses = resolve(host, port)
-    except OSError:
+    except (OSError, UnicodeError, ValueError):  # no answer, or a name DNS cannot carry
         raise InvalidInput(f"{host} does not resolve", field=field) from None
     check_addresses(host, addresses, field=field)

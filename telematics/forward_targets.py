@@ -19,7 +19,13 @@ import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from core.egress import DEFAULT_PORTS, check_addresses, parse_target, resolve
+from core.egress import (
+    DEFAULT_PORTS,
+    RESOLVE_TIMEOUT_S,
+    check_addresses,
+    parse_target,
+    resolve,
+)
 from core.errors import DomainError
 
 PAYLOAD_VERSION = 1
@@ -76,9 +82,11 @@ async def _checked(target: Target) -> None:
     host = parts.hostname or ""
     port = parts.port or DEFAULT_PORTS[parts.scheme]
     try:
-        addresses = await asyncio.to_thread(resolve, host, port)
+        addresses = await asyncio.wait_for(
+            asyncio.to_thread(resolve, host, port), RESOLVE_TIMEOUT_S
+        )
         check_addresses(host, addresses)
-    except (OSError, DomainError) as exc:
+    except (OSError, UnicodeError, ValueError, TimeoutError, DomainError) as exc:
         raise SendFailed(getattr(exc, "message", str(exc))) from None
 
 

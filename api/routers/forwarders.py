@@ -10,7 +10,8 @@ from fastapi import APIRouter, status
 
 from api.deps import AdminTenant, SessionDep, SettingsDep
 from api.schemas.integrations import ForwarderCreate, ForwarderRead, ForwarderUpdate
-from core.egress import check_target
+from core.egress import RESOLVE_TIMEOUT_S, check_target
+from core.errors import InvalidInput
 from fleet.validators import Id
 from telematics import forward
 from telematics.forward_targets import SCHEMES
@@ -37,7 +38,13 @@ async def _check(url: str, settings: SettingsDep) -> None:
     """SSRF rules (``core.egress``), resolved off the event loop; private targets only where
     the installation allows them, as for webhooks (``COOPFLEET_WEBHOOKS_ALLOW_PRIVATE``)."""
     allow = settings.webhooks_allow_private
-    await asyncio.to_thread(check_target, url, SCHEMES, allow_private=allow)
+    checking = asyncio.to_thread(check_target, url, SCHEMES, allow_private=allow)
+    try:
+        await asyncio.wait_for(checking, RESOLVE_TIMEOUT_S)
+    except TimeoutError:
+        raise InvalidInput(
+            f"the URL's host did not resolve within {RESOLVE_TIMEOUT_S:g} s", field="url"
+        ) from None
 
 
 @router.get("", response_model=list[ForwarderRead], summary="List position forwarders")

@@ -369,6 +369,8 @@ async def test_admin_creates_a_forwarder_and_sees_what_it_sent(
         ("http://169.254.169.254/latest/meta-data", "url", 400),  # cloud metadata
         ("ftp://example.com/x", "url", 422),
         ("http:///nohost", "url", 422),
+        ("http://" + "a" * 64 + ".vn/x", "url", 400),  # a label DNS cannot carry: no 500
+        ("http://[::ffff:127.0.0.1]/x", "url", 400),  # loopback in IPv6 clothing
     ],
 )
 async def test_private_and_malformed_targets_are_refused(
