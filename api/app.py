@@ -23,13 +23,16 @@ from api.routers import (
     audit,
     auth,
     console,
+    cost_reports,
     csv_io,
     driver,
     driver_app,
+    driver_maintenance,
     forwarders,
     gateway_devices,
     journeys,
     ledger,
+    maintenance,
     notifications,
     orders,
     phone,
@@ -149,6 +152,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(suggestions.router)
     v1.include_router(driver.router, prefix="/driver")
     v1.include_router(driver.office)
+    v1.include_router(driver_maintenance.router, prefix="/driver")  # docs/maintenance.md
+    v1.include_router(maintenance.router)  # plans, work orders, fuel: docs/maintenance.md
+    v1.include_router(cost_reports.router)  # costs per vehicle and member: docs/maintenance.md
     v1.include_router(reports.router)
     v1.include_router(ledger.router)  # the members' ledger: docs/ledger.md
     v1.include_router(portal.router)  # members' portal and rules: docs/ledger.md
