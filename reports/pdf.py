@@ -120,3 +120,21 @@ def _table(pdf: FPDF, header: list[str], rows: list[list[str]]) -> None:
             row = table.row()
             for cell in values:
                 row.cell(cell)
+
+
+def table_document(title: str, lines: list[str], header: list[str], rows: list[list[str]]) -> bytes:
+    """A landscape A4 PDF of one table under a title and a few lines (in Vietnamese)."""
+    regular, bold = _font()
+    pdf = FPDF(format="A4", orientation="L")
+    pdf.add_font("DejaVu", "", str(regular))
+    pdf.add_font("DejaVu", "B", str(bold))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    for line in lines:
+        pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    _table(pdf, header, rows)
+    return bytes(pdf.output())

@@ -20,9 +20,10 @@ from fleet.cooperatives import local_today
 from fleet.csv_io import CsvLimits, ImportReport
 from fleet.models import Vehicle
 from fleet.validators import BigId, Id
-from maintenance import checklists, due, fuel, plans, work_orders
+from maintenance import checklists, due, expenses, fuel, plans, work_orders
 from maintenance.checklists import ChecklistRead
 from maintenance.due import DueRead
+from maintenance.expenses import ExpenseIn, ExpenseRead
 from maintenance.fuel import ConsumptionRead, FillRead, FuelEventRead, OfficeFillIn
 from maintenance.plans import TaskIn, TaskRead
 from maintenance.work_orders import CloseIn, LineIn, WorkOrderIn, WorkOrderRead
@@ -280,6 +281,34 @@ async def list_fuel_events(
         start=_day(start),
         end=_day(end) + timedelta(days=1),
     )
+
+
+@router.get("/vehicle-expenses", response_model=list[ExpenseRead], summary="Other vehicle costs")
+async def list_expenses(
+    tenant: OfficeTenant,
+    session: SessionDep,
+    vehicle_id: Id | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[ExpenseRead]:
+    """Insurance, badge, fees and other costs recorded on vehicles, newest first."""
+    found = await expenses.listing(
+        session, tenant, vehicle_id=vehicle_id, first=start, last=end, limit=limit, offset=offset
+    )
+    return [ExpenseRead.model_validate(e) for e in found]
+
+
+@router.post(
+    "/vehicle-expenses",
+    response_model=ExpenseRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a vehicle cost",
+)
+async def record_expense(body: ExpenseIn, tenant: EditorTenant, session: SessionDep) -> ExpenseRead:
+    """``kind``: insurance, badge, fee or other; counted in the vehicle costs report."""
+    return ExpenseRead.model_validate(await expenses.record(session, tenant, body))
 
 
 def _day(value: date) -> datetime:
