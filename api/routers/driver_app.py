@@ -35,6 +35,9 @@ pages = APIRouter(prefix="/app", include_in_schema=False)
 SHELL = "/app/"
 CONSOLE_COMMON = "/console/static/common.js"
 LEAFLET = ("/console/vendor/leaflet/leaflet.js", "/console/vendor/leaflet/leaflet.css")
+# The modules the route screen needs, fetched at once with the page (no round trip per level
+# of imports on a slow network); app.js imports the others once the route is drawn.
+FIRST_SCREEN = ("app.js", "session.js", "outbox.js", "route.js")
 WORKER_POLICY = "default-src 'none'; connect-src 'self'; script-src 'self'"
 
 
@@ -85,6 +88,7 @@ async def shell(request: Request, lang: Annotated[str | None, Cookie()] = None) 
             "texts_json": texts_data,
             "config_json": _script_json(config),
             "version": shell_version(),
+            "modules": FIRST_SCREEN,
         },
         headers={"Cache-Control": "no-cache"},
     )

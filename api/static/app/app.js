@@ -1,23 +1,33 @@
 // The driver app's entry: which screen shows (the address's fragment: #shift, #offers, #route,
-// #job/<id>, #account), the service worker that keeps the app for offline use, sign-in, and
-// the parts that run once the driver is signed in.
+// #job/<id>, #account), sign-in, the service worker that keeps the app for offline use, and
+// the parts that run once the driver is signed in. Only what draws the route comes with the
+// page (six files: one round of requests on a phone's six connections); the rest is imported
+// once the route is on the screen.
 import { describe, t, toast } from "/console/static/common.js";
-import * as job from "./job.js";
-import * as offers from "./offers.js";
 import * as outbox from "./outbox.js";
-import * as position from "./position.js";
-import * as push from "./push.js";
 import * as route from "./route.js";
 import { api, signIn, signOut, signedIn } from "./session.js";
-import * as shift from "./shift.js";
-import * as sync from "./sync.js";
 
 const SCREENS = ["shift", "offers", "route", "job", "account"];
+let parts = null; // the modules loaded after the first screen
+let loaded = null; // …once they are
 
-function show() {
+function loadParts() {
+  parts ??= Promise.all(
+    ["job", "offers", "position", "push", "shift", "sync"].map((name) => import(`./${name}.js`)),
+  ).then(([job, offers, position, push, shift, sync]) => {
+    job.start();
+    outbox.onChange(() => job.render()); // after the route has counted the waiting steps
+    loaded = { job, offers, position, push, shift, sync };
+    return loaded;
+  });
+  return parts;
+}
+
+async function show() {
   const [asked, id] = window.location.hash.slice(1).split("/");
   let name = signedIn() ? (SCREENS.includes(asked) ? asked : "route") : "signin";
-  if (name === "job" && !job.open(Number(id))) name = "route";
+  if (name === "job" && !(await loadParts()).job.open(Number(id))) name = "route";
   for (const section of document.querySelectorAll(".screen")) section.hidden = section.id !== `screen-${name}`;
   document.getElementById("tabs").hidden = name === "signin";
   for (const link of document.querySelectorAll("#tabs a")) {
@@ -29,15 +39,27 @@ function show() {
 
 function rerender() {
   route.render();
-  job.render();
+  loaded?.job.render();
+}
+
+/** The service worker, once the first screen has its data: its install downloads the whole
+ *  shell and Leaflet, which must not compete with the route on a slow network. */
+function registerWorker() {
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" });
 }
 
 let running = false;
 
-/** Start what needs the driver's session (once per page). */
-function startSignedIn() {
+/** Start what needs the driver's session (once per page): the route first. */
+async function startSignedIn() {
   if (running) return;
   running = true;
+  await route
+    .reload()
+    .then(rerender)
+    .catch(() => {}); // without signal the kept route stays
+  registerWorker();
+  const { offers, position, shift, sync, job } = await loadParts();
   shift.onHome((home) => position.follow(Boolean(home.shift)));
   position.onFix((fix) => {
     job.setPosition(fix);
@@ -51,7 +73,6 @@ function startSignedIn() {
   sync.start();
   shift.start();
   offers.start();
-  route.reload().then(rerender).catch(() => {}); // without signal the kept route stays
 }
 
 async function onSignIn(event) {
@@ -62,7 +83,7 @@ async function onSignIn(event) {
   let answer;
   try {
     answer = await signIn(fields.get("username").trim(), fields.get("password"));
-  } catch (failure) {
+  } catch {
     error.textContent = t("offline");
     return;
   }
@@ -82,9 +103,9 @@ async function onSignIn(event) {
   }
   event.target.reset();
   window.location.hash = "#shift";
-  show();
+  await show();
   startSignedIn();
-  push.subscribe();
+  (await loadParts()).push.subscribe();
 }
 
 async function onPin(event) {
@@ -102,7 +123,7 @@ async function onPin(event) {
 }
 
 async function leave(everywhere) {
-  await push.unsubscribe();
+  await (await loadParts()).push.unsubscribe();
   await signOut(everywhere).catch(() => {});
 }
 
@@ -119,7 +140,7 @@ async function switchLanguage(event) {
 }
 
 function boot() {
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" });
+  if (!signedIn()) registerWorker();
   document.getElementById("lang-switch").addEventListener("click", switchLanguage);
   document.getElementById("sign-in").addEventListener("submit", onSignIn);
   document.getElementById("pin-form").addEventListener("submit", onPin);
@@ -131,12 +152,12 @@ function boot() {
     window.location.hash = "";
     window.location.reload();
   });
-  job.start();
-  route.start().then(() => {
-    outbox.onChange(() => job.render()); // after the route has counted the waiting steps
-    show();
-    document.body.dataset.ready = "";
-  });
+  route
+    .start()
+    .then(show)
+    .then(() => {
+      document.body.dataset.ready = "";
+    });
   if (signedIn()) startSignedIn();
 }
 

@@ -91,10 +91,16 @@ function jobCard(job, index) {
   );
 }
 
+/** A User Timing mark, once per page: how soon the stops are on the screen. */
+function markOnce(name) {
+  if (!performance.getEntriesByName(name).length) performance.mark(name);
+}
+
 export function render() {
   const open = jobs.filter((job) => NEXT[statusOf(job)]);
   document.getElementById("job-list").replaceChildren(...open.map(jobCard));
   document.getElementById("no-jobs").hidden = open.length > 0;
+  if (open.length) markOnce("route-drawn"); // from the kept route or the server's
   if (map) drawMap();
 }
 
@@ -103,6 +109,7 @@ export async function reload() {
   jobs = await api("/driver/jobs");
   localStorage.setItem(KEPT, JSON.stringify(jobs));
   render();
+  markOnce("route-read"); // the server's route on the screen
 }
 
 /** A step the server has taken: the kept route says so before it is read again. */
