@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
 from pywebpush import WebPusher
 
 from notifications.addresses import UnsafeTarget, check
@@ -45,7 +45,7 @@ def ttl_seconds(expires_at: datetime | None, now: datetime) -> int:
 
 
 async def send(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     signer: VapidSigner,
     endpoint: Endpoint,
     payload: dict[str, Any],
@@ -72,11 +72,13 @@ async def send(
         "Authorization": signer.header(f"{parts.scheme}://{parts.netloc}"),
     }
     try:
-        answer = await client.post(endpoint.endpoint, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        return Outcome(False, f"push service unreachable: {type(exc).__name__}")
-    if answer.status_code in (200, 201, 202):
+        async with client.post(
+            endpoint.endpoint, data=body, headers=headers, allow_redirects=False
+        ) as answer:
+            await answer.read()
+            code = answer.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Outcome(False, f"push service unreachable: {type(exc).__name__}: {exc}"[:500])
+    if code in (200, 201, 202):
         return SENT
-    error = f"push service answered {answer.status_code}"
-    code = answer.status_code
-    return Outcome(False, error, permanent=not transient(code), status_code=code)
+    return Outcome(False, f"push service answered {code}", not transient(code), code)

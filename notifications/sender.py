@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -69,7 +69,7 @@ class MessageSender:
         self,
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
-        client: httpx.AsyncClient,
+        client: aiohttp.ClientSession,
     ) -> None:
         self.settings, self.sessions, self.client = settings, sessions, client
         self.signer = VapidSigner(settings)

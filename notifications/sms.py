@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
+import aiohttp
 
 from core.config import Settings
 from notifications.outcome import SENT, Outcome, transient
@@ -32,18 +32,20 @@ def headers(settings: Settings) -> dict[str, str]:
 
 
 async def send(
-    client: httpx.AsyncClient, settings: Settings, to: str, payload: dict[str, Any]
+    client: aiohttp.ClientSession, settings: Settings, to: str, payload: dict[str, Any]
 ) -> Outcome:
     if not settings.sms_url:
         return Outcome(False, "no SMS gateway configured (COOPFLEET_SMS_URL)", permanent=True)
     text = f"{payload['title']}: {payload['body']}"
     content = body(settings.sms_body_template, to, text).encode()
     try:
-        answer = await client.post(settings.sms_url, content=content, headers=headers(settings))
-    except httpx.HTTPError as exc:
-        return Outcome(False, f"SMS gateway unreachable: {type(exc).__name__}")
-    if 200 <= answer.status_code < 300:
+        async with client.post(
+            settings.sms_url, data=content, headers=headers(settings), allow_redirects=False
+        ) as answer:
+            await answer.read()
+            code = answer.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Outcome(False, f"SMS gateway unreachable: {type(exc).__name__}: {exc}"[:500])
+    if 200 <= code < 300:
         return SENT
-    code = answer.status_code
-    error = f"SMS gateway answered {code}"
-    return Outcome(False, error, permanent=not transient(code), status_code=code)
+    return Outcome(False, f"SMS gateway answered {code}", not transient(code), code)

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -98,7 +98,7 @@ def encode(payload: dict[str, Any]) -> bytes:
 
 
 async def post(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     target: Target,
     delivery_id: int,
     event_type: str,
@@ -113,12 +113,15 @@ async def post(
         signing.HEADER: signing.sign(target.secret, int(time.time()), body),
     }
     try:
-        answer = await client.post(target.url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        return Outcome(False, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__)
-    if 200 <= answer.status_code < 300:
-        return Outcome(True, status_code=answer.status_code)
-    code = answer.status_code
+        async with client.post(
+            target.url, data=body, headers=headers, allow_redirects=False
+        ) as answer:
+            await answer.read()
+            code = answer.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Outcome(False, f"{type(exc).__name__}: {exc}"[:500])
+    if 200 <= code < 300:
+        return Outcome(True, status_code=code)
     return Outcome(False, f"the receiver answered {code}", not transient(code), code)
 
 
@@ -129,7 +132,7 @@ class WebhookSender:
         self,
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
-        client: httpx.AsyncClient,
+        client: aiohttp.ClientSession,
     ) -> None:
         self.settings, self.sessions, self.client = settings, sessions, client
         self.lease_s = max(60.0, 4 * settings.webhook_timeout_seconds)

@@ -17,7 +17,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-import httpx
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Settings
@@ -82,10 +82,12 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         loop.add_signal_handler(signum, stop.set)
     engine = create_engine_from_settings(settings)
     sessions = session_factory(engine)
-    client = httpx.AsyncClient(
-        timeout=settings.webhook_timeout_seconds,
-        limits=httpx.Limits(max_connections=2 * settings.notify_concurrency),
-        follow_redirects=False,  # a redirect could lead past the address check
+    # aiohttp, not httpx: 100 requests in flight cost httpx's pool ~20 ms each here (49/s to a
+    # local server), aiohttp ~0.5 ms (2,000/s); every send refuses redirects, which could lead
+    # past the address check
+    client = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=2 * settings.notify_concurrency),
+        timeout=aiohttp.ClientTimeout(total=settings.webhook_timeout_seconds),
         trust_env=False,
     )
     messages = MessageSender(settings, sessions, client)
@@ -101,6 +103,6 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         )
     finally:
         await webhooks.drain()
-        await client.aclose()
+        await client.close()
         await engine.dispose()
         log.info("notify: stopped")

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes
 from zoneinfo import ZoneInfo
 
-import httpx
+import aiohttp
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -147,7 +147,7 @@ async def test_nothing_goes_out_in_quiet_hours_then_the_email_is_sent(
 
     port, received = smtp_sink
     mail_settings = settings.model_copy(update={"smtp_port": port, "smtp_from": "htx@htx.vn"})
-    async with httpx.AsyncClient() as client:
+    async with aiohttp.ClientSession() as client:
         sender = MessageSender(mail_settings, sessions, client)
         assert await sender.run_once() == 0  # quiet: nothing due
         assert received == []
@@ -194,7 +194,7 @@ async def test_sms_goes_through_the_template_gateway_and_failures_are_retried(
         }
     )
     try:
-        async with httpx.AsyncClient() as client:
+        async with aiohttp.ClientSession() as client:
             sender = MessageSender(sms_settings, sessions, client)
             assert await sender.run_once() == 2  # the member and the driver
             failed = (

@@ -67,7 +67,7 @@ async def test_a_receiver_that_was_down_gets_every_event_in_order_per_order(
 
         await wait_until_async(retried, timeout=30, what="failed attempts while down")
         failed = [d for d in await deliveries(w, hook_id) if d["status"] == "failed"]
-        assert failed and all("ConnectError" in str(d["last_error"]) for d in failed)
+        assert failed and all("Cannot connect" in str(d["last_error"]) for d in failed)
         assert receiver.count() == 0
 
         receiver.start()  # back
@@ -130,7 +130,7 @@ async def test_a_receiver_down_past_the_limit_is_disabled_and_the_admin_sees_why
         await wait_until_async(disabled, timeout=30, what="the subscription disabled")
         hook = (await w.api.get(f"{V1}/webhooks/{hook_id}", headers=w.admin)).json()
         reason = hook["disabled_reason"]
-        assert reason.startswith("failing since ") and "ConnectError" in reason, reason
+        assert reason.startswith("failing since ") and "Cannot connect" in reason, reason
         assert hook["disabled_at"] is not None
 
         # nothing is lost: enabled again once the receiver is back, the waiting event goes out
