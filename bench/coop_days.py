@@ -27,7 +27,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from routing.solver import (
@@ -41,7 +41,10 @@ from routing.solver import (
     Vehicle,
     solve,
 )
+from routing.solver.bounds import fleet_lower_bound
 from routing.solver.check import check_plan
+from routing.solver.screen import unservable
+from routing.solver.single import solve_single
 
 WIDTH, HEIGHT = 90, 66  # the province, in minutes of driving (~60 × 44 km at 40 km/h)
 HORIZON = 720  # minutes: the day from 06:00 to 18:00
@@ -271,19 +274,30 @@ def _stop(node: int, window: Sequence[int], service: int) -> Stop:
     return Stop(node, (TimeWindow(60 * window[0], 60 * window[1]),), 60 * service)
 
 
-def plan(path: Path, budget: float, seed: int, options: Options | None = None) -> str:
+def plan(
+    path: Path, budget: float, seed: int, options: Options | None = None, *, plain: bool = False
+) -> str:
     """Plan the JSON day (mixed fleet, shifts, breaks) and check it independently: one line of
-    vehicles, the lower bound, served / unserved by reason, distance, wall time, verdict."""
+    vehicles, the lower bound, served / unserved by reason, distance, wall time, verdict.
+    ``plain``: plain OR-Tools instead of the planner — one model, PARALLEL_CHEAPEST_INSERTION +
+    GUIDED_LOCAL_SEARCH, fixed costs, the same break model — the baseline of issue 14."""
     problem = problem_of(path)
     began = time.monotonic()
-    result = solve(problem, time_limit_s=budget, seed=seed, options=options)
+    if plain:
+        baseline = Options(warm_share=0, eliminate_routes=False, workers=1)
+        result = solve_single(problem, deadline=began + budget, seed=seed, options=baseline)
+        result = replace(result, fleet_bound=fleet_lower_bound(problem, unservable(problem)))
+    else:
+        result = solve(problem, time_limit_s=budget, seed=seed, options=options)
     wall = time.monotonic() - began
     errors = check_plan(problem, result)
     kpis = result.kpis
     reasons = Counter(item.reason for item in result.unserved)
     verdict = "OK" if not errors else f"FAIL {errors[0]}"
+    solver = "ortools" if plain else "planner"
     return (
-        f"{path.stem}: {kpis.vehicles} vehicles (lower bound {kpis.vehicles_lower_bound}), "
+        f"{path.stem} {solver}: {kpis.vehicles} vehicles "
+        f"(lower bound {kpis.vehicles_lower_bound}), "
         f"{kpis.served} served, {kpis.unserved} unserved {dict(reasons)}, "
         f"{kpis.distance / 1000:.0f} km, {wall:.1f}s, check {verdict}"
     )
@@ -296,6 +310,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--breaks", action="store_true", help="days with the 4-hour rule")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--plan", type=float, metavar="SECONDS", help="also plan each JSON day")
+    parser.add_argument(
+        "--baseline", action="store_true", help="then plain OR-Tools (same breaks), one after"
+    )
     args = parser.parse_args(argv)
     for tasks in args.tasks:
         for seed in args.seeds:
@@ -303,6 +320,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(text, body, flush=True)
             if args.plan:
                 print(plan(body, args.plan, seed=1), flush=True)
+                if args.baseline:
+                    print(plan(body, args.plan, seed=1, plain=True), flush=True)
 
 
 if __name__ == "__main__":

@@ -199,11 +199,7 @@ def _solve_part(task: _Task) -> Result:
     far, which only OR-Tools can take)."""
     deadline = time.monotonic() + max(0.5, task.seconds)
     problem, options = task.problem, task.options
-    if (
-        task.warm_start is None
-        and options.warm_share > 0
-        and fits_pyvrp(problem, has_breaks(problem))
-    ):
+    if task.warm_start is None and options.warm_share > 0 and fits_pyvrp(problem):
         screened = unservable(problem)
         found = solve_warm(problem, screened, deadline=deadline, seed=task.seed, options=options)
         if found is not None:

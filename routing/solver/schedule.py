@@ -7,22 +7,30 @@ and a read cut short by the time limit left no plan at all. PyVRP plans on the s
 matrices, so its feasible plan is feasible here; this pass still refuses (``None``) a route
 that breaks a window, the shift, a capacity or a pair, so the caller can fall back to the
 OR-Tools check.
+
+Where drivers' breaks apply (``Problem.break_rule``, ``Vehicle.breaks``), a pause of
+``min_break`` is inserted into the drive that would otherwise make driving without such a pause
+exceed ``max_driving``, as late as that allows; a stop's service and waiting of ``min_break`` or
+more already count as a pause (the rule as the independent checker reads it). A later stop that
+the pauses push out of its window makes the route infeasible: the plan is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from routing.solver.model import Leg, Order, Problem, StopRef, Vehicle
-from routing.solver.result import Route, Visit
+from routing.solver.model import BreakRule, Leg, Order, Problem, StopRef, Vehicle
+from routing.solver.result import Break, Route, Visit
 from routing.solver.screen import earliest_start
 
 
 def timed_routes(
-    problem: Problem, plan: Mapping[str, Sequence[StopRef]]
+    problem: Problem, plan: Mapping[str, Sequence[StopRef]], *, drop_failing: bool = False
 ) -> tuple[Route, ...] | None:
     """The plan's routes with arrival, service start and end at every stop, in the problem's
-    vehicle order; ``None`` when one of them is not feasible."""
+    vehicle order; ``None`` when one of them is not feasible, or with ``drop_failing`` that
+    route left out (its orders then go unserved)."""
     orders = {order.id: order for order in problem.orders}
     routes: list[Route] = []
     for vehicle in problem.vehicles:
@@ -30,9 +38,10 @@ def timed_routes(
         if not stops:
             continue
         route = _timed(problem, vehicle, [(orders[ref.order], ref.leg) for ref in stops])
-        if route is None:
+        if route is None and not drop_failing:
             return None
-        routes.append(route)
+        if route is not None:
+            routes.append(route)
     return tuple(routes)
 
 
@@ -46,6 +55,8 @@ def _timed(problem: Problem, vehicle: Vehicle, stops: Sequence[tuple[Order, Leg]
     opens = first.windows[0].start if first.windows else 0
     leave = max(vehicle.shift.start, opens - to_first)  # no needless wait at the first stop
     here, clock, distance = vehicle.start, leave, 0
+    rule = problem.break_rule if vehicle.breaks else None
+    driver = _Driver(rule) if rule is not None else None
     visits: list[Visit] = []
     picked: set[str] = set()
     for order, leg in stops:
@@ -54,18 +65,50 @@ def _timed(problem: Problem, vehicle: Vehicle, stops: Sequence[tuple[Order, Leg]
         if leg is Leg.DELIVERY and order.pickup is not None and order.id not in picked:
             return None  # a delivery before its pickup
         picked.add(order.id)
-        arrival = clock + durations.at(here, stop.node)
+        travel = durations.at(here, stop.node)
+        arrival = driver.drive(clock, travel) if driver else clock + travel
         begin = earliest_start(stop.windows, arrival)
         if begin is None:
             return None
         distance += distances.at(here, stop.node)
         visits.append(Visit(order.id, leg, stop.node, arrival, begin, begin + stop.service))
+        if driver:
+            driver.pause(arrival, begin + stop.service)
         here, clock = stop.node, begin + stop.service
-    back = clock + durations.at(here, vehicle.end)
+    travel = durations.at(here, vehicle.end)
+    back = driver.drive(clock, travel) if driver else clock + travel
     if back > vehicle.shift.end:
         return None
     distance += distances.at(here, vehicle.end)
-    return Route(vehicle.id, leave, back, tuple(visits), (), distance)
+    breaks = tuple(driver.breaks) if driver else ()
+    return Route(vehicle.id, leave, back, tuple(visits), breaks, distance)
+
+
+@dataclass(slots=True)
+class _Driver:
+    """Driving since the last pause of ``min_break`` or more, and the breaks inserted."""
+
+    rule: BreakRule
+    stretch: int = 0
+    breaks: list[Break] = field(default_factory=list)
+
+    def drive(self, leave: int, travel: int) -> int:
+        """Arrival after driving ``travel`` seconds from ``leave``, pausing when due."""
+        now, left = leave, travel
+        while self.stretch + left > self.rule.max_driving:
+            ahead = self.rule.max_driving - self.stretch  # drive as far as allowed, then pause
+            now += ahead
+            left -= ahead
+            self.breaks.append(Break(now, now + self.rule.min_break))
+            now += self.rule.min_break
+            self.stretch = 0
+        self.stretch += left
+        return now + left
+
+    def pause(self, arrival: int, leaves: int) -> None:
+        """Waiting and service at a stop from ``arrival`` until ``leaves``."""
+        if leaves - arrival >= self.rule.min_break:
+            self.stretch = 0
 
 
 def _loads_fit(vehicle: Vehicle, stops: Sequence[tuple[Order, Leg]]) -> bool:

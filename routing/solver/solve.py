@@ -34,7 +34,7 @@ def solve(
     deadline = began + time_limit_s
     screened = unservable(problem)
     bound = fleet_lower_bound(problem, screened)  # before the search: it counts in the budget
-    pyvrp = options.warm_share > 0 and fits_pyvrp(problem, has_breaks(problem))
+    pyvrp = options.warm_share > 0 and fits_pyvrp(problem)
     whole = len(problem.orders) <= options.pyvrp_whole_up_to or options.workers < 2
     rival = None
     if rivals(problem, options, time_limit_s, one_process=pyvrp and whole):

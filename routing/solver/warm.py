@@ -55,9 +55,10 @@ ATTEMPT_SHARE = 0.25  # at most, for one plan with one route fewer (the last one
 Fleet = tuple[ProblemData, list[int], Solution]  # data, its types' origins, a plan on it
 
 
-def fits_pyvrp(problem: Problem, breaks_needed: bool) -> bool:
-    """Whether PyVRP can model every constraint of ``problem`` (else OR-Tools plans alone)."""
-    if problem.fixed or breaks_needed:
+def fits_pyvrp(problem: Problem) -> bool:
+    """Whether PyVRP can plan ``problem`` (else OR-Tools plans alone). Drivers' breaks are not
+    modelled by PyVRP: they are inserted when its plan is timed (``schedule``)."""
+    if problem.fixed:
         return False
     if any(order.skills for order in problem.orders):
         return False

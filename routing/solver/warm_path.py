@@ -15,7 +15,7 @@ from routing.solver.options import Options
 from routing.solver.pack import Plan
 from routing.solver.result import Result, Route, Status, Unserved
 from routing.solver.schedule import timed_routes
-from routing.solver.single import NO_PLACE, solve_single
+from routing.solver.single import NO_PLACE, has_breaks, solve_single
 from routing.solver.warm import warm_plan
 
 CHECK_ONLY_SHARE = 0.9  # of the budget for PyVRP when OR-Tools only checks its plan
@@ -36,19 +36,27 @@ def solve_warm(
     such models) and PyVRP gets ``CHECK_ONLY_SHARE`` of the time; its plan is then timed and
     checked without building that model at all where it can be (``schedule``). ``bound``: the
     caller's ``fleet_lower_bound(problem, screened)``, when it has it already; ``hint``: the
-    portfolio's latest plain OR-Tools plan, for PyVRP's fleet reduction (``warm``)."""
+    portfolio's latest plain OR-Tools plan, for PyVRP's fleet reduction (``warm``).
+
+    With drivers' breaks the plan is always timed directly, breaks inserted where driving
+    without a pause would exceed the rule (``schedule``): OR-Tools' model with breaks cannot
+    start from a plan (``single``). A route the breaks make late is left out, its orders
+    unserved with a reason; ``None`` if PyVRP found no plan (the caller's other paths answer)."""
     began = time.monotonic()
     large = len(problem.orders) > options.decompose_above
-    share = CHECK_ONLY_SHARE if large else options.warm_share
+    breaks = has_breaks(problem)
+    share = CHECK_ONLY_SHARE if large or breaks else options.warm_share
     hgs_seconds = share * (deadline - time.monotonic())
     if bound is None:
         bound = fleet_lower_bound(problem, screened)
     quiet = options.stop_when_no_improvement_s
     plan = warm_plan(problem, hgs_seconds, seed, screened, quiet, bound, hint)
-    if plan is None and large and options.workers > 1:
+    if plan is None and (breaks or (large and options.workers > 1)):
         return None  # the caller's regions answer: one OR-Tools model of this size does not
-    if plan is not None and large and (routes := timed_routes(problem, plan)) is not None:
-        return planned(problem, routes, screened, time.monotonic() - began)
+    if plan is not None and (large or breaks):
+        routes = timed_routes(problem, plan, drop_failing=breaks)
+        if routes is not None:
+            return planned(problem, routes, screened, time.monotonic() - began)
     return solve_single(
         problem,
         deadline=deadline,

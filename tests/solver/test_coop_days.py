@@ -64,5 +64,7 @@ def test_the_json_day_keeps_the_mixed_fleet_shifts_and_break_rule(tmp_path: Path
 def test_planning_a_json_day_reports_the_fleet_its_bound_and_the_checker(tmp_path: Path) -> None:
     _, body = write(generate(10, 6, breaks=True), tmp_path)
     line = plan(body, budget=2, seed=1, options=QUICK)
-    assert line.startswith("coop10_6_breaks: ") and "lower bound" in line
+    assert line.startswith("coop10_6_breaks planner: ") and "lower bound" in line
     assert line.endswith("check OK")
+    plain = plan(body, budget=1, seed=1, plain=True)  # the baseline with the same breaks
+    assert plain.startswith("coop10_6_breaks ortools: ") and plain.endswith("check OK")

@@ -20,33 +20,33 @@ from routing.solver import (
     Vehicle,
     solve,
 )
-from routing.solver.single import has_breaks, solve_single
+from routing.solver.single import solve_single
 from routing.solver.warm import _data, _fewer_routes, fits_pyvrp, warm_plan
 from tests.solver.tiny import DAY, HOUR, MINUTE, QUICK, parcel, problem, stop, truck
 
 
 def test_only_problems_pyvrp_can_model_are_given_to_it() -> None:
     plain = problem(6, [truck("a"), truck("b")], [parcel("p1", 1, 3), parcel("p2", 2, 5)])
-    assert fits_pyvrp(plain, has_breaks(plain))
+    assert fits_pyvrp(plain)
     skilled = problem(6, [truck("a", skills=frozenset({"cold"}))], [
         parcel("p1", 1, 3, skills=frozenset({"cold"}))
     ])  # fmt: skip
-    assert not fits_pyvrp(skilled, has_breaks(skilled))
+    assert not fits_pyvrp(skilled)
     committed = problem(
         6,
         [truck("a")],
         [parcel("p1", 1, 3)],
         fixed=[FixedPrefix("a", (StopRef("p1", Leg.PICKUP),))],
     )
-    assert not fits_pyvrp(committed, has_breaks(committed))
+    assert not fits_pyvrp(committed)
     windows = (TimeWindow(0, HOUR), TimeWindow(2 * HOUR, 3 * HOUR))
     split = Order("w", delivery=Stop(2, windows), demand=(100, 1, 0))
     split_day = problem(6, [truck("a")], [split])
-    assert not fits_pyvrp(split_day, has_breaks(split_day))  # PyVRP takes one window a stop
+    assert not fits_pyvrp(split_day)  # PyVRP takes one window a stop
     long_day = problem(
         6, [truck("a")], [parcel("p1", 1, 3)], break_rule=BreakRule(4 * HOUR, 15 * 60)
     )
-    assert not fits_pyvrp(long_day, has_breaks(long_day))  # a 24 h shift needs breaks
+    assert fits_pyvrp(long_day)  # its breaks are inserted when the plan is timed (schedule)
 
 
 def test_warm_plan_keeps_pairs_in_order_and_leaves_out_what_cannot_fit() -> None:
