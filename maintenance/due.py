@@ -178,8 +178,8 @@ _DUE = text(
     ) u ON true
     LEFT JOIN vehicle_state s ON s.vehicle_id = p.vehicle_id
     WHERE :every_state OR p.legal_inspection  -- else only what may be due (assess decides)
-       OR u.distance_m >= p.every_km * 1000 * (1 - :share)
-       OR u.engine_s >= p.every_engine_h * 3600 * (1 - :share)
+       OR u.distance_m >= p.every_km * 1000.0 * (1 - :share)
+       OR u.engine_s >= p.every_engine_h * 3600.0 * (1 - :share)
        OR p.since + make_interval(months => p.every_months) <= CAST(:soon AS date)
     ORDER BY p.plate, p.task_id
     """
