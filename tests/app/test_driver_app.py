@@ -21,8 +21,8 @@ from playwright.async_api import Page, expect
 from websockets.asyncio.client import connect
 
 from core.config import Settings
-from tests.app.conftest import HERE, Driver, Phone, shoot, token
-from tests.console.conftest import ConsoleWorld, wait_until
+from tests.app.conftest import HERE, Driver, Phone, add_driver_account, shoot, token
+from tests.console.conftest import PASSWORD, ConsoleWorld, wait_until
 from tests.waiting import wait_until_async
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -277,3 +277,85 @@ async def _vehicle_at(socket: Any, vehicle_id: int, point: tuple[float, float]) 
                     and (abs(row["lon"] - point[0]) < 1e-5 and abs(row["lat"] - point[1]) < 1e-5)
                 ):
                     return True
+
+
+async def sign_in_on(page: Page, base: str, login: str) -> None:
+    await page.goto(f"{base}/app/")
+    await page.fill("input[name=username]", login)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.locator("#sign-in button[type=submit]").tap()
+
+
+async def test_office_accounts_are_turned_away(phone: Phone, world: ConsoleWorld) -> None:
+    await sign_in_on(phone.page, phone.base, world.logins["dispatcher"])
+    await expect(phone.page.locator("#sign-in-error")).to_have_text("Ứng dụng này dành cho tài xế.")
+    assert await phone.page.evaluate("localStorage.getItem('app_refresh_token')") is None
+
+
+async def test_english_on_the_switch_and_sign_out_everywhere(
+    phone: Phone, world: ConsoleWorld, settings: Settings
+) -> None:
+    driver = add_driver_account(settings, world, 2, end_shift=False)
+    page = phone.page
+    await sign_in_on(page, phone.base, driver.login)
+    await expect(page.locator("#screen-shift")).to_be_visible()
+    await page.locator("#lang-switch").tap()
+    await expect(page.locator("#tabs a[href='#route']")).to_have_text("Route")
+    await expect(page.locator("#driver-name")).to_have_text("Tài xế Số 2")
+    await page.goto(f"{phone.base}/app/#account")
+    await page.locator("#sign-out-everywhere").tap()
+    await expect(page.locator("#screen-signin")).to_be_visible()
+    await expect(page.locator("#sign-in h1")).to_have_text("Driver sign-in")
+    with psycopg.connect(settings.sync_database_url) as conn:
+        sessions = conn.execute(
+            "SELECT count(*), count(s.revoked_at) FROM auth_sessions s JOIN users u"
+            " ON u.id = s.user_id WHERE u.login = %s AND u.cooperative_id = %s",
+            (driver.login, world.coop_id),
+        ).fetchone()
+    assert sessions is not None and sessions[0] >= 1 and sessions[0] == sessions[1]
+
+
+async def test_an_offer_pushed_while_the_app_is_closed_is_a_notification(
+    phone: Phone, world: ConsoleWorld, settings: Settings
+) -> None:
+    """The push event as the browser's push service would deliver it (through the debugging
+    protocol: headless Chromium has no push service of its own)."""
+    driver = add_driver_account(settings, world, 3, end_shift=False)
+    page = phone.page
+    await phone.context.grant_permissions(["notifications"], origin=phone.base)
+    await sign_in_on(page, phone.base, driver.login)
+    await expect(page.locator("#screen-shift")).to_be_visible()
+    await wait_until(page, "navigator.serviceWorker.controller !== null")
+    cdp = await phone.context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    await cdp.send("ServiceWorker.enable")
+    await wait_until_async(lambda: registrations, 10, what="the worker's registration")
+    message = {
+        "kind": "offer",
+        "title": "Chuyến mới: 3.500.000 ₫",
+        "body": "KCN Amata → Cảng Cát Lái",
+        "url": "/app/#offers",
+        "tag": "offer-77",
+    }
+    await cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": phone.base,
+            "registrationId": registrations[0]["registrationId"],
+            "data": json.dumps(message),
+        },
+    )
+    worker = phone.context.service_workers[0]
+    shown = await wait_until_async(
+        lambda: worker.evaluate(
+            "self.registration.getNotifications()"
+            ".then(all => all.map(n => [n.title, n.body, n.tag, n.data.url]))"
+        ),
+        10,
+        what="the notification",
+    )
+    assert shown == [[message["title"], message["body"], "offer-77", "/app/#offers"]]
