@@ -38,10 +38,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base
 from core.tenancy import Tenant, get_scoped, scoped
 from core.timeutil import utcnow
-from telematics.forward_targets import PAYLOAD_VERSION, SendFailed, Target, send
+from telematics.forward_targets import PAYLOAD_VERSION, Sender, SendFailed, Target
 
 log = logging.getLogger(__name__)
-MARKS_PER_SEND = 500
+MARKS_PER_SEND = 2000
+"""Marks per send: a mark is one vehicle's rows of one ingest batch (one to a few)."""
 BACKOFF_MAX_S = 300
 GIVE_UP_AFTER = timedelta(hours=24)
 """A forwarder failing without a success this long is disabled and its waiting marks dropped."""
@@ -170,6 +171,7 @@ JOIN vehicles v ON v.id = p.vehicle_id
 WHERE m.id = ANY(:marks) AND p.cooperative_id = :coop
 ORDER BY p.vehicle_id, p.device_time
 """
+_DELETE_MARKS = text("DELETE FROM position_forward_marks WHERE id = ANY(:marks)")
 _STATE = """
 SELECT vehicle_id, last_device_time FROM position_forward_state
 WHERE forwarder_id = :id AND vehicle_id = ANY(:vehicles)
@@ -219,16 +221,18 @@ async def drain(
     outcome = Drained()
     async with sessions() as session:
         due = [int(i) for i in (await session.scalars(text(_DUE))).all()]
-    for forwarder_id in due:
-        for _ in range(max_rounds):
-            more = await _send_one_batch(sessions, forwarder_id, allow_private, outcome)
-            if not more:
-                break
+    async with Sender() as sender:
+        for forwarder_id in due:
+            for _ in range(max_rounds):
+                more = await _send_one_batch(sessions, sender, forwarder_id, allow_private, outcome)
+                if not more:
+                    break
     return outcome
 
 
 async def _send_one_batch(
     sessions: async_sessionmaker[AsyncSession],
+    sender: Sender,
     forwarder_id: int,
     allow_private: bool,
     outcome: Drained,
@@ -246,33 +250,29 @@ async def _send_one_batch(
         )
         if not marks:
             return False
-        rows = [
-            dict(row)
-            for row in (
-                await session.execute(
-                    text(_POSITIONS), {"marks": marks, "coop": found["cooperative_id"]}
-                )
-            ).mappings()
-        ]
-        vehicles = sorted({row["vehicle_id"] for row in rows})
-        last = {
-            int(v): t
-            for v, t in (
-                await session.execute(text(_STATE), {"id": forwarder_id, "vehicles": vehicles})
-            ).all()
-        }
-        kept, newest = thin(rows, int(found["every_s"]), last)
+        result = await session.execute(
+            text(_POSITIONS), {"marks": marks, "coop": found["cooperative_id"]}
+        )
+        names = list(result.keys())
+        rows = [dict(zip(names, row, strict=True)) for row in result.all()]
+        every_s = int(found["every_s"])
+        last: dict[int, datetime] = {}
+        if every_s:
+            vehicles = sorted({row["vehicle_id"] for row in rows})
+            state = await session.execute(text(_STATE), {"id": forwarder_id, "vehicles": vehicles})
+            last = {int(v): t for v, t in state.all()}
+        kept, newest = thin(rows, every_s, last)
         target = Target(url=found["url"], topic=found["topic"], allow_private=allow_private)
         try:
             if kept:
-                await send(target, found["cooperative_id"], forwarder_id, kept)
+                await sender.send(target, found["cooperative_id"], forwarder_id, kept)
         except SendFailed as exc:
             await session.rollback()
             await _record_failure(sessions, forwarder_id, str(exc))
             outcome.failed.append(forwarder_id)
             return False
-        await session.execute(delete(ForwardMark).where(ForwardMark.id.in_(marks)))
-        if newest:
+        await session.execute(_DELETE_MARKS, {"marks": marks})
+        if every_s and newest:
             await session.execute(
                 text(_SAVE_STATE),
                 {"id": forwarder_id, "vehicles": list(newest), "times": list(newest.values())},

@@ -11,7 +11,7 @@ import asyncio
 import json
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -44,12 +44,17 @@ class Target:
     allow_private: bool
 
 
+TIMES = ("device_time", "received_at")
+
+
 def position_json(row: dict[str, Any]) -> dict[str, Any]:
     """One position as the payload shows it (times in UTC, ISO 8601; metres, km/h)."""
-    return {
-        key: value.isoformat() if isinstance(value, datetime) else value
-        for key, value in row.items()
-    }
+    shown = dict(row)
+    for key in TIMES:
+        value = shown.get(key)
+        if isinstance(value, datetime):
+            shown[key] = value.astimezone(UTC).isoformat()
+    return shown
 
 
 def http_body(cooperative_id: int, forwarder_id: int, rows: list[dict[str, Any]]) -> bytes:
@@ -90,26 +95,37 @@ async def _checked(target: Target) -> None:
         raise SendFailed(getattr(exc, "message", str(exc))) from None
 
 
-async def send(
-    target: Target, cooperative_id: int, forwarder_id: int, rows: list[dict[str, Any]]
-) -> None:
-    """Deliver ``rows`` or raise SendFailed."""
-    await _checked(target)
-    if target.url.startswith(("http://", "https://")):
-        await _post(target.url, http_body(cooperative_id, forwarder_id, rows))
-    else:
-        await asyncio.to_thread(_publish, target, cooperative_id, rows)
+class Sender:
+    """Sends batches for one pass of the worker: one HTTP client (its TLS context and
+    connections) for every HTTP target; an MQTT connection per batch."""
 
+    def __init__(self) -> None:
+        self.http = httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False)
 
-async def _post(url: str, body: bytes) -> None:
-    headers = {"Content-Type": "application/json", "User-Agent": "coopfleet-forwarder/1"}
-    try:
-        async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False) as client:
-            answer = await client.post(url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        raise SendFailed(f"{type(exc).__name__}: {exc}") from None
-    if not 200 <= answer.status_code < 300:
-        raise SendFailed(f"HTTP {answer.status_code}: {answer.text[:200]}")
+    async def __aenter__(self) -> Sender:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+
+    async def send(
+        self, target: Target, cooperative_id: int, forwarder_id: int, rows: list[dict[str, Any]]
+    ) -> None:
+        """Deliver ``rows`` or raise SendFailed."""
+        await _checked(target)
+        if target.url.startswith(("http://", "https://")):
+            await self._post(target.url, http_body(cooperative_id, forwarder_id, rows))
+        else:
+            await asyncio.to_thread(_publish, target, cooperative_id, rows)
+
+    async def _post(self, url: str, body: bytes) -> None:
+        headers = {"Content-Type": "application/json", "User-Agent": "coopfleet-forwarder/1"}
+        try:
+            answer = await self.http.post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise SendFailed(f"{type(exc).__name__}: {exc}") from None
+        if not 200 <= answer.status_code < 300:
+            raise SendFailed(f"HTTP {answer.status_code}: {answer.text[:200]}")
 
 
 def _publish(target: Target, cooperative_id: int, rows: list[dict[str, Any]]) -> None:
