@@ -22,6 +22,8 @@ from routing.solver.single import has_breaks, solve_single
 from routing.solver.warm import fits_pyvrp
 from routing.solver.warm_path import planned, solve_warm
 
+JUDGING_S, JUDGING_SHARE = 1.0, 0.02  # kept to time and check the candidates (at most)
+
 
 def solve(
     problem: Problem, *, time_limit_s: float, seed: int = 0, options: Options | None = None
@@ -42,7 +44,9 @@ def solve(
     try:
         hint = rival.latest(problem) if rival is not None else None
         result = _ours(problem, screened, bound, deadline, seed, options, pyvrp and whole, hint)
-        theirs = rival.harvest(problem, screened, deadline) if rival is not None else None
+        # the candidates are timed and checked after the harvest: keep them within the budget
+        harvest_at = deadline - min(JUDGING_S, JUDGING_SHARE * time_limit_s)
+        theirs = rival.harvest(problem, screened, harvest_at) if rival is not None else None
     finally:
         if rival is not None:
             rival.stop()
