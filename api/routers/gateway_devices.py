@@ -1,4 +1,5 @@
-"""Devices the gateway heard: provisioning mistakes made visible (``docs/gateway.md``)."""
+"""Devices the gateway heard (provisioning mistakes made visible) and the cooperative's Traccar
+forwarding token (``docs/gateway.md``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import PrincipalDep, SessionDep
-from api.schemas.gateway import DeviceHeardRead, DevicesHeardRead, SilentVehicleRead
+from api.deps import AdminTenant, PrincipalDep, SessionDep, SettingsDep
+from api.schemas.gateway import (
+    DeviceHeardRead,
+    DevicesHeardRead,
+    SilentVehicleRead,
+    TraccarForwardingRead,
+)
 from core.errors import Forbidden
 from fleet.enums import Role
 from telematics.gateway import listing
+from telematics.gateway.forwarding import traccar_token
 
 router = APIRouter(tags=["tracking"])
 
@@ -50,4 +57,19 @@ async def devices_heard(
         total=total,
         items=[DeviceHeardRead.model_validate(d) for d in devices],
         silent=[SilentVehicleRead.model_validate(v) for v in silent],
+    )
+
+
+@router.get(
+    "/gateway/traccar-forwarding",
+    response_model=TraccarForwardingRead,
+    summary="The cooperative's Traccar forwarding token (admin)",
+)
+async def traccar_forwarding(tenant: AdminTenant, settings: SettingsDep) -> TraccarForwardingRead:
+    """The header a Traccar server of this cooperative sends with each forwarded position
+    (``forward.header`` in its ``traccar.xml``); the gateway takes from it only this
+    cooperative's devices. Derived from the installation secret: nothing stored."""
+    token = traccar_token(settings.secret_key, tenant.cooperative_id)
+    return TraccarForwardingRead(
+        path="/traccar", header=f"Authorization: Bearer {token}", token=token
     )

@@ -39,3 +39,11 @@ class DevicesHeardRead(BaseModel):
     total: int  # devices heard since ``since`` (``items`` holds at most ``limit``)
     items: list[DeviceHeardRead]
     silent: list[SilentVehicleRead]  # the caller's vehicles not heard since ``since``
+
+
+class TraccarForwardingRead(BaseModel):
+    """What a cooperative's Traccar server needs to forward its positions to the gateway."""
+
+    path: str  # on the gateway's HTTP port: forward.url = http://<gateway>:<port><path>
+    header: str  # forward.header, as Traccar wants it ("Name: value")
+    token: str

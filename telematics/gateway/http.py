@@ -7,6 +7,8 @@ credentials, retry on any non-200 and can come in thousands, so they stay off th
 body caps and authentication, and the gateway is deployed (and scaled, and exposed) on its own.
 200 is answered only after the broker's PUBACK; errors are the project's JSON shape naming the
 field (400), ``unknown_device`` is 404, an unreachable broker 503 (the device sends again).
+Traccar's forwarding carries its cooperative's token (``forwarding``): 401 without it, 404 for a
+device of another cooperative.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from starlette.routing import Route
 
 from telematics.gateway import osmand, traccar
 from telematics.gateway.fix import Fix, Refused
+from telematics.gateway.forwarding import token_cooperative
 from telematics.gateway.service import Gateway
 from telematics.relay import BrokerUnavailable
 
 _STATUS = {
+    "not_authenticated": 401,
     "unknown_device": 404,
+    "not_this_cooperative": 404,
     "ambiguous_device": 409,
     "oversized": 413,
     "directory_unavailable": 503,
@@ -55,10 +60,24 @@ def build_app(gateway: Gateway) -> Starlette:
     registry = CollectorRegistry(auto_describe=False)  # this app's own: tests build many gateways
     registry.register(gateway.counters)
 
-    async def store(request: Request, protocol: str, identifier: str, fixes: list[Fix]) -> Response:
+    async def store(
+        request: Request,
+        protocol: str,
+        identifier: str,
+        fixes: list[Fix],
+        cooperative_id: int | None = None,
+    ) -> Response:
+        """``cooperative_id``: only that cooperative's devices (a Traccar server's token)."""
         address = request.client.host if request.client else None
         try:
             binding = await gateway.bind(protocol, identifier, address)  # refusals counted there
+            if cooperative_id is not None and binding.cooperative_id != cooperative_id:
+                refused = Refused(
+                    "not_this_cooperative", f"{identifier!r} is not a device of yours", "id"
+                )
+                gateway.refuse(protocol, refused)
+                gateway.heard.hear(protocol, identifier, address, None, refusal=refused.reason)
+                return _error(refused)
             await gateway.deliver(protocol, identifier, address, binding, fixes)
         except Refused as refused:
             return _error(refused)
@@ -87,12 +106,20 @@ def build_app(gateway: Gateway) -> Starlette:
 
     async def traccar_endpoint(request: Request) -> Response:
         gateway.counters.add("traccar", "frames")
+        secret = gateway.config.secret_key
+        cooperative_id = token_cooperative(secret, request.headers.get("authorization"))
         try:
+            if cooperative_id is None:
+                raise Refused(
+                    "not_authenticated",
+                    "Traccar's forward.header must be 'Authorization: Bearer <your token>'",
+                    "authorization",
+                )
             identifier, fix = traccar.decode(await _body(request, limit))
         except Refused as refused:
             gateway.refuse("traccar", refused)
             return _error(refused)
-        return await store(request, "traccar", identifier, [fix])
+        return await store(request, "traccar", identifier, [fix], cooperative_id)
 
     async def metrics(request: Request) -> Response:
         token = gateway.config.metrics_token

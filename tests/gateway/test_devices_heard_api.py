@@ -12,6 +12,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
+from telematics.gateway.forwarding import token_cooperative
 from telematics.tables import gateway_devices
 from tests import factories
 from tests.conftest import CoopWorld, sign_in_as
@@ -92,3 +93,20 @@ async def test_admins_see_their_devices_and_silent_vehicles_platform_admins_ever
         assert refused.status_code == 403, role
     bad = await client.get(URL, params={"minutes": 0}, headers=coop_a.admin.headers)
     assert bad.status_code == 422 and bad.json()["field"] == "minutes"
+
+
+@pytest.mark.asyncio
+async def test_an_admin_gets_the_cooperatives_traccar_token(
+    client: httpx.AsyncClient, settings: Settings, coop_a: CoopWorld, coop_b: CoopWorld
+) -> None:
+    answer = await client.get("/api/v1/gateway/traccar-forwarding", headers=coop_a.admin.headers)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert token_cooperative(settings.secret_key, f"Bearer {body['token']}") == coop_a.coop.id
+    assert body["header"] == f"Authorization: Bearer {body['token']}"
+    other = await client.get("/api/v1/gateway/traccar-forwarding", headers=coop_b.admin.headers)
+    assert other.json()["token"] != body["token"]
+    dispatcher = await client.get(
+        "/api/v1/gateway/traccar-forwarding", headers=coop_a.dispatcher.headers
+    )
+    assert dispatcher.status_code == 403

@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.config import Settings
 from telematics.gateway import jt808
+from telematics.gateway.forwarding import traccar_token
 from tests.gateway import frames
 from tests.gateway.conftest import RunningGateway, start_gateway
 from tests.telematics.conftest import Fleet, RunningWorker, count, wait_for
@@ -282,10 +283,11 @@ def test_traccar_client_and_forwarding_requests_are_stored(
         },
         "device": {"id": 1, "uniqueId": identifier},
     }
+    token = traccar_token(settings.secret_key, fleet.coop_id)  # the forward.header's token
     request = urllib.request.Request(
         f"{gateway.base}/traccar",
         data=json.dumps(forwarded).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 200
@@ -302,7 +304,11 @@ def test_traccar_client_and_forwarding_requests_are_stored(
         )
     assert refused.value.code == 400
     assert json.loads(refused.value.read())["field"] == "lat"
-    huge = urllib.request.Request(f"{gateway.base}/traccar", data=b"{" + b" " * 300_000 + b"}")
+    huge = urllib.request.Request(
+        f"{gateway.base}/traccar",
+        data=b"{" + b" " * 300_000 + b"}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(huge, timeout=5)
     assert refused.value.code == 413
@@ -380,3 +386,40 @@ def test_sigkill_loses_no_fix_a_device_saw_acknowledged(
         wait_for(lambda: len(rows(settings, vehicle_id)) == 200, timeout=20)
     finally:
         again.stop()
+
+
+def test_traccar_forwarding_needs_its_cooperatives_token(
+    settings: Settings,
+    fleet: Fleet,
+    worker: RunningWorker,
+    devices: Devices,
+    gateway: RunningGateway,
+) -> None:
+    vehicle_id, identifier = devices["osmand"]
+    forwarded = {
+        "position": {"fixTime": recent().isoformat(), "latitude": 10.95, "longitude": 106.84},
+        "device": {"uniqueId": identifier},
+    }
+    other = traccar_token(settings.secret_key, fleet.foreign_coop_id)  # a valid token, not theirs
+    mine = traccar_token(settings.secret_key, fleet.coop_id)
+    for authorization, status, error in (
+        (None, 401, "not_authenticated"),
+        (f"Bearer {mine[:-1]}{'1' if mine[-1] == '0' else '0'}", 401, "not_authenticated"),
+        (f"Bearer {fleet.coop_id}.", 401, "not_authenticated"),
+        (f"Bearer {other}", 404, "not_this_cooperative"),
+    ):
+        headers = {"Authorization": authorization} if authorization else {}
+        request = urllib.request.Request(
+            f"{gateway.base}/traccar", data=json.dumps(forwarded).encode(), headers=headers
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        answer = json.loads(refused.value.read())
+        assert (refused.value.code, answer["error"]) == (status, error), authorization
+        if status == 401:
+            assert answer["field"] == "authorization"
+    assert rows(settings, vehicle_id) == []
+    text = metrics(gateway)
+    refusals = 'coopfleet_gateway_refused_total{protocol="traccar",reason="%s"} %d'
+    assert refusals % ("not_authenticated", 3) in text
+    assert refusals % ("not_this_cooperative", 1) in text
