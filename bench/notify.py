@@ -206,6 +206,18 @@ def latencies(url: str) -> dict[str, Any]:
                 """
             )
         ]
+        stages = conn.execute(
+            """
+            SELECT percentile_cont(0.5) WITHIN GROUP (
+                       ORDER BY extract(epoch FROM m.created_at - o.offered_at)),
+                   percentile_cont(0.5) WITHIN GROUP (
+                       ORDER BY extract(epoch FROM m.sent_at - m.created_at))
+            FROM notification_messages m
+            JOIN order_offers o
+              ON o.id = split_part(split_part(m.dedupe_key, '|', 1), ':', 2)::bigint
+            WHERE m.status = 'sent'
+            """
+        ).fetchone()
         hooks = [
             r[0]
             for r in conn.execute(
@@ -237,6 +249,7 @@ def latencies(url: str) -> dict[str, Any]:
         "hooks": sorted(float(x) for x in hooks),
         "span": float(span[0]) if span and span[0] is not None else 0.0,
         "messages": dict(failed),
+        "stages": stages,
     }
 
 
@@ -348,6 +361,8 @@ async def run(args: argparse.Namespace, url: str) -> None:
                     f" {pct(values, 0.5):.3f} s, p99 {pct(values, 0.99):.3f} s, max"
                     f" {values[-1] if values else float('nan'):.3f} s"
                 )
+            fanned, sending = found["stages"] or (None, None)
+            print(f"push stages, p50: event → message row {fanned} s, row → sent {sending} s")
             print(f"slow receiver: {slow} delivered meanwhile (one at a time, in order)")
             print(
                 f"notify process: RSS {figures['VmRSS']:.0f} MB (peak {figures['VmHWM']:.0f} MB),"

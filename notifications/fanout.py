@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.models import Cooperative
-from notifications import recipients, texts
+from notifications import texts
 from notifications.events import Event, webhook_body
 from notifications.models import (
     NotificationMessage,
@@ -22,6 +22,7 @@ from notifications.models import (
     WebhookSubscription,
 )
 from notifications.quiet import release_time
+from notifications.recipients import Directory
 
 INSERT_CHUNK = 1000  # rows per INSERT: well under PostgreSQL's 65,535 parameters
 
@@ -46,9 +47,11 @@ class _Batch:
     rules: dict[tuple[int, str], list[NotificationRule]]
     zones: dict[int, str]
     subscriptions: dict[int, list[tuple[int, list[str]]]]
+    people: Directory
 
     @classmethod
-    async def load(cls, session: AsyncSession, cooperative_ids: set[int]) -> _Batch:
+    async def load(cls, session: AsyncSession, events: Sequence[Event]) -> _Batch:
+        cooperative_ids = {event.cooperative_id for event in events}
         rules: dict[tuple[int, str], list[NotificationRule]] = {}
         found = await session.execute(
             select(NotificationRule).where(
@@ -74,18 +77,23 @@ class _Batch:
         )
         for cooperative_id, subscription_id, types in rows:
             subscriptions.setdefault(cooperative_id, []).append((subscription_id, types))
-        return cls(rules, zones, subscriptions)
+        wanted = [
+            rule
+            for event in events
+            if event.kind
+            for rule in rules.get((event.cooperative_id, event.kind), [])
+        ]
+        people = await Directory.load(session, events, wanted) if wanted else Directory()
+        return cls(rules, zones, subscriptions, people)
 
 
-async def _messages(
-    session: AsyncSession, batch: _Batch, event: Event, now: datetime
-) -> list[dict[str, object]]:
+def _messages(batch: _Batch, event: Event, now: datetime) -> list[dict[str, object]]:
     assert event.kind is not None
     rows: list[dict[str, object]] = []
     for rule in batch.rules.get((event.cooperative_id, event.kind), []):
         zone = batch.zones.get(event.cooperative_id, "UTC")
         due = release_time(now, zone, rule.quiet_from, rule.quiet_to)
-        for person in await recipients.for_rule(session, rule, event):
+        for person in batch.people.for_rule(rule, event):
             address = person.address(rule.channel)
             if address is None:
                 continue
@@ -128,12 +136,12 @@ async def fan_out(session: AsyncSession, events: Sequence[Event], now: datetime)
     counts = FanOut()
     if not events:
         return counts
-    batch = await _Batch.load(session, {event.cooperative_id for event in events})
+    batch = await _Batch.load(session, events)
     messages: list[dict[str, object]] = []
     deliveries: list[dict[str, object]] = []
     for event in events:
         if event.kind:
-            messages.extend(await _messages(session, batch, event, now))
+            messages.extend(_messages(batch, event, now))
         if event.webhook_type:
             deliveries.extend(_deliveries(batch, event))
     for start in range(0, len(messages), INSERT_CHUNK):
