@@ -120,7 +120,7 @@ async def _due_timings(url: str, coop: int, today: date, runs: int) -> tuple[lis
 def _bare_timings(url: str, coop: int, today: date, runs: int) -> list[float]:
     """The same query, fetched with psycopg: no ORM, no assessment in Python."""
     sql = str(due._DUE.text).replace(":coop", "%(coop)s").replace(":vehicles", "%(vehicles)s")
-    for name in ("safety_only", "every_state", "share", "soon"):
+    for name in ("safety_only", "every_state", "share", "soon", "shortest_cycle"):
         sql = sql.replace(f":{name}", f"%({name})s")
     values = {
         "coop": coop,
@@ -129,6 +129,7 @@ def _bare_timings(url: str, coop: int, today: date, runs: int) -> list[float]:
         "every_state": False,
         "share": due.DUE_SOON_SHARE,
         "soon": today + timedelta(days=due.DUE_SOON_DAYS),
+        "shortest_cycle": due.SHORTEST_INSPECTION_MONTHS,
     }
     timings = []
     with psycopg.connect(_plain(url)) as conn:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fleet.legal import inspection_months
+from fleet.legal import INSPECTION_CYCLES, inspection_months
 
 # Named thresholds of "due soon": this share of a km or engine-hour interval left, or this many
 # days before a dated due day.
@@ -26,6 +26,7 @@ DUE_SOON_SHARE = 0.10
 DUE_SOON_DAYS = 30
 
 OK, DUE_SOON, OVERDUE = "ok", "due_soon", "overdue"
+SHORTEST_INSPECTION_MONTHS = min(m for c in INSPECTION_CYCLES for _, m in c.bands)
 
 
 def add_months(day: date, months: int) -> date:
@@ -177,7 +178,9 @@ _DUE = text(
           AND (p.every_km IS NOT NULL OR p.every_engine_h IS NOT NULL)
     ) u ON true
     LEFT JOIN vehicle_state s ON s.vehicle_id = p.vehicle_id
-    WHERE :every_state OR p.legal_inspection  -- else only what may be due (assess decides)
+    WHERE :every_state  -- else only what may be due (assess decides)
+       OR (p.legal_inspection AND coalesce(p.inspection_expiry,
+             p.since + make_interval(months => :shortest_cycle)) <= CAST(:soon AS date))
        OR u.distance_m >= p.every_km * 1000.0 * (1 - :share)
        OR u.engine_s >= p.every_engine_h * 3600.0 * (1 - :share)
        OR p.since + make_interval(months => p.every_months) <= CAST(:soon AS date)
@@ -206,6 +209,7 @@ async def due_list(
             "every_state": OK in wanted,
             "share": DUE_SOON_SHARE,
             "soon": today + timedelta(days=DUE_SOON_DAYS),
+            "shortest_cycle": SHORTEST_INSPECTION_MONTHS,
         },
     )
     out = []

@@ -130,3 +130,28 @@ async def test_an_overdue_brake_task_removes_the_vehicle_from_suggestions_with_t
     )
     assert {e.driver_id: e.reason for e in excluded}[worn_driver] == reasons[worn_driver]
     assert worn_driver not in [c.driver_id for c in found]
+
+
+async def test_the_inspection_task_is_due_by_the_recorded_expiry_or_the_cycle(
+    session: AsyncSession, coop_a: CoopWorld
+) -> None:
+    today = date(2026, 12, 4)
+    soon = await factories.make_vehicle(session, coop_a.coop, inspection_expiry=date(2026, 12, 20))
+    later = await factories.make_vehicle(session, coop_a.coop, inspection_expiry=date(2027, 5, 1))
+    unrecorded = await factories.make_vehicle(session, coop_a.coop, year=2010, kind="truck")
+    await task(
+        session, coop_a.admin.tenant, name="inspection", legal_inspection=True, safety=True,
+        starts_on=date(2026, 5, 1),
+    )  # fmt: skip
+    shown = await due.due_list(session, coop_a.coop.id, today, states=(due.DUE_SOON, due.OVERDUE))
+    listed = {d.vehicle_id: d for d in shown}
+    assert listed[soon.id].state == due.DUE_SOON and listed[soon.id].due_on == date(2026, 12, 20)
+    assert later.id not in listed  # not due soon: left out by the query itself
+    # a truck 16 years old: every 6 months from 2026-05-01, so overdue since 2026-11-01
+    assert listed[unrecorded.id].state == due.OVERDUE
+    assert listed[unrecorded.id].due_on == date(2026, 11, 1)
+    every = await due.due_list(session, coop_a.coop.id, today, states=(due.OK,))
+    assert [d.vehicle_id for d in every] == [later.id]
+    assert (await due.holds(session, coop_a.coop.id, today, None)) == {
+        unrecorded.id: ["inspection: due on 2026-11-01"]
+    }
