@@ -225,3 +225,19 @@ async def test_admins_read_it_with_filters_paged_and_only_their_own(
         assert refused.status_code == 403
     naive = await client.get("/api/v1/audit?start=2026-01-01T00:00:00", headers=headers)
     assert naive.status_code == 400 and naive.json()["field"] == "start"
+
+
+async def test_keys_created_and_revoked_are_recorded_without_their_hash(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld
+) -> None:
+    first = await _last_id(session)
+    body = {"name": "ERP", "role": "director", "scopes": ["reports:read"]}
+    created = await client.post("/api/v1/api-keys", json=body, headers=coop_a.admin.headers)
+    ident = created.json()["id"]
+    await client.post(f"/api/v1/api-keys/{ident}/revoke", headers=coop_a.admin.headers)
+    rows = await _rows_since(session, first)
+    assert [(r.entity, r.action) for r in rows] == [("api_keys", "insert"), ("api_keys", "update")]
+    assert rows[0].after is not None and rows[0].after["key_hash"] == "***"
+    assert rows[0].after["scopes"] == ["reports:read"] and rows[0].after["role"] == "director"
+    assert rows[1].before == {"revoked_at": None} and rows[1].after is not None
+    assert set(rows[1].after) == {"revoked_at"}
