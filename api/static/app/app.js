@@ -149,6 +149,7 @@ function boot() {
   window.addEventListener("hashchange", show);
   window.addEventListener("signed-out", () => {
     route.forget();
+    localStorage.removeItem("app_home"); // the shift screen's kept read (shift.js)
     if (document.body.dataset.screen === "signin") return; // an office account turned away
     window.location.hash = "";
     window.location.reload();

@@ -1,7 +1,7 @@
 // The shift screen: who I am, my vehicle, papers about to lapse, the shift (start with the
 // assigned vehicle's plate filled in, break, end) and the continuous-driving clock from
 // /driver/me, ticking on the phone between reads, with a banner before the limit.
-import { describe, element, format, label, t, toast } from "/console/static/common.js";
+import { ApiError, CONFIG, describe, element, format, label, t, toast } from "/console/static/common.js";
 import { api } from "./session.js";
 
 const WARN_BEFORE_S = 30 * 60; // the banner shows from half an hour before the limit
@@ -42,7 +42,7 @@ function render() {
         class: paper.expired ? "banner danger" : "banner warn",
         text: t(paper.expired ? "paper_expired" : "paper_expires", {
           document: label("document", paper.document),
-          date: new Date(`${paper.expires}T00:00:00`).toLocaleDateString(),
+          date: new Date(`${paper.expires}T00:00:00`).toLocaleDateString(CONFIG.language === "vi" ? "vi-VN" : "en-GB"),
         }),
       }),
     ),
@@ -65,12 +65,20 @@ function render() {
   tick();
 }
 
-/** Read /driver/me again (and tell the listeners). */
-export async function reload() {
-  home = await api("/driver/me");
-  readAt = Date.now();
+const KEPT = "app_home"; // the last read, so the screen (and tracking) go on without signal
+
+function show(read, at) {
+  home = read;
+  readAt = at;
   render();
   for (const listener of listeners) listener(home);
+}
+
+/** Read /driver/me again (and tell the listeners). */
+export async function reload() {
+  const read = await api("/driver/me");
+  localStorage.setItem(KEPT, JSON.stringify({ read, at: Date.now() }));
+  show(read, Date.now());
   return home;
 }
 
@@ -97,5 +105,9 @@ export function start() {
   document.getElementById("shift-end").addEventListener("click", () => act("/driver/shift/end", undefined));
   setInterval(tick, 1000);
   setInterval(() => reload().catch(() => {}), 60000);
-  return reload().catch((error) => toast(describe(error), true));
+  const kept = JSON.parse(localStorage.getItem(KEPT) ?? "null");
+  if (kept) show(kept.read, kept.at);
+  return reload().catch((error) => {
+    if (error instanceof ApiError) toast(describe(error), true); // else: no signal, kept shown
+  });
 }
