@@ -116,11 +116,10 @@ def _send_reports(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     import logging
 
-    from worker.main import run
+    from worker.main import serve
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    asyncio.run(run(get_settings()))
-    return 0
+    return serve(get_settings())
 
 
 def _notify(args: argparse.Namespace) -> int:

@@ -29,7 +29,12 @@ from worker.main import build_app
 from worker.plans import watch
 from worker.runtime import Runtime
 
-pytestmark = [pytest.mark.solver, pytest.mark.slow]  # 10 s plans on real worker processes
+pytestmark = [pytest.mark.solver, pytest.mark.slow]  # plans on real worker processes
+
+# The plans of the kill tests stop once settled for this long (a 10 s budget otherwise): long
+# enough that the worker is still on the plan when the test stops it (at most ~0.5 s after the
+# job starts, plus 1 s of grace on SIGTERM), short enough that the rerun ends in seconds.
+QUIET_S = 2.5
 
 __all__ = ["small_coop"]  # the fixture, shared with the planning tests
 
@@ -76,8 +81,9 @@ async def kill_mid_plan(
     stop: signal.Signals = signal.SIGKILL,
     **overrides: str,
 ) -> dict[str, Any]:
-    """Start a plan of 10 s on a worker, stop the worker with ``stop`` once it is working on
-    it, start another worker, and return the plan once it has ended (within 60 s)."""
+    """Start a plan (10 s at most, ``QUIET_S`` once settled) on a worker, stop the worker with
+    ``stop`` once it is working on it, start another worker, and return the plan once it has
+    ended (within 60 s)."""
     headers = await committed_bearer(
         engine, settings, cooperative_id=coop, role="dispatcher", login=f"kill{time.time_ns()}"
     )
@@ -88,7 +94,8 @@ async def kill_mid_plan(
             created = await client.post(f"{V1}/orders", json=order(n, start), headers=headers)
             assert created.status_code == 201, created.text
         workers.append(start_worker(settings, **overrides))
-        started = await client.post(f"{V1}/plans", json={"time_limit_s": 10}, headers=headers)
+        body = {"time_limit_s": 10, "stop_when_no_improvement_s": QUIET_S}
+        started = await client.post(f"{V1}/plans", json=body, headers=headers)
         plan_id = started.json()["id"]
         await wait_until_async(lambda: plan_job(settings, plan_id) == ["doing"], timeout=30)
         plan = (await client.get(f"{V1}/plans/{plan_id}", headers=headers)).json()
@@ -132,6 +139,37 @@ async def test_a_plan_whose_worker_is_stopped_runs_again_on_another(
     assert workers[0].returncode == 0
     assert plan["status"] == "done", plan
     assert plan["jobs"] == ["aborted"]
+
+
+async def test_a_stopped_worker_exits_within_its_grace_even_mid_solve(
+    settings: Settings,
+    engine: AsyncEngine,
+    small_coop: tuple[int, list[int]],
+    workers: list[subprocess.Popen[bytes]],
+) -> None:
+    """SIGTERM during a 60 s solve: the worker aborts the plan after its 1 s of grace and exits
+    at once, not when the solver's thread ends (a deploy waited for the whole budget)."""
+    coop, _ = small_coop
+    headers = await committed_bearer(
+        engine, settings, cooperative_id=coop, role="dispatcher", login="sigterm@htx.vn"
+    )
+    start = datetime.now(UTC) + timedelta(minutes=30)
+    transport = httpx.ASGITransport(app=committed_app(settings, engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for n in range(12):
+            await client.post(f"{V1}/orders", json=order(n, start), headers=headers)
+        workers.append(start_worker(settings, worker_shutdown_seconds="1"))
+        started = await client.post(f"{V1}/plans", json={"time_limit_s": 60}, headers=headers)
+        plan_id = started.json()["id"]
+        await wait_until_async(lambda: plan_job(settings, plan_id) == ["doing"], timeout=30)
+        stopping = time.monotonic()
+        workers[0].send_signal(signal.SIGTERM)
+        assert workers[0].wait(timeout=30) == 0
+        took = time.monotonic() - stopping
+        cancelled = await client.post(f"{V1}/plans/{plan_id}/cancel", headers=headers)
+    assert took < 15, took  # 1 s of grace and the exit; the solve had ~60 s to go
+    assert cancelled.json()["status"] == "cancelled"  # it was still running: aborted mid-solve
+    assert plan_job(settings, plan_id) == ["aborted"]
 
 
 async def test_a_plan_out_of_attempts_fails_with_worker_lost(

@@ -12,7 +12,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import multiprocessing
+import os
 import signal
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -144,6 +148,36 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
                     raise outcome
     finally:
         await runtime.close()
+
+
+def serve(settings: Settings) -> int:
+    """``coopfleet worker``'s process: ``run`` until SIGTERM/SIGINT, then exit at once.
+
+    A plan aborted at shutdown leaves its solver running in a thread (a solve cannot be
+    interrupted) that nobody will read: its job is aborted and ``watch`` runs the plan again
+    elsewhere. ``asyncio.run`` would join that thread, holding a deploy for the rest of the
+    plan's budget (up to 600 s) whatever ``worker_shutdown_seconds`` says; the process ends
+    without it instead, after stopping the solver's own processes."""
+    loop = asyncio.new_event_loop()
+    code = 0
+    try:
+        loop.run_until_complete(run(settings))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    except Exception:
+        log.exception("the worker stopped on an error")
+        code = 1
+    finally:
+        loop.close()  # its thread pool is shut down without waiting
+    left = [t for t in threading.enumerate() if t.is_alive() and not t.daemon]
+    if len(left) > 1:  # the main thread, and aborted jobs' threads
+        log.warning("leaving %s aborted job thread(s) behind", len(left) - 1)
+        for child in multiprocessing.active_children():
+            child.terminate()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # skips joining those threads at interpreter exit
+    return code
 
 
 def _stop_on_signals() -> asyncio.Event:
