@@ -4,7 +4,7 @@ member's balance with its ageing, and the trial balance. Balances are always sum
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -77,41 +77,27 @@ async def statement(
     )
 
 
-# Ageing by first-in first-out: payments settle the oldest debits first, so what is still owed
-# is made of the newest debits. Walking each member's debit days from the newest, a day counts
-# for what the balance has left once the newer days are covered.
+# Ageing by first-in first-out: payments settle the oldest debits first, so what a member still
+# owes is made of their newest debits. So one pass per member is enough: the balance and the
+# debits of the last 30, 31-60 and 61-90 days; what is owed fills the newest bucket first and
+# whatever the last 90 days' debits cannot explain is older than 90 days.
 _BALANCES = text(
     """
-WITH lines AS (
-    SELECT member_id, posted_on, amount_vnd FROM ledger_lines
+WITH sums AS (
+    SELECT member_id, sum(amount_vnd) AS balance,
+           sum(amount_vnd) FILTER (WHERE amount_vnd > 0 AND posted_on >= :d30) AS debits_30,
+           sum(amount_vnd) FILTER (WHERE amount_vnd > 0 AND posted_on >= :d60
+                                   AND posted_on < :d30) AS debits_60,
+           sum(amount_vnd) FILTER (WHERE amount_vnd > 0 AND posted_on >= :d90
+                                   AND posted_on < :d60) AS debits_90
+    FROM ledger_lines
     WHERE cooperative_id = :coop AND member_id IS NOT NULL AND posted_on <= :as_of
-), bal AS (
-    SELECT member_id, sum(amount_vnd) AS balance FROM lines GROUP BY member_id
-), debit_days AS (
-    SELECT l.member_id, l.posted_on, sum(l.amount_vnd) AS debit
-    FROM lines l JOIN bal b ON b.member_id = l.member_id AND b.balance > 0
-    WHERE l.amount_vnd > 0
-    GROUP BY l.member_id, l.posted_on
-), owed AS (
-    SELECT member_id, posted_on,
-           least(debit, balance - (sum(debit) OVER newest_first - debit)) AS amount
-    FROM debit_days JOIN bal USING (member_id)
-    WINDOW newest_first AS (PARTITION BY member_id ORDER BY posted_on DESC)
-), aged AS (
-    SELECT member_id,
-           sum(amount) FILTER (WHERE :as_of - posted_on <= 30) AS current_vnd,
-           sum(amount) FILTER (WHERE :as_of - posted_on BETWEEN 31 AND 60) AS d31_60,
-           sum(amount) FILTER (WHERE :as_of - posted_on BETWEEN 61 AND 90) AS d61_90,
-           sum(amount) FILTER (WHERE :as_of - posted_on > 90) AS over_90
-    FROM owed WHERE amount > 0 GROUP BY member_id
+    GROUP BY member_id
 )
-SELECT m.id AS member_id, m.member_no, m.full_name,
-       coalesce(b.balance, 0) AS balance_vnd,
-       coalesce(a.current_vnd, 0) AS current_vnd, coalesce(a.d31_60, 0) AS days_31_60_vnd,
-       coalesce(a.d61_90, 0) AS days_61_90_vnd, coalesce(a.over_90, 0) AS over_90_vnd
-FROM members m
-LEFT JOIN bal b ON b.member_id = m.id
-LEFT JOIN aged a ON a.member_id = m.id
+SELECT m.id AS member_id, m.member_no, m.full_name, coalesce(s.balance, 0) AS balance,
+       coalesce(s.debits_30, 0) AS debits_30, coalesce(s.debits_60, 0) AS debits_60,
+       coalesce(s.debits_90, 0) AS debits_90
+FROM members m LEFT JOIN sums s ON s.member_id = m.id
 WHERE m.cooperative_id = :coop
 ORDER BY m.member_no
 """
@@ -119,20 +105,43 @@ ORDER BY m.member_no
 AGEING = ("current_vnd", "days_31_60_vnd", "days_61_90_vnd", "over_90_vnd")
 
 
+def age(balance: int, debits_by_age: tuple[int, int, int]) -> dict[str, int]:
+    """Split what is owed into the age buckets, newest debits first."""
+    left = max(balance, 0)
+    buckets = {}
+    for key, debits in zip(AGEING, debits_by_age, strict=False):
+        buckets[key] = min(left, debits)
+        left -= buckets[key]
+    buckets[AGEING[-1]] = left
+    return buckets
+
+
 async def balances(session: AsyncSession, cooperative_id: int, as_of: date) -> dict[str, Any]:
     """Every member's balance on ``as_of`` and how old what they owe is (30/60/90 days);
     ``overdue_vnd`` is what is older than 30 days."""
+    params = {"coop": cooperative_id, "as_of": as_of, "d30": as_of - timedelta(days=30),
+              "d60": as_of - timedelta(days=60), "d90": as_of - timedelta(days=90)}  # fmt: skip
     rows = []
-    for row in (
-        await session.execute(_BALANCES, {"coop": cooperative_id, "as_of": as_of})
-    ).mappings():
-        item = {key: (int(value) if key.endswith("_vnd") else value) for key, value in row.items()}
-        item["overdue_vnd"] = item["days_31_60_vnd"] + item["days_61_90_vnd"] + item["over_90_vnd"]
+    for row in (await session.execute(_BALANCES, params)).mappings():
+        balance = int(row["balance"])
+        debits = (int(row["debits_30"]), int(row["debits_60"]), int(row["debits_90"]))
+        item: dict[str, Any] = {
+            "member_id": row["member_id"],
+            "member_no": row["member_no"],
+            "full_name": row["full_name"],
+            "balance_vnd": balance,
+            **age(balance, debits),
+        }
+        item["overdue_vnd"] = balance_overdue(item)
         rows.append(item)
     totals = {key: sum(r[key] for r in rows) for key in ("balance_vnd", *AGEING, "overdue_vnd")}
     totals["receivable_vnd"] = sum(r["balance_vnd"] for r in rows if r["balance_vnd"] > 0)
     totals["payable_vnd"] = -sum(r["balance_vnd"] for r in rows if r["balance_vnd"] < 0)
     return {"as_of": as_of, "rows": rows, "totals": totals}
+
+
+def balance_overdue(item: dict[str, Any]) -> int:
+    return int(item["days_31_60_vnd"] + item["days_61_90_vnd"] + item["over_90_vnd"])
 
 
 _TRIAL = text(
