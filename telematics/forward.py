@@ -3,10 +3,11 @@
 Per cooperative, an admin names a target — an HTTP endpoint taking JSON, or an MQTT broker and
 topic — and whether every stored position goes, or at most one every ``every_s`` seconds per
 vehicle. The ingest path never sends anything: in the same transaction as a batch of positions, a
-trigger on ``derive_marks`` (migration 0018) leaves one mark per enabled forwarder and vehicle.
-A mark's ``xmin`` is the ingest transaction's id, the same as the positions it wrote, so
-``positions.xmin = mark.xmin`` (read through the primary key from ``dirty_from``) finds exactly
-the rows that batch stored, once committed. The marks are the forwarder's cursor: the worker
+trigger on ``derive_marks`` (migration 0018) leaves one mark per enabled forwarder: the batch's
+vehicles and, for each, the earliest device time it stored. A mark's ``xmin`` is the ingest
+transaction's id, the same as the positions it wrote, so ``positions.xmin = mark.xmin`` (read
+through the primary key from each vehicle's ``dirty_from``) finds exactly the rows that batch
+stored, once committed. The marks are the forwarder's cursor: the worker
 (``drain``) reads them in order, sends, and deletes them in the transaction that records the
 send. A send that fails leaves them for the next try (backoff); a crash after a send but before
 the commit sends them again: delivery is at least once, never lost, and a receiver de-duplicates
@@ -21,8 +22,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Boolean,
+    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -41,8 +44,8 @@ from core.timeutil import utcnow
 from telematics.forward_targets import PAYLOAD_VERSION, Sender, SendFailed, Target
 
 log = logging.getLogger(__name__)
-MARKS_PER_SEND = 2000
-"""Marks per send: a mark is one vehicle's rows of one ingest batch (one to a few)."""
+MARKS_PER_SEND = 2
+"""Marks per send: a mark is one ingest batch of the cooperative (up to 5,000 positions)."""
 BACKOFF_MAX_S = 300
 GIVE_UP_AFTER = timedelta(hours=24)
 """A forwarder failing without a success this long is disabled and its waiting marks dropped."""
@@ -72,8 +75,9 @@ class PositionForwarder(Base):
 
 
 class ForwardMark(Base):
-    """New positions of one vehicle for one forwarder, written by the ingest transaction's
-    trigger; its ``xmin`` names that transaction."""
+    """New positions of one ingest batch for one forwarder, written by the ingest
+    transaction's trigger (one row per batch: the cost to ingestion is one INSERT); its
+    ``xmin`` names that transaction."""
 
     __tablename__ = "position_forward_marks"
 
@@ -81,8 +85,8 @@ class ForwardMark(Base):
     forwarder_id: Mapped[int] = mapped_column(
         ForeignKey("position_forwarders.id", ondelete="CASCADE"), index=True
     )
-    vehicle_id: Mapped[int] = mapped_column(Integer)
-    dirty_from: Mapped[datetime]
+    vehicle_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    dirty_froms: Mapped[list[datetime]] = mapped_column(ARRAY(DateTime(timezone=True)))
 
 
 class ForwardState(Base):
@@ -159,13 +163,14 @@ WHERE id = :id AND enabled FOR UPDATE SKIP LOCKED
 _MARKS = """
 SELECT id FROM position_forward_marks WHERE forwarder_id = :id ORDER BY id LIMIT :limit
 """
-# the rows each mark's transaction stored: same vehicle, from dirty_from on, same xmin
+# the rows each mark's transaction stored: its vehicles, each from its dirty_from, same xmin
 _POSITIONS = """
 SELECT p.vehicle_id, v.plate, p.device_time, p.received_at, ST_X(p.geom) AS lon,
        ST_Y(p.geom) AS lat, p.speed_kmh, p.heading, p.altitude_m, p.satellites, p.hdop,
        p.ignition, p.odometer_m, p.driver_card, p.fuel_l
 FROM position_forward_marks m
-JOIN positions p ON p.vehicle_id = m.vehicle_id AND p.device_time >= m.dirty_from
+CROSS JOIN LATERAL unnest(m.vehicle_ids, m.dirty_froms) AS u(vehicle_id, dirty_from)
+JOIN positions p ON p.vehicle_id = u.vehicle_id AND p.device_time >= u.dirty_from
                 AND p.xmin = m.xmin
 JOIN vehicles v ON v.id = p.vehicle_id
 WHERE m.id = ANY(:marks) AND p.cooperative_id = :coop

@@ -8,8 +8,9 @@ the record (timestamps, search keys, a plan's progress) are left out; secrets ar
 ``"***"``. A trigger refuses UPDATE, DELETE and TRUNCATE on ``audit_log`` (and the grants to
 PUBLIC are revoked): it only grows.
 
-Position forwarders take a mark per enabled forwarder and vehicle from a statement trigger on
-``derive_marks``, in the ingest transaction (``telematics.forward``).
+Position forwarders take one mark per enabled forwarder and ingest batch (the batch's vehicles
+and where each starts) from a statement trigger on ``derive_marks``, in the ingest transaction
+(``telematics.forward``).
 
 Revision ID: 0018
 Revises: 0017
@@ -103,10 +104,11 @@ AUDITED = {
 FORWARD_MARKS = """
 CREATE FUNCTION mark_positions_to_forward() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO position_forward_marks (forwarder_id, vehicle_id, dirty_from)
-    SELECT f.id, n.vehicle_id, n.dirty_from
+    INSERT INTO position_forward_marks (forwarder_id, vehicle_ids, dirty_froms)
+    SELECT f.id, array_agg(n.vehicle_id), array_agg(n.dirty_from)
     FROM new_rows n JOIN position_forwarders f ON f.cooperative_id = n.cooperative_id
-    WHERE f.enabled;
+    WHERE f.enabled
+    GROUP BY f.id;
     RETURN NULL;
 END $$;
 
@@ -211,8 +213,8 @@ def upgrade() -> None:
         "position_forward_marks",
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("forwarder_id", sa.Integer(), nullable=False),
-        sa.Column("vehicle_id", sa.Integer(), nullable=False),
-        sa.Column("dirty_from", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("vehicle_ids", postgresql.ARRAY(sa.Integer()), nullable=False),
+        sa.Column("dirty_froms", postgresql.ARRAY(sa.DateTime(timezone=True)), nullable=False),
         sa.ForeignKeyConstraint(
             ["forwarder_id"],
             ["position_forwarders.id"],
