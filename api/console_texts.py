@@ -141,6 +141,11 @@ _UI: dict[str, tuple[str, str]] = {
     "offer": ("Giao đơn", "Offer"),
     "offer_sent": ("Đã gửi đơn cho tài xế", "Offer sent to the driver"),
     "time_limit_s": ("Thời gian tính (giây)", "Time limit (s)"),
+    "stop_when_settled_s": ("Dừng khi không tốt hơn sau (giây)", "Stop when no better for (s)"),
+    "stop_when_settled_hint": (
+        "Để trống: tính hết thời gian. Một ngày ít đơn xong sau vài giây.",
+        "Empty: use the whole time limit. A small day is done in seconds.",
+    ),
     "run_plan": ("Lập kế hoạch", "Run plan"),
     "plan_selected": (
         "Lập kế hoạch cho {count} đơn đã chọn.",

@@ -206,12 +206,13 @@ async def test_plan_selected_orders_and_accept(console: Console, settings: Setti
         await page.get_by_role("checkbox", name=reference).check()
     await page.get_by_role("tab", name="Kế hoạch").click()
     await expect(page.locator("#plan-scope")).to_contain_text("3")
-    await page.locator("#plan-form [name=time_limit_s]").fill("3")
+    await page.locator("#plan-form [name=time_limit_s]").fill("30")
+    await page.locator("#plan-form [name=stop_when_no_improvement_s]").fill("0.5")
     await page.get_by_role("button", name="Lập kế hoạch").click()
     result = page.locator("#plan-result")
     await expect(result).to_be_visible(timeout=60000)
     assert await page.locator("path.plan-route").count() >= 1
-    assert await page.locator(".stop-number").count() == 6  # a pickup and a delivery each
+    assert await page.locator(".stop-number").count() == 6  # a pickup and a drop-off each
     await expect(page.locator("#plan-unserved li")).to_have_count(0)
     await console.screenshot("plan")
     await expect(page.get_by_role("checkbox", name="Gửi việc cho tài xế ngay")).to_be_checked()
@@ -224,7 +225,13 @@ async def test_plan_selected_orders_and_accept(console: Console, settings: Setti
             " WHERE r.cooperative_id = %s AND r.reference = ANY(%s) GROUP BY r.id",
             (world.coop_id, references),
         ).fetchall()
+        quiet, took = conn.execute(
+            "SELECT stop_when_no_improvement_s, finished_at - started_at FROM plans"
+            " WHERE cooperative_id = %s ORDER BY id DESC LIMIT 1",
+            (world.coop_id,),
+        ).fetchone()  # type: ignore[misc]
     assert sorted(rows) == [("offered", 1)] * 3  # each job offered once, to its route's driver
+    assert quiet == 0.5 and took < timedelta(seconds=20), took  # settled, not the 30 s budget
     assert console.errors == []
 
 

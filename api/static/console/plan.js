@@ -25,6 +25,8 @@ export function startPlan(context) {
     event.preventDefault();
     const selected = [...(context.selectedOrders ?? [])];
     const body = { time_limit_s: Number(form.time_limit_s.value) };
+    const quiet = form.stop_when_no_improvement_s.value; // empty: search for the whole time limit
+    if (quiet) body.stop_when_no_improvement_s = Number(quiet);
     if (selected.length) body.order_ids = selected;
     try {
       plan = await api("/plans", { method: "POST", body });
