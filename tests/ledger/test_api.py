@@ -240,3 +240,51 @@ async def test_bank_statement_import(client: httpx.AsyncClient, money: dict[str,
         files={"file": ("x.csv", b"date,amount_vnd\n", "text/csv")},
     )
     assert bad.status_code == 422 and bad.json()["field"] == "file"
+
+
+async def test_odd_inputs_answer_4xx_naming_the_field(
+    client: httpx.AsyncClient, money: dict[str, object]
+) -> None:
+    world = money["world"]
+    assert isinstance(world, SmallCoop)
+    h = _h(money, "accountant")
+    statement = f"{V1}/ledger/members/{world.a.id}/statement"
+    for month in ("0000-01", "9999-12", "2026-00", "2026-1"):
+        answer = await client.get(f"{statement}?month={month}", headers=h)
+        assert answer.status_code in (400, 422) and answer.json()["field"] == "month", month
+    huge = {
+        "member_id": world.a.id,
+        "amount_vnd": 2**63 - 1,
+        "posted_on": "2999-12-31",
+        "reason": "giới hạn",
+    }
+    assert (await client.post(f"{V1}/ledger/adjustments", json=huge, headers=h)).status_code == 201
+    missing = await client.post(
+        f"{V1}/ledger/entries/999999999/reverse",
+        headers=h,
+        json={"posted_on": "2026-12-01", "reason": "không có"},
+    )
+    assert missing.status_code == 404
+    binary = await client.post(
+        f"{V1}/bank_statements/import",
+        headers=h,
+        files={"file": ("x.csv", b"\xff\xfe\x00bad", "text/csv")},
+    )
+    assert binary.status_code == 422 and binary.json()["field"] == "file"
+    rule = await client.post(
+        f"{V1}/ledger/commission-rules",
+        headers=h,
+        json={"method": "percent", "value": 10_001, "starts_on": "2026-01-01"},
+    )
+    assert rule.status_code == 422 and rule.json()["field"] == "value"
+    kind = await client.post(
+        f"{V1}/ledger/charge-rules",
+        headers=h,
+        json={
+            "charge": "management_fee",
+            "vehicle_kind": "rocket",
+            "amount_vnd": 1,
+            "starts_on": "2026-01-01",
+        },
+    )
+    assert kind.status_code == 422 and kind.json()["field"] == "vehicle_kind"
