@@ -50,13 +50,10 @@ def _plain(url: str) -> str:
     return url.replace("+psycopg", "")
 
 
-def _rollups_and_plan(url: str, days: int, today: date, seed: int) -> int:
-    """The rollups, the plan and when each task was last done; returns the cooperative."""
+def _rollups_and_plan(url: str, coop: int, days: int, today: date, seed: int) -> None:
+    """The rollups, the plan and when each task was last done."""
     rng = random.Random(seed)
     with psycopg.connect(_plain(url), autocommit=True) as conn:
-        coop = conn.execute(
-            "SELECT id FROM cooperatives WHERE name = %s", (DEMO_COOPERATIVE,)
-        ).fetchone()[0]  # type: ignore[index]
         conn.execute(
             "INSERT INTO daily_activity (vehicle_id, day, driver_id, cooperative_id, distance_m,"
             " engine_s, moving_s, idle_s, nodata_s, trips, stops)"
@@ -93,7 +90,6 @@ def _rollups_and_plan(url: str, days: int, today: date, seed: int) -> int:
         conn.execute("VACUUM ANALYZE daily_activity")  # as autovacuum leaves it: index-only
         conn.execute("ANALYZE work_orders")
         conn.execute("ANALYZE maintenance_tasks")
-    return int(coop)
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -223,54 +219,48 @@ def _recall(days: int) -> tuple[int, int]:
     return found, days
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=400)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--scan-minutes", type=int, default=5)
-    parser.add_argument("--recall-days", type=int, default=200)
-    parser.add_argument("--skip-fuel", action="store_true")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+def _bench_due(url: str, coop: int, args: argparse.Namespace) -> None:
     today = date.today()
-    with database("maintenance", demo=True) as url:
-        started = time.perf_counter()
-        coop = _rollups_and_plan(url, args.days, today, args.seed)
-        took = time.perf_counter() - started
-        print(f"rollups: 3,000 vehicles × {args.days} days in {took:.0f} s")
-        timings, size = asyncio.run(_due_timings(url, coop, today, args.runs))
-        bare = _bare_timings(url, coop, today, args.runs)
-        print(
-            f"due list (15,000 task × vehicle pairs, {size:,} due soon or overdue,"
-            f" {args.runs} runs): "
-            f"p50 {statistics.median(timings):.0f} ms, p95 {_percentile(timings, 0.95):.0f} ms"
-            " (target p95 ≤ 500 ms)"
-        )
-        print(
-            f"  bare SQL (psycopg, same query): p50 {statistics.median(bare):.0f} ms,"
-            f" p95 {_percentile(bare, 0.95):.0f} ms; ratio of p50s"
-            f" {statistics.median(timings) / statistics.median(bare):.2f}"
-        )
-        if args.skip_fuel:
-            return
-        day = today - timedelta(days=2)
-        started = time.perf_counter()
-        vehicles, fixes = _store_day(url, coop, day)
-        print(
-            f"fuel: {vehicles:,} vehicles × a day of levels every {FIX_S} s = {fixes:,} fixes"
-            f" stored in {time.perf_counter() - started:.0f} s (noise only)"
-        )
-        cpu, wall, runs, events = asyncio.run(_scan_day(url, day, args.scan_minutes))
-        print(
-            f"  scan_fuel, a run per {args.scan_minutes} min of device time ({runs} runs):"
-            f" {cpu:.1f} s CPU in this process ({wall:.1f} s wall) for the day ="
-            f" {cpu / 86_400:.5f} of one core; {cpu / fixes * 1e6:.1f} µs CPU per fix"
-        )
-        print(f"  beside it, the derive worker: {DERIVE_CPU_SHARE} (≈ 52 µs CPU per fix)")
-        print(
-            f"  false positives on noise alone: {events} events over {vehicles:,} vehicle-days"
-            f" = {events / vehicles:.5f} per vehicle-day"
-        )
+    started = time.perf_counter()
+    _rollups_and_plan(url, coop, args.days, today, args.seed)
+    took = time.perf_counter() - started
+    print(f"rollups: 3,000 vehicles × {args.days} days in {took:.0f} s")
+    timings, size = asyncio.run(_due_timings(url, coop, today, args.runs))
+    bare = _bare_timings(url, coop, today, args.runs)
+    print(
+        f"due list (15,000 task × vehicle pairs, {size:,} due soon or overdue, {args.runs} runs):"
+        f" p50 {statistics.median(timings):.0f} ms, p95 {_percentile(timings, 0.95):.0f} ms"
+        " (target p95 ≤ 500 ms)"
+    )
+    print(
+        f"  bare SQL (psycopg, same query): p50 {statistics.median(bare):.0f} ms,"
+        f" p95 {_percentile(bare, 0.95):.0f} ms; ratio of p50s"
+        f" {statistics.median(timings) / statistics.median(bare):.2f}"
+    )
+
+
+def _bench_fuel(url: str, coop: int, args: argparse.Namespace) -> None:
+    day = date.today() - timedelta(days=2)
+    started = time.perf_counter()
+    vehicles, fixes = _store_day(url, coop, day)
+    print(
+        f"fuel: {vehicles:,} vehicles × a day of levels every {FIX_S} s = {fixes:,} fixes"
+        f" stored in {time.perf_counter() - started:.0f} s (noise only)"
+    )
+    cpu, wall, runs, events = asyncio.run(_scan_day(url, day, args.scan_minutes))
+    print(
+        f"  scan_fuel, a run per {args.scan_minutes} min of device time ({runs} runs):"
+        f" {cpu:.1f} s CPU in this process ({wall:.1f} s wall) for the day ="
+        f" {cpu / 86_400:.5f} of one core; {cpu / fixes * 1e6:.1f} µs CPU per fix"
+    )
+    print(f"  beside it, the derive worker: {DERIVE_CPU_SHARE} (≈ 52 µs CPU per fix)")
+    print(
+        f"  false positives on noise alone: {events} events over {vehicles:,} vehicle-days"
+        f" = {events / vehicles:.5f} per vehicle-day"
+    )
+
+
+def _bench_detector(args: argparse.Namespace) -> None:
     days = [day_of_levels(90_000 + s) for s in range(50)]
     started = time.process_time()
     for levels in days:
@@ -282,6 +272,30 @@ def main() -> None:
     )
     found, tried = _recall(args.recall_days)
     print(f"recall: 60 L refuel and 25 L drain both found within one fix on {found}/{tried} days")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=400)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--scan-minutes", type=int, default=5)
+    parser.add_argument("--recall-days", type=int, default=200)
+    parser.add_argument("--skip-due", action="store_true")
+    parser.add_argument("--skip-fuel", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with database("maintenance", demo=True) as url:
+        with psycopg.connect(_plain(url)) as conn:
+            row = conn.execute(
+                "SELECT id FROM cooperatives WHERE name = %s", (DEMO_COOPERATIVE,)
+            ).fetchone()
+        assert row is not None
+        coop = int(row[0])
+        if not args.skip_due:
+            _bench_due(url, coop, args)
+        if not args.skip_fuel:
+            _bench_fuel(url, coop, args)
+    _bench_detector(args)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ _STORE = text(
     """
 )
 _MARK = text(
-    "INSERT INTO fuel_scan_marks (vehicle_id, scanned_to) VALUES (:vehicle, :to)"
+    "INSERT INTO fuel_scan_marks (vehicle_id, scanned_to)"
+    " SELECT * FROM unnest(CAST(:vehicles AS int[]), CAST(:marks AS timestamptz[]))"
     " ON CONFLICT (vehicle_id) DO UPDATE SET scanned_to = EXCLUDED.scanned_to"
 )
 
@@ -107,6 +108,7 @@ async def scan(
     for vehicle_id, t, lon, lat, fuel in rows:
         by_vehicle[vehicle_id].append(LevelFix(t, lon, lat, fuel))
     stored = 0
+    moved: dict[int, datetime] = {}
     for (vehicle_id, _, mark, latest), fixes in zip(due, by_vehicle.values(), strict=True):
         lookback = sum(1 for f in fixes if f.t <= mark.timestamp())
         events, moved_to = settled(fixes, lookback)
@@ -129,7 +131,7 @@ async def scan(
             )
             stored += getattr(result, "rowcount", 0) or 0
         if moved_to is not None:
-            await session.execute(
-                _MARK, {"vehicle": vehicle_id, "to": datetime.fromtimestamp(moved_to, UTC)}
-            )
+            moved[vehicle_id] = datetime.fromtimestamp(moved_to, UTC)
+    if moved:  # every mark in one statement
+        await session.execute(_MARK, {"vehicles": list(moved), "marks": list(moved.values())})
     return stored
