@@ -38,6 +38,8 @@ _PORTAL: dict[str, tuple[str, str]] = {
     "violations_last_month": ("Vi phạm tháng trước", "Last month's violations"),
     "no_violations": ("Không có vi phạm", "No violations"),
     "jobs": ("Đơn hàng của xe tôi", "My vehicles' jobs"),
+    "messages": ("Tin nhắn từ HTX", "Messages from the cooperative"),
+    "no_messages": ("Chưa có tin nhắn.", "No messages yet."),
     "no_jobs": ("Chưa có đơn nào trong tháng.", "No jobs this month."),
     "statement_title": ("Sao kê tài khoản tháng", "Account statement for"),
     "month": ("Tháng", "Month"),

@@ -1,11 +1,12 @@
 """The members' portal: what a member (xã viên) sees of their own — their vehicles with papers
 and days left, this month's activity and jobs of those vehicles, their balance, and their
-standing against the rules (papers, last month's violations). Everything is narrowed to the
+standing against the rules (papers, last month's violations), and the cooperative's messages
+to them. Everything is narrowed to the
 member's own vehicles: another member's vehicle answers 404."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import select, text
@@ -71,6 +72,14 @@ class MemberJobRead(BaseModel):
     dropoff_address: str
 
 
+class MemberMessageRead(BaseModel):
+    id: int
+    created_at: datetime
+    kind: str
+    title: str
+    body: str
+
+
 def _member_of(tenant: Tenant) -> int:
     if tenant.member_id is None:
         raise Forbidden("this is the members' portal")
@@ -110,6 +119,23 @@ WHERE o.cooperative_id = :coop AND v.owner_member_id = :member
   AND (o.created_at AT TIME ZONE :zone)::date BETWEEN :first AND :last
 ORDER BY o.id DESC
 LIMIT 500
+"""
+)
+
+
+# The cooperative's messages to the member (notifications/): to their account or to them as a
+# member, one per event whatever the channels it went by.
+_MESSAGES = text(
+    """
+SELECT * FROM (
+    SELECT DISTINCT ON (coalesce(payload->>'tag', id::text)) id, created_at, event_kind,
+           coalesce(payload->>'title', '') AS title, coalesce(payload->>'body', '') AS body
+    FROM notification_messages
+    WHERE cooperative_id = :coop AND (user_id = :user OR recipient = :recipient)
+    ORDER BY coalesce(payload->>'tag', id::text), id DESC
+) one_per_event
+ORDER BY id DESC
+LIMIT 50
 """
 )
 
@@ -198,4 +224,15 @@ async def jobs(session: AsyncSession, tenant: Tenant, first: date) -> list[Membe
                       price_vnd=r.price_vnd, pickup_address=r.pickup_address,
                       dropoff_address=r.dropoff_address)
         for r in await session.execute(_JOBS, params)
+    ]  # fmt: skip
+
+
+async def messages(session: AsyncSession, tenant: Tenant) -> list[MemberMessageRead]:
+    """The cooperative's latest 50 messages to the member, newest first."""
+    params = {"coop": tenant.cooperative_id, "user": tenant.user_id,
+              "recipient": f"member:{_member_of(tenant)}"}  # fmt: skip
+    return [
+        MemberMessageRead(id=r.id, created_at=r.created_at, kind=r.event_kind, title=r.title,
+                          body=r.body)
+        for r in await session.execute(_MESSAGES, params)
     ]  # fmt: skip

@@ -29,7 +29,12 @@ from core.timeutil import today_in
 from fleet.enums import Role
 from fleet.validators import Id
 from operations import member_portal
-from operations.member_portal import MemberHomeRead, MemberJobRead, MemberVehicleRead
+from operations.member_portal import (
+    MemberHomeRead,
+    MemberJobRead,
+    MemberMessageRead,
+    MemberVehicleRead,
+)
 from reports.legal_rules import rules_page
 
 HERE = FilePath(__file__).resolve().parent.parent
@@ -85,6 +90,12 @@ async def member_vehicle(
 async def member_jobs(month: Month, tenant: MemberTenant, session: SessionDep) -> Any:
     """Orders of the member's vehicles created in the month, newest first."""
     return await member_portal.jobs(session, tenant, first_day(month))
+
+
+@router.get("/member/messages", response_model=list[MemberMessageRead], summary="My messages")
+async def member_messages(tenant: MemberTenant, session: SessionDep) -> Any:
+    """The cooperative's latest messages to the member (one per event), newest first."""
+    return await member_portal.messages(session, tenant)
 
 
 @router.get("/rules", response_model=RulesRead, summary="The rules in force (public)")

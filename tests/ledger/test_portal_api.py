@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
@@ -51,6 +53,26 @@ async def test_a_member_sees_only_their_own(
     assert elsewhere.status_code == 404
     jobs = await client.get(f"{V1}/member/jobs?month=2026-11", headers=member.headers)
     assert jobs.status_code == 200 and jobs.json() == []
+    sent = (
+        (f"user:{user.id}", user.id, "a"),  # to their account, by push and e-mail: once
+        (f"user:{user.id}", user.id, "a"),
+        (f"member:{world.a.id}", None, "b"),  # to them as a member (an SMS)
+        (f"member:{world.b.id}", None, "c"),  # another member's: not theirs
+    )
+    for n, (recipient, user_id, tag) in enumerate(sent):
+        payload = {"title": f"Tin {tag}", "body": "Đăng kiểm sắp hết hạn", "tag": tag}
+        await session.execute(
+            text(
+                "INSERT INTO notification_messages (cooperative_id, event_kind, dedupe_key,"
+                " channel, recipient, user_id, payload) VALUES (:c, 'paper_expiring', :k,"
+                " 'push', :r, :u, CAST(:p AS jsonb))"
+            ),
+            {"c": world.coop.id, "k": f"portal-{world.coop.id}-{n}", "r": recipient,
+             "u": user_id, "p": json.dumps(payload)},
+        )  # fmt: skip
+    await session.commit()
+    inbox = await client.get(f"{V1}/member/messages", headers=member.headers)
+    assert [m["title"] for m in inbox.json()] == ["Tin b", "Tin a"]
     for headers in (office.headers, coop_b.driver.headers, coop_b.admin.headers):
         assert (await client.get(f"{V1}/member/home", headers=headers)).status_code == 403
 

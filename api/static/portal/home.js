@@ -41,6 +41,21 @@ document.getElementById("vehicles").replaceChildren(
   ),
 );
 
+const messages = await memberApi("/member/messages");
+document.getElementById("messages").replaceChildren(
+  ...(messages.length
+    ? messages.map((message) =>
+        element(
+          "li",
+          { "data-message": message.id },
+          element("strong", { text: message.title }),
+          ` — ${message.body} `,
+          element("small", { text: format.time(message.created_at) }),
+        ),
+      )
+    : [element("li", { text: t("no_messages") })]),
+);
+
 const jobs = await memberApi(`/member/jobs?month=${currentMonth()}`);
 const body = document.querySelector("#jobs tbody");
 body.replaceChildren(
