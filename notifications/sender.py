@@ -22,6 +22,7 @@ from notifications.vapid import VapidSigner
 
 GONE = (404, 410)  # the push service no longer knows the subscription
 EXPIRED = Outcome(False, "expired before it could be sent", permanent=True)
+BATCHES_IN_FLIGHT = 4
 LEASE_S = 120  # a claimed message not recorded by then is claimed again (at least once)
 
 _CLAIM = text(
@@ -74,9 +75,16 @@ class MessageSender:
         self.settings, self.sessions, self.client = settings, sessions, client
         self.signer = VapidSigner(settings)
         self.limit = asyncio.Semaphore(settings.notify_concurrency)
+        self.batches: set[asyncio.Task[None]] = set()
 
     async def run_once(self) -> int:
-        """Claim and send one batch of due messages; how many were claimed."""
+        """Claim one batch of due messages and start sending it; how many were claimed.
+
+        Batches overlap (up to ``BATCHES_IN_FLIGHT``): a batch waiting on a slow SMTP server
+        does not hold back the pushes claimed after it. Their leases keep them claimed."""
+        self.batches = {task for task in self.batches if not task.done()}
+        if len(self.batches) >= BATCHES_IN_FLIGHT:
+            return 0
         async with self.sessions() as session:
             rows = await session.execute(
                 _CLAIM, {"lease": LEASE_S, "limit": self.settings.notify_batch}
@@ -86,9 +94,20 @@ class MessageSender:
             await session.commit()
         if not claimed:
             return 0
+        self.batches.add(asyncio.create_task(self._send_batch(claimed, endpoints)))
+        return len(claimed)
+
+    async def drain(self) -> None:
+        """Wait for the batches being sent (at shutdown, and in tests)."""
+        if self.batches:
+            await asyncio.gather(*self.batches, return_exceptions=True)
+        self.batches.clear()
+
+    async def _send_batch(
+        self, claimed: Sequence[Claimed], endpoints: dict[int, list[push.Endpoint]]
+    ) -> None:
         outcomes = await asyncio.gather(*(self._send(m, endpoints) for m in claimed))
         await self._record(claimed, outcomes)
-        return len(claimed)
 
     async def _endpoints(
         self, session: AsyncSession, claimed: Sequence[Claimed]

@@ -102,6 +102,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
             _loop(stop, webhooks.run_once, poll),
         )
     finally:
+        await messages.drain()
         await webhooks.drain()
         await client.close()
         await engine.dispose()

@@ -150,6 +150,7 @@ async def test_nothing_goes_out_in_quiet_hours_then_the_email_is_sent(
     async with aiohttp.ClientSession() as client:
         sender = MessageSender(mail_settings, sessions, client)
         assert await sender.run_once() == 0  # quiet: nothing due
+        await sender.drain()
         assert received == []
         # the quiet hours end
         await session.execute(
@@ -159,6 +160,7 @@ async def test_nothing_goes_out_in_quiet_hours_then_the_email_is_sent(
         )
         await session.commit()
         assert await sender.run_once() == 1
+        await sender.drain()
     assert len(received) == 1
     mail = message_from_bytes(received[0])
     assert mail["To"] == "chuxe@htx.vn" and mail["Subject"] == "Papers expiring"
@@ -197,6 +199,7 @@ async def test_sms_goes_through_the_template_gateway_and_failures_are_retried(
         async with aiohttp.ClientSession() as client:
             sender = MessageSender(sms_settings, sessions, client)
             assert await sender.run_once() == 2  # the member and the driver
+            await sender.drain()
             failed = (
                 (
                     await session.execute(
@@ -219,6 +222,7 @@ async def test_sms_goes_through_the_template_gateway_and_failures_are_retried(
             await session.commit()
             gateway.status = 200
             assert await sender.run_once() == 2
+            await sender.drain()
     finally:
         gateway.stop()
     bodies = [json.loads(got.body) for got in gateway.received[-2:]]
