@@ -1,8 +1,8 @@
 """API keys, the append-only audit log and its triggers, position forwarders.
 
-The audit log is written by row triggers on the registry, papers, accounts and roles, API keys,
-speed limits, orders and plans (``audit_row``): one row per changed row with only the changed
-fields before and after, the actor read from the transaction's ``coopfleet.actor`` setting
+The audit log is written by statement triggers with transition tables on the registry, papers,
+accounts and roles, API keys, speed limits, orders and plans (``audit_rows``): one row per
+changed row with only the changed fields before and after, the actor read from the transaction's ``coopfleet.actor`` setting
 (``core.audit.set_actor``), ``system`` without one. Columns that change without anyone changing
 the record (timestamps, search keys, a plan's progress) are left out; secrets are shown as
 ``"***"``. A trigger refuses UPDATE, DELETE and TRUNCATE on ``audit_log`` (and the grants to
@@ -29,42 +29,51 @@ branch_labels = None
 depends_on = None
 
 AUDIT_FUNCTIONS = """
-CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION audit_hide(doc jsonb, hidden text[]) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT doc || coalesce((SELECT jsonb_object_agg(h, '"***"'::jsonb) FROM unnest(hidden) AS h
+                            WHERE jsonb_typeof(doc -> h) <> 'null'), '{}')
+$$;
+
+CREATE FUNCTION audit_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    old_doc jsonb := CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE to_jsonb(OLD) END;
-    new_doc jsonb := CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END;
-    doc jsonb := coalesce(new_doc, old_doc);
+    id_key text := TG_ARGV[0];
+    coop_key text := TG_ARGV[1];
     skipped text[] := string_to_array(TG_ARGV[2], ',');
     hidden text[] := string_to_array(TG_ARGV[3], ',');
-    before_doc jsonb := '{}';
-    after_doc jsonb := '{}';
     actor text[] := string_to_array(
         coalesce(nullif(current_setting('coopfleet.actor', true), ''), 'system'), ':');
-    k text;
 BEGIN
-    FOR k IN SELECT jsonb_object_keys(doc) LOOP
-        CONTINUE WHEN k = ANY(skipped);
-        CONTINUE WHEN TG_OP = 'UPDATE' AND (old_doc -> k) IS NOT DISTINCT FROM (new_doc -> k);
-        IF TG_OP <> 'INSERT' THEN
-            before_doc := before_doc || jsonb_build_object(k, CASE
-                WHEN k = ANY(hidden) AND jsonb_typeof(old_doc -> k) <> 'null' THEN '"***"'::jsonb
-                ELSE old_doc -> k END);
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-            after_doc := after_doc || jsonb_build_object(k, CASE
-                WHEN k = ANY(hidden) AND jsonb_typeof(new_doc -> k) <> 'null' THEN '"***"'::jsonb
-                ELSE new_doc -> k END);
-        END IF;
-    END LOOP;
-    IF TG_OP = 'UPDATE' AND after_doc = '{}'::jsonb THEN
-        RETURN NULL;  -- nothing anyone changed
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO audit_log (cooperative_id, entity, entity_id, action, before, after,
+                               actor_kind, actor_user_id, actor_api_key_id)
+        SELECT (d ->> coop_key)::integer, TG_TABLE_NAME, d ->> id_key, 'insert', NULL,
+               audit_hide(d - skipped, hidden), actor[1], actor[2]::integer, actor[3]::integer
+        FROM (SELECT to_jsonb(n) AS d FROM new_rows AS n) AS written;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO audit_log (cooperative_id, entity, entity_id, action, before, after,
+                               actor_kind, actor_user_id, actor_api_key_id)
+        SELECT (d ->> coop_key)::integer, TG_TABLE_NAME, d ->> id_key, 'delete',
+               audit_hide(d - skipped, hidden), NULL, actor[1], actor[2]::integer,
+               actor[3]::integer
+        FROM (SELECT to_jsonb(o) AS d FROM old_rows AS o) AS removed;
+    ELSE  -- only the fields that changed; a row nobody changed leaves nothing
+        INSERT INTO audit_log (cooperative_id, entity, entity_id, action, before, after,
+                               actor_kind, actor_user_id, actor_api_key_id)
+        SELECT (nd ->> coop_key)::integer, TG_TABLE_NAME, nd ->> id_key, 'update',
+               audit_hide(c.before_doc, hidden), audit_hide(c.after_doc, hidden), actor[1],
+               actor[2]::integer, actor[3]::integer
+        FROM (SELECT to_jsonb(o) AS od FROM old_rows AS o) AS was
+        JOIN (SELECT to_jsonb(n) AS nd FROM new_rows AS n) AS now
+          ON now.nd -> id_key = was.od -> id_key AND now.nd -> coop_key = was.od -> coop_key
+        CROSS JOIN LATERAL (
+            SELECT jsonb_object_agg(f.key, was.od -> f.key) AS before_doc,
+                   jsonb_object_agg(f.key, f.value) AS after_doc
+            FROM jsonb_each(now.nd) AS f
+            WHERE f.key <> ALL(skipped) AND f.value IS DISTINCT FROM was.od -> f.key
+        ) AS c
+        WHERE c.after_doc IS NOT NULL;
     END IF;
-    INSERT INTO audit_log (cooperative_id, entity, entity_id, action, before, after,
-                           actor_kind, actor_user_id, actor_api_key_id)
-    VALUES ((doc ->> TG_ARGV[1])::integer, TG_TABLE_NAME, doc ->> TG_ARGV[0], lower(TG_OP),
-            CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE before_doc END,
-            CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE after_doc END,
-            actor[1], actor[2]::integer, actor[3]::integer);
     RETURN NULL;
 END $$;
 
@@ -99,6 +108,14 @@ AUDITED = {
         "created_at,started_at,finished_at,orders,drivers,kpis,routes,unserved",
         "",
     ),
+}
+
+# statement triggers with transition tables: one INSERT … SELECT per statement, however many
+# rows it wrote (a CSV import of 3,000 vehicles, the seed), not one per row
+TRANSITIONS = {
+    "INSERT": "NEW TABLE AS new_rows",
+    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "DELETE": "OLD TABLE AS old_rows",
 }
 
 FORWARD_MARKS = """
@@ -254,11 +271,12 @@ def upgrade() -> None:
         """
     )
     for table, (ident, coop, skipped, hidden) in AUDITED.items():
-        op.execute(
-            f"CREATE TRIGGER {table}_audit AFTER INSERT OR UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION audit_row('{ident}', '{coop}', '{skipped}', "
-            f"'{hidden}')"
-        )
+        arguments = f"'{ident}', '{coop}', '{skipped}', '{hidden}'"
+        for event, tables in TRANSITIONS.items():
+            op.execute(
+                f"CREATE TRIGGER {table}_audit_{event.lower()} AFTER {event} ON {table} "
+                f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION audit_rows({arguments})"
+            )
     op.execute(FORWARD_MARKS)
 
 
@@ -266,11 +284,13 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER derive_marks_forward ON derive_marks")
     op.execute("DROP FUNCTION mark_positions_to_forward()")
     for table in AUDITED:
-        op.execute(f"DROP TRIGGER {table}_audit ON {table}")
+        for event in TRANSITIONS:
+            op.execute(f"DROP TRIGGER {table}_audit_{event.lower()} ON {table}")
     op.drop_table("position_forward_state")
     op.drop_table("position_forward_marks")
     op.drop_table("position_forwarders")
     op.drop_table("api_keys")
     op.drop_table("audit_log")
-    op.execute("DROP FUNCTION audit_row()")
+    op.execute("DROP FUNCTION audit_rows()")
+    op.execute("DROP FUNCTION audit_hide(jsonb, text[])")
     op.execute("DROP FUNCTION audit_log_append_only()")
