@@ -363,3 +363,36 @@ async def test_an_offer_pushed_while_the_app_is_closed_is_a_notification(
         what="the notification",
     )
     assert shown == [[message["title"], message["body"], "offer-77", "/app/#offers"]]
+
+
+async def test_a_break_and_a_pin_for_this_phone(
+    phone: Phone, world: ConsoleWorld, settings: Settings
+) -> None:
+    driver = add_driver_account(settings, world, 4, end_shift=False)
+    page = phone.page
+    await sign_in_on(page, phone.base, driver.login)
+    await expect(page.locator("#shift-state")).to_contain_text("Đang trong ca")
+    await page.locator("#break-toggle").tap()
+    await expect(page.locator("#shift-state")).to_contain_text("Đang nghỉ")
+    with psycopg.connect(settings.sync_database_url) as conn:
+        on_break = conn.execute(
+            "SELECT break_started_at IS NOT NULL FROM shifts"
+            " WHERE driver_id = %s AND ended_at IS NULL",
+            (driver.driver_id,),
+        ).fetchone()
+    assert on_break == (True,)
+    await page.locator("#break-toggle").tap()
+    await expect(page.locator("#shift-state")).to_contain_text("Đang trong ca")
+    # a PIN for this phone, then sign out and back in with it
+    await page.goto(f"{phone.base}/app/#account")
+    await page.fill("#pin-form input[name=password]", PASSWORD)
+    await page.fill("#pin-form input[name=pin]", "483920")
+    await page.locator("#pin-form button[type=submit]").tap()
+    await expect(page.locator("#toast")).to_have_text("Đã lưu mã PIN.")
+    await page.locator("#sign-out").tap()
+    await expect(page.locator("#screen-signin")).to_be_visible()
+    await page.fill("input[name=username]", driver.login)
+    await page.fill("input[name=password]", "483920")
+    await page.locator("#sign-in button[type=submit]").tap()
+    await expect(page.locator("#screen-shift")).to_be_visible()
+    await expect(page.locator("#driver-name")).to_have_text("Tài xế Số 4")

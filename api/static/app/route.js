@@ -39,9 +39,20 @@ export function navigateUrl(stop) {
   return `https://www.google.com/maps/dir/?api=1&destination=${point[lat]},${point[lon]}`;
 }
 
+/** A time as a driver reads it: "14:05", with the day when it is not today (the
+ *  cooperative's zone; Vietnam's by default). */
+export function shortTime(iso) {
+  if (iso == null) return "–";
+  const when = new Date(iso);
+  const locale = document.documentElement.lang === "vi" ? "vi-VN" : "en-GB";
+  const day = (date) => date.toLocaleDateString(locale, { timeZone: format.zone, day: "numeric", month: "numeric" });
+  const clock = when.toLocaleTimeString(locale, { timeZone: format.zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  return day(when) === day(new Date()) ? clock : `${clock} ${day(when)}`;
+}
+
 function windowText(stop) {
   if (!stop.window_from && !stop.window_to) return null;
-  const clock = (iso) => (iso ? format.time(iso) : "…");
+  const clock = (iso) => (iso ? shortTime(iso) : "…");
   return `${clock(stop.window_from)} – ${clock(stop.window_to)}`;
 }
 
@@ -56,7 +67,7 @@ function loadText(job) {
 /** One stop's facts, with tap-to-call and navigate. */
 export function stopBlock(kind, stop) {
   const rows = [
-    [t("eta"), stop.eta ? format.time(stop.eta) : null],
+    [t("eta"), stop.eta ? shortTime(stop.eta) : null],
     [t("window"), windowText(stop)],
     [t("notes"), stop.notes],
   ].filter(([, value]) => value);

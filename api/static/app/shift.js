@@ -1,7 +1,8 @@
 // The shift screen: who I am, my vehicle, papers about to lapse, the shift (start with the
 // assigned vehicle's plate filled in, break, end) and the continuous-driving clock from
 // /driver/me, ticking on the phone between reads, with a banner before the limit.
-import { ApiError, CONFIG, describe, element, format, label, t, toast } from "/console/static/common.js";
+import { ApiError, CONFIG, describe, element, label, t, toast } from "/console/static/common.js";
+import { shortTime } from "./route.js";
 import { api } from "./session.js";
 
 const WARN_BEFORE_S = 30 * 60; // the banner shows from half an hour before the limit
@@ -49,13 +50,13 @@ function render() {
   );
   const state = document.getElementById("shift-state");
   if (!shift) state.textContent = t("no_shift");
-  else if (shift.on_break_since) state.textContent = t("on_break_since", { time: format.time(shift.on_break_since) });
-  else state.textContent = t("on_shift_since", { time: format.time(shift.started_at) });
+  else if (shift.on_break_since) state.textContent = t("on_break_since", { time: shortTime(shift.on_break_since) });
+  else state.textContent = t("on_shift_since", { time: shortTime(shift.started_at) });
   const facts = document.getElementById("shift-facts");
   facts.replaceChildren(
     element("dt", { text: t("vehicle") }),
     element("dd", { text: vehicle ? `${vehicle.plate} · ${label("kind", vehicle.kind)}` : t("no_vehicle") }),
-    ...(shift ? [element("dt", { text: t("planned_end") }), element("dd", { text: format.time(shift.planned_end_at) })] : []),
+    ...(shift ? [element("dt", { text: t("planned_end") }), element("dd", { text: shortTime(shift.planned_end_at) })] : []),
   );
   const start = document.getElementById("shift-start");
   start.hidden = Boolean(shift);
