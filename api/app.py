@@ -61,7 +61,8 @@ DESCRIPTION = """
 coopfleet serves a transport cooperative's dispatchers, drivers and directors.
 
 Sign in with `POST /api/v1/auth/token` (OAuth2 password flow) and send the access token as
-`Authorization: Bearer …`. Every answer is scoped to the caller's cooperative; another
+`Authorization: Bearer …`; a machine client sends an admin's API key as `X-API-Key: cfk_…`
+(or as the bearer). Every answer is scoped to the caller's cooperative; another
 cooperative's ids answer 404. Errors are JSON: `{"error", "message", "field", "errors"}`.
 Times are UTC (ISO 8601), distances metres, speeds km/h, money VND (integers).
 """
