@@ -3,8 +3,10 @@ per second each, through ``coopfleet gateway``, the broker, the ingest workers a
 
 Run ``python -m bench.gateway`` (after ``make services``): a throwaway database and a private
 broker (``bench.ingest.Bench``), the ingest workers and the gateway as their own processes, and a
-load generator process (asyncio, one connection per device: half GT06, half JT/T 808) sending at
-each whole second, the protocols' time resolution, so device time → commit is a true latency.
+load generator process (uvloop, one connection per device as a protocol object: half GT06, half
+JT/T 808) sending every device's fix at each whole second, the protocols' time resolution, so
+device time → commit is a true latency; it prints how late its own sends were (p99), which that
+latency includes.
 Prints sent / stored / lost, the ingest workers' p50/p99 device time → commit, the JT/T 808
 devices' p50/p99 send → acknowledgement (the gateway answers after the broker's PUBACK), the
 gateway's CPU per 1,000 fixes/s and its RSS; ``--direct`` then runs the same rate straight over
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import statistics
@@ -24,8 +27,10 @@ import sys
 import time
 import urllib.request
 from datetime import UTC, datetime
+from typing import cast
 
 import psycopg
+import uvloop
 
 from bench.ingest import Bench, _libpq, _print, children, cpu_seconds, rss_mb
 from devtools.ports import free_port
@@ -54,75 +59,109 @@ class Stats:
         self.acked = 0
         self.ack_ms: list[float] = []
         self.failed = 0
+        self.lag_ms: list[float] = []  # how late after its whole second each fix left
 
 
-async def _gt06_device(imei: str, port: int, start: float, seconds: int, n: int, s: Stats) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(gt06.build_packet(0x01, bytes.fromhex("0" + imei), 1))
-    await reader.readexactly(10)
-    for k in range(seconds):
-        await asyncio.sleep(max(0.0, start + k - time.time()))
-        when = datetime.fromtimestamp(int(start) + k, UTC)  # the tracker's clock: UTC
-        writer.write(_gt06_fix(when, 10.8 + (n % 100) * 0.003 + k * 1e-5, (k + 2) & 0xFFFF))
-        s.sent += 1
-    writer.write(gt06.build_packet(0x13, bytes([0x42, 4, 4, 0, 2]), 1))  # answered after the rest
-    await reader.readexactly(10)
-    writer.close()
+class Device(asyncio.Protocol):
+    """One simulated tracker on its own TCP connection. A protocol object, not a task with a
+    stream: 3,000 tasks woken at each whole second cost the load generator more than the
+    gateway costs the pipeline, and its lateness was counted as the pipeline's latency."""
 
+    def __init__(self, kind: str, identifier: str, n: int, stats: Stats) -> None:
+        self.kind, self.identifier, self.n, self.stats = kind, identifier, n, stats
+        self.transport: asyncio.Transport | None = None
+        self.logged_in = asyncio.get_running_loop().create_future()
+        self.done = asyncio.get_running_loop().create_future()
+        self.splitter = jt808.Splitter()
+        self.sent_at: dict[int, float] = {}
+        self.expected = 0
+        self.bcd = bytes.fromhex(identifier) if kind == "jt808" else b""
+        self.buffer = b""
 
-async def _jt808_device(
-    phone: str, port: int, start: float, seconds: int, n: int, s: Stats
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    bcd = bytes.fromhex(phone)
-    sent_at: dict[int, float] = {}
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not asyncio's class
+        if self.kind == "gt06":
+            self.transport.write(gt06.build_packet(0x01, bytes.fromhex("0" + self.identifier), 1))
+        else:
+            self.logged_in.set_result(None)  # a terminal known by its number: no login needed
 
-    async def answers() -> None:
-        splitter = jt808.Splitter()
-        mine = 0
-        while mine < seconds:
-            data = await reader.read(4096)
-            if not data:
-                return
-            for message in splitter.feed(data):
-                if isinstance(message, jt808.Message) and len(message.body) == 5:
-                    serial = struct.unpack(">H", message.body[:2])[0]
-                    if serial in sent_at:
-                        s.ack_ms.append((time.time() - sent_at.pop(serial)) * 1000)
-                        s.acked += 1
-                        mine += 1
-                    if message.body[4] != 0:
-                        s.failed += 1
+    def data_received(self, data: bytes) -> None:
+        if self.kind == "gt06":
+            self.buffer += data
+            while len(self.buffer) >= 10:  # every GT06 answer here is 10 bytes
+                answer, self.buffer = self.buffer[:10], self.buffer[10:]
+                target = self.logged_in if answer[3] == 0x01 else self.done
+                if not target.done():
+                    target.set_result(None)
+            return
+        now = time.time()
+        for message in self.splitter.feed(data):
+            if isinstance(message, jt808.Message) and len(message.body) == 5:
+                serial = struct.unpack(">H", message.body[:2])[0]
+                sent = self.sent_at.pop(serial, None)
+                if sent is not None:
+                    self.stats.ack_ms.append((now - sent) * 1000)
+                    self.stats.acked += 1
+                if message.body[4] != 0:
+                    self.stats.failed += 1
+                if not self.sent_at and self.expected and not self.done.done():
+                    self.done.set_result(None)
 
-    for k in range(seconds):
-        await asyncio.sleep(max(0.0, start + k - time.time()))
-        when = datetime.fromtimestamp(int(start) + k + 8 * 3600, UTC)  # BCD time in UTC+8
-        sent_at[k + 1] = time.time()
-        writer.write(_jt808_fix(bcd, when, 10.8 + (n % 100) * 0.003 + k * 1e-5, k + 1))
-        s.sent += 1
-        if k == 0:
-            listener = asyncio.create_task(answers())
-    await asyncio.wait_for(listener, 120)
-    writer.close()
+    def connection_lost(self, exc: Exception | None) -> None:
+        for future in (self.logged_in, self.done):
+            if not future.done():
+                future.set_exception(ConnectionError(f"{self.identifier}: connection lost"))
+
+    def send(self, start: float, k: int) -> None:
+        assert self.transport is not None
+        lat = 10.8 + (self.n % 100) * 0.003 + k * 1e-5
+        if self.kind == "gt06":
+            when = datetime.fromtimestamp(int(start) + k, UTC)  # the tracker's clock: UTC
+            self.transport.write(_gt06_fix(when, lat, (k + 2) & 0xFFFF))
+        else:
+            when = datetime.fromtimestamp(int(start) + k + 8 * 3600, UTC)  # BCD time in UTC+8
+            self.sent_at[k + 1] = time.time()
+            self.transport.write(_jt808_fix(self.bcd, when, lat, k + 1))
+        self.stats.sent += 1
+
+    def finish(self) -> None:
+        assert self.transport is not None
+        if self.kind == "gt06":  # a heartbeat, answered once everything before it is published
+            self.transport.write(gt06.build_packet(0x13, bytes([0x42, 4, 4, 0, 2]), 1))
+        else:
+            self.expected = 1
+            if not self.sent_at and not self.done.done():
+                self.done.set_result(None)
 
 
 async def _loadgen(args: argparse.Namespace) -> None:
-    devices = json.loads(args.devices)
+    loop = asyncio.get_running_loop()
+    devices_wanted = json.loads(args.devices)
     stats = Stats()
-    start = float(int(time.time()) + 3 + len(devices) // 1000)  # after every device connected
-    tasks = []
-    for n, (kind, identifier) in enumerate(devices):
-        if kind == "gt06":
-            run = _gt06_device(identifier, args.gt06_port, start, args.seconds, n, stats)
-        else:
-            run = _jt808_device(identifier, args.jt808_port, start, args.seconds, n, stats)
-        tasks.append(asyncio.create_task(run))
+    devices: list[Device] = []
+    for n, (kind, identifier) in enumerate(devices_wanted):
+        port = args.gt06_port if kind == "gt06" else args.jt808_port
+        _, device = await loop.create_connection(
+            functools.partial(Device, kind, identifier, n, stats), "127.0.0.1", port
+        )
+        devices.append(device)
         if n % 200 == 199:
             await asyncio.sleep(0.05)  # no connection storm
+    await asyncio.wait_for(asyncio.gather(*(d.logged_in for d in devices)), 120)
+    start = float(int(time.time()) + 2)
     print(json.dumps({"start": start}), flush=True)
-    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for k in range(args.seconds):  # every device sends at each whole second, as trackers do
+        await asyncio.sleep(max(0.0, start + k - time.time()))
+        for device in devices:
+            device.send(start, k)
+            stats.lag_ms.append((time.time() - start - k) * 1000)
+    for device in devices:
+        device.finish()
+    results = await asyncio.gather(
+        *(asyncio.wait_for(d.done, 120) for d in devices), return_exceptions=True
+    )
     errors = [repr(r) for r in results if isinstance(r, BaseException)]
-    ack = sorted(stats.ack_ms)
+    ack, lag = sorted(stats.ack_ms), sorted(stats.lag_ms)
     print(
         json.dumps(
             {
@@ -133,11 +172,15 @@ async def _loadgen(args: argparse.Namespace) -> None:
                 "first_error": errors[0] if errors else None,
                 "ack_p50_ms": round(ack[len(ack) // 2], 1) if ack else 0,
                 "ack_p99_ms": round(ack[int(len(ack) * 0.99)], 1) if ack else 0,
+                "send_lag_p99_ms": round(lag[int(len(lag) * 0.99)], 1) if lag else 0,
                 "cpu": time.process_time(),
             }
         ),
         flush=True,
     )
+    for device in devices:
+        if device.transport is not None:
+            device.transport.close()
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -259,6 +302,7 @@ def run(bench: Bench, seconds: int, workers: int) -> dict[str, object]:
         "jt808_failed": summary["failed"],
         "ack_p50_ms": summary["ack_p50_ms"],
         "ack_p99_ms": summary["ack_p99_ms"],
+        "loadgen_send_lag_p99_ms": summary["send_lag_p99_ms"],
         "commit_p50_ms": round(statistics.median(p50s), 1) if p50s else 0.0,
         "commit_p99_ms": round(max(p99s), 1) if p99s else 0.0,
         "fixes_per_s": round(rate),
@@ -282,7 +326,8 @@ def main() -> None:
     parser.add_argument("--direct", action="store_true", help="then the same rate over MQTT")
     args = parser.parse_args()
     if args.loadgen:
-        asyncio.run(_loadgen(args))
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(_loadgen(args))
         return
     with Bench(int(args.devices), args.workers) as bench:
         print(
