@@ -2,7 +2,8 @@
 
 A key's role decides as a user's would (the routes' own ``require``); its scopes narrow that to
 what the admin granted. Routes not named here — sign-in and accounts, API keys themselves,
-device credentials, the driver's app, platform routes — refuse every key (403): deny by default.
+device credentials, the driver's app, push streams, platform routes — refuse every key (403):
+deny by default.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ RULES: Sequence[tuple[re.Pattern[str], str, str | None]] = [
     for p, read, write in [
         (rf"^/vehicles/{_ID}/device-credentials$", "", None),
         (rf"^/drivers/{_ID}/reset-credentials$", "", None),
+        (r"/stream$", "", None),  # push streams re-check a person's session; keys poll instead
         (rf"^/vehicles/{_ID}/(track|live)$", "positions:read", None),
         (r"^/positions/", "positions:read", None),
         (rf"^/(vehicles|drivers)/{_ID}/(trips|stops|driving-time)$", "journeys:read", None),
