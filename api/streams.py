@@ -23,9 +23,9 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import WebSocket
+from fastapi import Depends, Header, WebSocket
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -243,6 +243,17 @@ async def updates(
             yield row
         if len(rows) < BATCH:
             await subscription.wake.wait()
+
+
+def resumed_after(
+    last_event_id: Annotated[str | None, Header(max_length=18, pattern=r"^[0-9]*$")] = None,
+) -> int | None:
+    """The id a reconnecting EventSource saw last (``Last-Event-ID``); None on a first connect."""
+    return int(last_event_id) if last_event_id else None
+
+
+# a stream route's parameter: where a reconnecting client resumes (it wins over ``after_id``)
+ResumedAfter = Annotated[int | None, Depends(resumed_after)]
 
 
 def sse_response(

@@ -9,7 +9,6 @@ from fastapi import (
     APIRouter,
     File,
     Form,
-    Header,
     Request,
     UploadFile,
     WebSocket,
@@ -41,7 +40,15 @@ from api.schemas.driver import (
     ProofRead,
 )
 from api.schemas.streams import EVENT_STREAM
-from api.streams import MESSAGES, Reader, hub_of, open_socket, pump_socket, sse_response
+from api.streams import (
+    MESSAGES,
+    Reader,
+    ResumedAfter,
+    hub_of,
+    open_socket,
+    pump_socket,
+    sse_response,
+)
 from core.storage import PROOF_IMAGE_TYPES, Spooled, discard, spool, storage_from
 from core.tenancy import Tenant, scoped
 from fleet import shifts, users
@@ -355,13 +362,13 @@ async def stream_messages(
     tenant: DriverTenant,
     principal: PrincipalDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header(max_length=18, pattern=r"^[0-9]*$")] = None,
+    resumed: ResumedAfter,
     after_id: Cursor = 0,
 ) -> EventSourceResponse:
     """Each message as an SSE event whose id is the message id; reconnecting with
     ``Last-Event-ID`` resumes after it, so a dropped connection loses nothing. The stream ends
     when the session does (sign-out, reset, disabled account)."""
-    cursor = int(last_event_id) if last_event_id and last_event_id.isdigit() else after_id
+    cursor = after_id if resumed is None else resumed
     hub = hub_of(request.app.state, settings)
     subscription = hub.open(principal, (MESSAGES, tenant.cooperative_id, tenant.driver_id))
     return sse_response(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
@@ -21,7 +21,7 @@ from api.schemas.journeys import (
     TripRead,
 )
 from api.schemas.streams import EVENT_STREAM
-from api.streams import EVENTS, hub_of, sse_response
+from api.streams import EVENTS, ResumedAfter, hub_of, sse_response
 from core.errors import NotFound
 from core.tenancy import Tenant, get_scoped
 from fleet.enums import Role
@@ -183,15 +183,13 @@ async def event_stream(
     tenant: OfficeTenant,
     principal: PrincipalDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header(max_length=18, pattern=r"^[0-9]*$")] = None,
+    resumed: ResumedAfter,
     after_id: Cursor | None = None,
 ) -> EventSourceResponse:
     """Each new event of the cooperative as an SSE message whose id is the event id; a client
     reconnecting with ``Last-Event-ID`` resumes where it left off and misses nothing. The
     stream ends when the session does (sign-out, reset, disabled account)."""
-    cursor = after_id
-    if last_event_id and last_event_id.isdigit():
-        cursor = int(last_event_id)
+    cursor = after_id if resumed is None else resumed
     factory = request.app.state.session_factory
     if cursor is None:  # from now on: after the newest event
         async with factory() as session:
