@@ -310,6 +310,11 @@ async def test_english_on_the_switch_and_sign_out_everywhere(
     await page.locator("#sign-out-everywhere").tap()
     await expect(page.locator("#screen-signin")).to_be_visible()
     await expect(page.locator("#sign-in h1")).to_have_text("Driver sign-in")
+    kept = await page.evaluate(
+        "['app_route', 'app_home', 'app_last_message_id', 'app_offer_details', 'app_user_id']"
+        ".filter(key => localStorage.getItem(key) !== null)"
+    )
+    assert kept == []  # the next driver on this phone sees nothing of this one
     with psycopg.connect(settings.sync_database_url) as conn:
         sessions = conn.execute(
             "SELECT count(*), count(s.revoked_at) FROM auth_sessions s JOIN users u"
@@ -396,3 +401,20 @@ async def test_a_break_and_a_pin_for_this_phone(
     await page.locator("#sign-in button[type=submit]").tap()
     await expect(page.locator("#screen-shift")).to_be_visible()
     await expect(page.locator("#driver-name")).to_have_text("Tài xế Số 4")
+    # an item another account left on this phone is neither shown nor sent with this token
+    await page.evaluate(FOREIGN_ITEM)
+    await page.evaluate("import('/app/static/sync.js').then(sync => sync.sendNow())")
+    assert await page.locator("#outbox-count").is_hidden()
+    left = await page.evaluate(
+        "new Promise(done => { const r = indexedDB.open('coopfleet-driver'); r.onsuccess = () =>"
+        " { const q = r.result.transaction('outbox').objectStore('outbox').getAll();"
+        " q.onsuccess = () => done(q.result.map(i => i.user)); }; })"
+    )
+    assert left == [999_999]
+
+
+FOREIGN_ITEM = """new Promise(done => { const r = indexedDB.open('coopfleet-driver');
+  r.onsuccess = () => { const t = r.result.transaction('outbox', 'readwrite');
+    t.objectStore('outbox').add({ kind: 'positions', user: 999999, key: 'k',
+      positions: [{ time: new Date().toISOString(), lat: 10.9, lon: 106.8 }] });
+    t.oncomplete = () => done(true); }; })"""

@@ -6,7 +6,7 @@
 import { describe, t, toast } from "/console/static/common.js";
 import * as outbox from "./outbox.js";
 import * as route from "./route.js";
-import { api, signIn, signOut, signedIn } from "./session.js";
+import { api, rememberUser, signIn, signOut, signedIn } from "./session.js";
 
 const SCREENS = ["shift", "offers", "route", "job", "account"];
 let parts = null; // the modules loaded after the first screen
@@ -92,6 +92,7 @@ async function onSignIn(event) {
     return;
   }
   const me = await api("/auth/me");
+  rememberUser(me.id);
   if (me.role !== "driver") {
     await signOut();
     error.textContent = t("drivers_only");
@@ -149,7 +150,8 @@ function boot() {
   window.addEventListener("hashchange", show);
   window.addEventListener("signed-out", () => {
     route.forget();
-    localStorage.removeItem("app_home"); // the shift screen's kept read (shift.js)
+    // what the driver's screens kept (shift.js, offers.js); the outbox keeps their own items
+    for (const key of ["app_home", "app_last_message_id", "app_offer_details"]) localStorage.removeItem(key);
     if (document.body.dataset.screen === "signin") return; // an office account turned away
     window.location.hash = "";
     window.location.reload();

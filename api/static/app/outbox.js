@@ -1,8 +1,11 @@
 // What the phone did, kept in IndexedDB until the server has it: job steps, proof (the photo
 // and signature as blobs) and batches of positions, each with its own Idempotency-Key, sent
 // strictly in the order they were made, so a step never overtakes the one before it. The items
-// survive the app being closed and reopened without signal.
+// survive the app being closed and reopened without signal. Each item belongs to the account
+// that made it: another driver signing in on the same phone neither sees nor sends it (their
+// token would put the first driver's steps and positions on their own name).
 import { ApiError } from "/console/static/common.js";
+import { userId } from "./session.js";
 
 const DB_NAME = "coopfleet-driver";
 const STORE = "outbox";
@@ -38,14 +41,17 @@ async function changed() {
 
 /** Keep an action to send; it gets its Idempotency-Key and the time it was made. */
 export async function add(item) {
-  const made = { ...item, key: crypto.randomUUID(), made_at: new Date().toISOString() };
+  const made = { ...item, user: userId(), key: crypto.randomUUID(), made_at: new Date().toISOString() };
   made.id = await run("readwrite", (store) => store.add(made));
   await changed();
   return made;
 }
 
-/** The waiting items, oldest first. */
-export const waiting = () => run("readonly", (store) => store.getAll());
+/** The signed-in driver's waiting items, oldest first. */
+export async function waiting() {
+  const all = await run("readonly", (store) => store.getAll());
+  return all.filter((item) => item.user === userId());
+}
 
 const remove = (id) => run("readwrite", (store) => store.delete(id));
 

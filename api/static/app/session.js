@@ -10,8 +10,13 @@ const REFRESH = "app_refresh_token";
 const DEVICE_TOKEN = "coopfleet_device_token"; // the console's key: one known device per browser
 const DEVICE_ID = "app_device_id";
 
+const USER = "app_user_id";
+
 export const signedIn = () => localStorage.getItem(REFRESH) !== null;
 export const accessToken = () => localStorage.getItem(ACCESS);
+/** The signed-in account's id: what the phone keeps for later is tagged with it. */
+export const userId = () => Number(localStorage.getItem(USER));
+export const rememberUser = (id) => localStorage.setItem(USER, String(id));
 
 function keep(pair) {
   localStorage.setItem(ACCESS, pair.access_token);
@@ -23,6 +28,7 @@ function keep(pair) {
 export function forget() {
   localStorage.removeItem(ACCESS);
   localStorage.removeItem(REFRESH);
+  localStorage.removeItem(USER);
   window.dispatchEvent(new Event("signed-out"));
 }
 
