@@ -82,6 +82,9 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         loop.add_signal_handler(signum, stop.set)
     engine = create_engine_from_settings(settings)
     sessions = session_factory(engine)
+    # webhooks on a pool of their own: fifty receivers' tasks never make an offer's push wait
+    # for a connection
+    webhook_engine = create_engine_from_settings(settings)
     # aiohttp, not httpx: 100 requests in flight cost httpx's pool ~20 ms each here (49/s to a
     # local server), aiohttp ~0.5 ms (2,000/s); every send refuses redirects, which could lead
     # past the address check
@@ -91,7 +94,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         trust_env=False,
     )
     messages = MessageSender(settings, sessions, client)
-    webhooks = WebhookSender(settings, sessions, client)
+    webhooks = WebhookSender(settings, session_factory(webhook_engine), client)
     poll = settings.notify_poll_seconds
     log.info("notify: started")
     try:
@@ -106,4 +109,5 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         await webhooks.drain()
         await client.close()
         await engine.dispose()
+        await webhook_engine.dispose()
         log.info("notify: stopped")

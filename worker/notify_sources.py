@@ -32,11 +32,13 @@ _JOURNEY_KINDS = {
 }
 
 # one claimer at a time (a transaction-level advisory lock), so outbox rows become deliveries
-# in the order the changes committed their events: one order's steps stay in order
+# in the order the changes committed their events: one order's steps stay in order. Offers go
+# first (they lapse in two minutes and have no webhooks whose order they could change).
 _CLAIM = text(
     """
     DELETE FROM notification_outbox WHERE id IN (
-        SELECT id FROM notification_outbox ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)
+        SELECT id FROM notification_outbox ORDER BY source <> 'offer', id
+        LIMIT :limit FOR UPDATE SKIP LOCKED)
     RETURNING id, source, ref_id
     """
 )
