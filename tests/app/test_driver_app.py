@@ -418,3 +418,33 @@ FOREIGN_ITEM = """new Promise(done => { const r = indexedDB.open('coopfleet-driv
     t.objectStore('outbox').add({ kind: 'positions', user: 999999, key: 'k',
       positions: [{ time: new Date().toISOString(), lat: 10.9, lon: 106.8 }] });
     t.oncomplete = () => done(true); }; })"""
+
+
+async def test_papers_due_are_shown_and_an_expired_one_stops_the_shift(
+    phone: Phone, world: ConsoleWorld, settings: Settings
+) -> None:
+    driver = add_driver_account(settings, world, 5, end_shift=True)
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE drivers SET licence_expiry = current_date + 10 WHERE id = %s",
+            (driver.driver_id,),
+        )
+        conn.execute(
+            "UPDATE vehicles SET inspection_expiry = current_date - 1 WHERE id = %s",
+            (driver.vehicle_id,),
+        )
+    page = phone.page
+    await sign_in_on(page, phone.base, driver.login)
+    papers = page.locator("#papers li")
+    await expect(papers).to_have_count(2)
+    await expect(page.locator("#papers li.warn")).to_contain_text("hết hạn")
+    await expect(page.locator("#papers li.danger")).to_contain_text("ĐÃ HẾT HẠN")
+    await shoot(page, "07-papers")
+    await page.locator("#shift-start button[type=submit]").tap()
+    await expect(page.locator("#shift-error")).not_to_be_empty()
+    with psycopg.connect(settings.sync_database_url) as conn:
+        opened = conn.execute(
+            "SELECT count(*) FROM shifts WHERE driver_id = %s AND ended_at IS NULL",
+            (driver.driver_id,),
+        ).fetchone()
+    assert opened == (0,)
