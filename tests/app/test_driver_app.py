@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -448,3 +449,26 @@ async def test_papers_due_are_shown_and_an_expired_one_stops_the_shift(
             (driver.driver_id,),
         ).fetchone()
     assert opened == (0,)
+
+
+async def test_a_banner_before_the_continuous_driving_limit(
+    phone: Phone, world: ConsoleWorld, settings: Settings
+) -> None:
+    """3 h 40 min of driving without a break, the last trip just ended: 20 minutes left."""
+    driver = add_driver_account(settings, world, 6, end_shift=False)
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO trips (cooperative_id, vehicle_id, driver_id, started_at, ended_at,"
+            " start_geom, end_geom, distance_m, duration_s, moving_s, idle_s, max_speed_kmh,"
+            " avg_speed_kmh) VALUES (%s, %s, %s, now() - interval '220 min',"
+            " now() - interval '30 s', ST_SetSRID(ST_MakePoint(106.8, 10.9), 4326),"
+            " ST_SetSRID(ST_MakePoint(107.9, 10.9), 4326), 150000, 13170, 13000, 170, 80, 41)",
+            (world.coop_id, driver.vehicle_id, driver.driver_id),
+        )
+    page = phone.page
+    await sign_in_on(page, phone.base, driver.login)
+    banner = page.locator("#driving-banner")
+    await expect(banner).to_be_visible()
+    await expect(banner).to_contain_text("Sắp đến giới hạn lái liên tục")
+    await expect(page.locator("#driving-clock")).to_have_text(re.compile(r"^3:(39|40|41)$"))
+    await shoot(page, "08-driving-time")
