@@ -33,7 +33,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && url.pathname.startsWith("/app/")) {
+  if (request.mode === "navigate" && url.pathname === SHELL) {
     event.respondWith(fromCache(event, SHELL, true));
   } else if (url.pathname !== SHELL && KEPT.has(url.pathname)) {
     event.respondWith(fromCache(event, url.pathname, false));
