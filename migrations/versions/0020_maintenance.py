@@ -389,7 +389,6 @@ def upgrade() -> None:
         unique=False,
     )
 
-
     op.create_table(
         "fuel_scan_marks",
         sa.Column("vehicle_id", sa.Integer(), nullable=False),
