@@ -472,3 +472,40 @@ async def test_a_banner_before_the_continuous_driving_limit(
     await expect(banner).to_contain_text("Sắp đến giới hạn lái liên tục")
     await expect(page.locator("#driving-clock")).to_have_text(re.compile(r"^3:(39|40|41)$"))
     await shoot(page, "08-driving-time")
+
+
+async def test_a_job_that_cannot_be_delivered_fails_with_its_reason(
+    phone: Phone, world: ConsoleWorld, settings: Settings
+) -> None:
+    driver = add_driver_account(settings, world, 7, end_shift=False)
+    dispatcher = await token(world.base, world.logins["dispatcher"])
+    order = await office_call(
+        world.base, dispatcher, "POST", "/orders", json=order_body(f"DH-F-{uuid.uuid4().hex[:6]}")
+    )
+    buzzes = "window.buzzes = []; navigator.vibrate = (pattern) => window.buzzes.push(pattern) > 0;"
+    await phone.context.add_init_script(buzzes)  # what the phone's vibrator was asked to do
+    page = phone.page
+    await sign_in_on(page, phone.base, driver.login)
+    await page.goto(f"{phone.base}/app/#offers")
+    await wait_until(page, "document.body.classList.contains('live')")
+    await office_call(
+        world.base, dispatcher, "POST", f"/orders/{order['id']}/offers",
+        json={"driver_id": driver.driver_id},
+    )  # fmt: skip
+    await page.locator("#offer-list li.offer button.primary").tap()
+    assert await page.evaluate("window.buzzes.length") == 1
+    await page.locator(f"#job-list li[data-order='{order['id']}'] a.primary").tap()
+    await page.locator("#job-fail summary").tap()
+    await page.select_option("#fail-form select[name=reason]", "address_wrong")
+    await page.fill("#fail-form input[name=note]", "Không có số nhà này")
+    await page.locator("#fail-form button[type=submit]").tap()
+    await expect(page.locator("#job-done")).to_be_visible()
+    await wait_until_async(
+        lambda: events_of(settings, order["id"])[-1][0] == "failed", 10, what="the failure stored"
+    )
+    with psycopg.connect(settings.sync_database_url) as conn:
+        reason = conn.execute(
+            "SELECT reason, note FROM order_events WHERE order_id = %s AND to_status = 'failed'",
+            (order["id"],),
+        ).fetchall()
+    assert reason == [("address_wrong", "Không có số nhà này")]
