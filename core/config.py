@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     gateway_http_body_max_bytes: int = Field(default=262_144, ge=1024)
     gateway_max_connections: int = Field(default=20_000, ge=1)  # TCP devices at once, per port
     gateway_heard_flush_seconds: float = Field(default=5, gt=0, le=300)  # devices heard → table
+    gateway_processes: int = Field(default=1, ge=1, le=64)  # sharing the TCP ports (SO_REUSEPORT)
     # notifications and webhooks (coopfleet notify)
     notify_poll_seconds: float = Field(default=0.25, gt=0, le=10)  # outbox and due rows read
     notify_concurrency: int = Field(default=100, ge=1, le=2000)  # sends in flight per process
@@ -100,6 +101,7 @@ class Settings(BaseSettings):
     notify_retry_base_seconds: float = Field(default=5, gt=0)  # first retry; doubles each time
     notify_retry_max_seconds: float = Field(default=3600, gt=0)
     notify_max_attempts: int = Field(default=8, ge=1, le=100)  # then a message is given up
+    notify_lease_seconds: float = Field(default=120, ge=1)  # a dead process's claims come back
     papers_notice_days: list[int] = Field(default_factory=lambda: [30, 7, 1])
     vapid_private_key: str | None = None  # base64url P-256 scalar; None: derived from the secret
     vapid_subject: str = "mailto:coopfleet@localhost"  # who push services may contact

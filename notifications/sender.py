@@ -23,7 +23,6 @@ from notifications.vapid import VapidSigner
 GONE = (404, 410)  # the push service no longer knows the subscription
 EXPIRED = Outcome(False, "expired before it could be sent", permanent=True)
 BATCHES_IN_FLIGHT = 4
-LEASE_S = 120  # a claimed message not recorded by then is claimed again (at least once)
 
 _CLAIM = text(
     """
@@ -87,7 +86,8 @@ class MessageSender:
             return 0
         async with self.sessions() as session:
             rows = await session.execute(
-                _CLAIM, {"lease": LEASE_S, "limit": self.settings.notify_batch}
+                _CLAIM,
+                {"lease": self.settings.notify_lease_seconds, "limit": self.settings.notify_batch},
             )
             claimed = [Claimed(*row) for row in rows]
             endpoints = await self._endpoints(session, claimed)

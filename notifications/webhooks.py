@@ -135,7 +135,8 @@ class WebhookSender:
         client: aiohttp.ClientSession,
     ) -> None:
         self.settings, self.sessions, self.client = settings, sessions, client
-        self.lease_s = max(60.0, 4 * settings.webhook_timeout_seconds)
+        # a subscription is served for half its lease; a request may not outlast the rest
+        self.lease_s = max(settings.notify_lease_seconds, 4 * settings.webhook_timeout_seconds)
         self.busy: dict[int, asyncio.Task[None]] = {}
 
     async def run_once(self) -> int:

@@ -5,6 +5,7 @@ a slow receiver that does not slow the others."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import defaultdict
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
-from devtools.notify_fakes import WebhookReceiver
+from devtools.notify_fakes import WebhookReceiver, start_notify
 from notifications.signing import sign, verify
 from tests.notifications.committed import V1, World, notify_process, outbox_empty, world
 from tests.waiting import wait_until, wait_until_async
@@ -172,3 +173,44 @@ async def test_a_slow_receiver_does_not_slow_the_others(
     finally:
         slow.stop()
         fast.stop()
+
+
+async def test_a_notify_process_killed_mid_delivery_loses_nothing(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """SIGKILL while a delivery is in flight: the subscription's lease runs out and a second
+    process delivers every event (at least once: the interrupted one may come twice)."""
+    receiver = WebhookReceiver()
+    receiver.delay_s = 2.0  # the first delivery is still in flight when the process dies
+    receiver.start()
+    quick = {"notify_lease_seconds": "1", "webhook_timeout_seconds": "0.25"}
+    try:
+        async with world(settings, engine) as w:
+            await subscribe(w, receiver, ["order.created"])
+            first = start_notify(
+                settings.database_url,
+                settings.secret_key,
+                environment="test",
+                webhooks_allow_private="true",
+                notify_poll_seconds="0.05",
+                notify_lease_seconds="1",
+                webhook_timeout_seconds="2.5",  # its leases: 4 × 2.5 = 10 s
+            )
+            try:
+                for n in range(3):
+                    await w.new_order(f"DH-KILL-{n}")
+                wait_until(lambda: outbox_empty(settings), timeout=30, what="fanned out")
+                await asyncio.sleep(0.5)  # the first POST is waiting on the receiver
+            finally:
+                first.kill()
+                first.wait(timeout=30)
+            receiver.delay_s = 0.0
+            async with notify_process(settings, **quick):
+                await wait_until_async(
+                    lambda: len({e["id"] for e in receiver.events()}) == 3,
+                    timeout=30,
+                    what="all three events after the kill",
+                )
+            assert all(receiver.verified(got) for got in receiver.received)
+    finally:
+        receiver.stop()
