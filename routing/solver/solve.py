@@ -1,7 +1,9 @@
 """The entry point: PyVRP's plan where PyVRP can model the problem (in regions past
 ``Options.pyvrp_whole_up_to`` orders); else one OR-Tools model for small problems,
 decomposition for large ones. Beside it, on the second core, plain OR-Tools (``portfolio``);
-the best checked plan of the two is the answer, a packed plan when neither has one."""
+the best checked plan of the two is the answer, a packed plan when neither has one, and the
+orders it leaves unserved are packed onto its idle vehicles where that passes the checker
+(``complete``)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from routing.solver.bounds import fleet_lower_bound
+from routing.solver.complete import completed
 from routing.solver.decompose import solve_decomposed
 from routing.solver.model import Problem
 from routing.solver.options import Options
@@ -52,9 +55,10 @@ def solve(
             rival.stop()
     best = best_checked(problem, (result, theirs)) or result
     if best.status is not Status.FEASIBLE and pyvrp:  # a cheap construction as the last resort
-        routes = timed_routes(problem, packed_plan(problem, screened))
-        if routes is not None:
-            best = planned(problem, routes, screened, 0.0)
+        routes = timed_routes(problem, packed_plan(problem, screened), drop_failing=True)
+        best = planned(problem, routes or (), screened, 0.0)
+    # orders a decomposed plan could not finish in time, packed onto its idle vehicles
+    best = best_checked(problem, (best, completed(problem, best, screened))) or best
     return replace(best, fleet_bound=bound, wall_time=time.monotonic() - began)
 
 

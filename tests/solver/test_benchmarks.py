@@ -17,7 +17,7 @@ SETTLED = Options(stop_when_no_improvement_s=0.5)
 
 def test_li_lim_lc101_reaches_the_optimum_fleet_and_distance() -> None:
     instance = load(DATA / "pdptw/instances/100/lc101.txt")
-    routes, bound = run_planner(instance, scale(instance), budget=5.0, seed=1, options=SETTLED)
+    routes, bound, _ = run_planner(instance, scale(instance), budget=5.0, seed=1, options=SETTLED)
     report = check_instance(instance, routes, "exact")
     best = best_known("lilim100")["lc101"]
     assert report.errors == []
@@ -28,7 +28,7 @@ def test_li_lim_lc101_reaches_the_optimum_fleet_and_distance() -> None:
 
 def test_solomon_c101_matches_the_dimacs_optimum() -> None:
     instance = load(DATA / "vrptw/instances/Solomon/C101.vrp")
-    routes, _ = run_planner(instance, scale(instance), budget=5.0, seed=1, options=SETTLED)
+    routes, _, _ = run_planner(instance, scale(instance), budget=5.0, seed=1, options=SETTLED)
     report = check_instance(instance, routes, "dimacs")
     assert report.errors == []
     # usually exact within 3 s; the slack covers a machine busy with other work
@@ -38,7 +38,7 @@ def test_solomon_c101_matches_the_dimacs_optimum() -> None:
 def test_tight_solomon_r101_gets_a_complete_plan() -> None:
     # PATH_CHEAPEST_ARC found no plan at all here in 10 s; the default must always find one
     instance = load(DATA / "vrptw/instances/Solomon/R101.vrp")
-    routes, _ = run_planner(instance, scale(instance), budget=2.0, seed=1, options=SETTLED)
+    routes, _, _ = run_planner(instance, scale(instance), budget=2.0, seed=1, options=SETTLED)
     report = check_instance(instance, routes, "dimacs")
     assert report.errors == []
     assert sum(len(route) for route in routes) == instance.size - 1

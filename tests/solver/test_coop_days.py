@@ -44,7 +44,7 @@ def test_the_li_lim_file_is_read_back_and_a_short_solve_passes_the_checker(
     assert instance.size == 25 and len(instance.pairs) == 12
     assert instance.capacity == TRUCK_5T and instance.vehicles == len(day.fleet)
     assert instance.x[1] == day.tasks[0].pickup.x and instance.due[0] == HORIZON
-    routes, _ = run_planner(instance, scale(instance), budget=1.0, seed=1, options=QUICK)
+    routes, _, _ = run_planner(instance, scale(instance), budget=1.0, seed=1, options=QUICK)
     report = check_instance(instance, routes, "exact")
     assert report.errors == []
 
