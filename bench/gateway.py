@@ -201,7 +201,7 @@ def _devices(bench: Bench) -> list[tuple[str, str]]:
     return devices
 
 
-def run(bench: Bench, seconds: int, workers: int) -> dict[str, object]:
+def run(bench: Bench, seconds: int, workers: int, processes: int = 1) -> dict[str, object]:
     devices = _devices(bench)
     with psycopg.connect(_libpq(bench.url), autocommit=True) as conn:
         conn.execute("TRUNCATE positions, vehicle_state, dead_letters, ingest_workers")
@@ -225,6 +225,7 @@ def run(bench: Bench, seconds: int, workers: int) -> dict[str, object]:
     )
     ports = {"HTTP": free_port(), "GT06": free_port(), "JT808": free_port()}
     environment.update({f"COOPFLEET_GATEWAY_{k}_PORT": str(v) for k, v in ports.items()})
+    environment["COOPFLEET_GATEWAY_PROCESSES"] = str(processes)
     gateway = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "gateway", "--log-level", "warning"],
         env=environment,
@@ -261,18 +262,19 @@ def run(bench: Bench, seconds: int, workers: int) -> dict[str, object]:
     assert loadgen.stdout is not None
     start = float(json.loads(loadgen.stdout.readline())["start"])
     time.sleep(max(0.0, start - time.time()))
-    cpu0 = cpu_seconds(gateway.pid)
+    gateway_pids = [gateway.pid, *children(gateway.pid)]  # its other processes, if any
+    cpu0 = sum(cpu_seconds(p) for p in gateway_pids)
     ingest_pids = [ingest.pid, *children(ingest.pid)]
     ingest0 = sum(cpu_seconds(p) for p in ingest_pids)
     rss: list[float] = []
     windows: list[tuple[float, float]] = []
     while loadgen.poll() is None:
         time.sleep(1.0)
-        rss.append(rss_mb(gateway.pid))
+        rss.append(sum(rss_mb(p) for p in gateway_pids))
         windows.extend(bench._latency_windows())
     summary = json.loads(loadgen.stdout.read().strip().splitlines()[-1])
     sending_s = max(1.0, time.time() - start)
-    cpu_gateway = cpu_seconds(gateway.pid) - cpu0
+    cpu_gateway = sum(cpu_seconds(p) for p in gateway_pids) - cpu0
     sent = int(summary["sent"])
     drain = time.monotonic() + 60
     stored, dead = bench.count(), bench.dead_letters()
@@ -291,6 +293,7 @@ def run(bench: Bench, seconds: int, workers: int) -> dict[str, object]:
     p50s = [w[0] for w in windows if w[0] > 0]
     return {
         "devices": len(devices),
+        "gateway_processes": processes,
         "seconds": seconds,
         "sent": sent,
         "stored": stored,
@@ -323,6 +326,9 @@ def main() -> None:
     parser.add_argument("--devices", default="3000", help="devices (half GT06, half JT/T 808)")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2, help="ingest worker processes")
+    parser.add_argument(
+        "--gateway-processes", type=int, default=1, help="COOPFLEET_GATEWAY_PROCESSES"
+    )
     parser.add_argument("--direct", action="store_true", help="then the same rate over MQTT")
     args = parser.parse_args()
     if args.loadgen:
@@ -335,7 +341,7 @@ def main() -> None:
             f"{args.workers} ingest workers, {os.cpu_count()} cores",
             flush=True,
         )
-        result = run(bench, args.seconds, args.workers)
+        result = run(bench, args.seconds, args.workers, args.gateway_processes)
         print("through the gateway:\n  " + ", ".join(f"{k}={v}" for k, v in result.items()))
         if args.direct:
             direct = bench.run(int(args.devices), args.seconds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from prometheus_client.metrics_core import CounterMetricFamily, Metric
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 _HELP = {
@@ -17,10 +17,12 @@ _HELP = {
 
 
 class Counters(Collector):
-    """Plain in-process counts, read by Prometheus through ``collect`` at scrape time."""
+    """Plain in-process counts, read by Prometheus through ``collect`` at scrape time, summed
+    with the latest counts the gateway's other processes sent (``others``, by process id)."""
 
     def __init__(self) -> None:
         self.values: Counter[tuple[str, str, str]] = Counter()
+        self.others: dict[int, Counter[tuple[str, str, str]]] = {}
 
     def add(self, protocol: str, what: str, reason: str = "", amount: int = 1) -> None:
         self.values[(protocol, what, reason)] += amount
@@ -31,7 +33,8 @@ class Counters(Collector):
     def collect(self) -> Iterator[Metric]:
         """``coopfleet_gateway_{what}_total{protocol, reason}``; ``reason`` only on refusals."""
         families: dict[str, CounterMetricFamily] = {}
-        for (protocol, what, reason), value in sorted(self.values.items()):
+        total = sum(self.others.values(), Counter(self.values))
+        for (protocol, what, reason), value in sorted(total.items()):
             family = families.get(what)
             if family is None:
                 name = f"coopfleet_gateway_{what}"
@@ -39,3 +42,8 @@ class Counters(Collector):
             labels = {"protocol": protocol} | ({"reason": reason} if reason else {})
             family.add_sample(f"{family.name}_total", labels, value)
         yield from families.values()
+        processes = GaugeMetricFamily(
+            "coopfleet_gateway_processes", "gateway processes whose counts are included"
+        )
+        processes.add_metric([], 1 + len(self.others))
+        yield processes

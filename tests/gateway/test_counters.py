@@ -3,6 +3,8 @@ whose names and labels stay what scrapes already use, ``reason`` only where ther
 
 from __future__ import annotations
 
+from collections import Counter
+
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -53,5 +55,24 @@ def test_a_label_value_with_quotes_is_escaped_not_breaking_the_exposition() -> N
     ]
 
 
-def test_no_counts_no_families() -> None:
-    assert scrape(Counters()) == {}
+def test_no_counts_no_counter_families_only_the_processes() -> None:
+    assert scrape(Counters()) == {
+        "coopfleet_gateway_processes": (
+            "gauge",
+            "gateway processes whose counts are included",
+            [({}, 1.0)],
+        )
+    }
+
+
+def test_the_other_processes_counts_are_added() -> None:
+    counters = Counters()
+    counters.add("gt06", "frames", amount=2)
+    counters.others[101] = Counter({("gt06", "frames", ""): 5, ("jt808", "frames", ""): 1})
+    counters.others[102] = Counter({("gt06", "frames", ""): 1})
+    families = scrape(counters)
+    assert families["coopfleet_gateway_frames"][2] == [
+        ({"protocol": "gt06"}, 8.0),
+        ({"protocol": "jt808"}, 1.0),
+    ]
+    assert families["coopfleet_gateway_processes"][2] == [({}, 3.0)]

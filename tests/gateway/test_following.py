@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
 import socket
 import time
 import urllib.error
@@ -28,10 +30,10 @@ class Tracker:
     """A GT06 tracker on one connection: each fix is followed by a heartbeat, whose answer says
     the fix is with the broker (the gateway answers after publishing what came before)."""
 
-    def __init__(self, sock: socket.socket, imei: str) -> None:
+    def __init__(self, sock: socket.socket, imei: str, start: datetime | None = None) -> None:
         self.sock = sock
         self.serials = itertools.count(1)
-        self.start = recent()
+        self.start = start or recent()
         self.sent = 0
         sock.sendall(frames.gt06_login(imei, next(self.serials)))
         assert recv_exactly(sock, 10)[3] == 0x01
@@ -218,3 +220,37 @@ def test_while_the_broker_is_away_devices_are_told_to_retry_then_heard_again(
     assert osmand(gateway, identifier, start + timedelta(seconds=1)) == (200, "OK")
     wait_for(lambda: len(rows(settings, vehicle_id)) == 1, timeout=30, what="the fix stored")
     assert rows(settings, vehicle_id)[0][0] == start + timedelta(seconds=1)  # only the answered one
+
+
+def processes_under(pid: int) -> list[int]:
+    """Child process ids of ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as stat:
+                if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+def test_processes_share_the_tcp_ports_and_their_counts_are_summed(
+    settings: Settings, fleet: Fleet, worker: RunningWorker, devices: Devices
+) -> None:
+    vehicle_id, imei = devices["gt06"]
+    gateway = start_gateway(settings, gateway_processes="2")
+    try:
+        others = processes_under(gateway.process.pid)
+        assert len(others) >= 1  # the second gateway process (and spawn's resource tracker)
+        start = recent()
+        for n in range(12):  # new connections: the kernel spreads them over both processes
+            with gateway.connect(gateway.gt06_port) as sock:
+                Tracker(sock, imei, start + timedelta(seconds=n)).send()
+        wait_for(lambda: len(rows(settings, vehicle_id)) == 12, what="every fix stored")
+        wait_for(lambda: "coopfleet_gateway_processes 2.0" in metrics(gateway), what="reports")
+        wait_for(
+            lambda: 'coopfleet_gateway_connections_total{protocol="gt06"} 12.0' in metrics(gateway),
+            what="both processes' connections counted",
+        )
+    finally:
+        gateway.stop()
+    wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in others), what="all ended")
