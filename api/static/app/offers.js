@@ -95,7 +95,8 @@ async function answer(offer, accept) {
       window.location.hash = "#route";
     }
   } catch (error) {
-    toast(error instanceof ApiError && error.status === 409 ? t("offer_gone") : describe(error), true);
+    if (!(error instanceof ApiError)) toast(t("offline"), true); // an answer needs the signal
+    else toast(error.status === 409 ? t("offer_gone") : describe(error), true);
   }
   await reload();
 }

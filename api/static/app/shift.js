@@ -90,7 +90,7 @@ async function act(path, body) {
     await api(path, { method: "POST", body, headers: { "Idempotency-Key": crypto.randomUUID() } });
     await reload();
   } catch (failure) {
-    error.textContent = describe(failure);
+    error.textContent = failure instanceof ApiError ? describe(failure) : t("offline");
   }
 }
 
