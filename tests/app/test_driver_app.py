@@ -307,6 +307,7 @@ async def test_english_on_the_switch_and_sign_out_everywhere(
     await page.locator("#lang-switch").tap()
     await expect(page.locator("#tabs a[href='#route']")).to_have_text("Route")
     await expect(page.locator("#driver-name")).to_have_text("Tài xế Số 2")
+    await shoot(page, "09-shift-en")
     await page.goto(f"{phone.base}/app/#account")
     await page.locator("#sign-out-everywhere").tap()
     await expect(page.locator("#screen-signin")).to_be_visible()
