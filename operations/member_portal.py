@@ -19,6 +19,7 @@ from fleet.cooperatives import local_today, zone_of
 from fleet.models import Member, Vehicle
 from ledger import reads
 from ledger.bank import payment_code
+from ledger.months import month_end
 from ledger.posting import month_of
 
 SOON_DAYS = 30  # a paper expiring within this many days is flagged ``soon``
@@ -140,10 +141,6 @@ LIMIT 50
 )
 
 
-def _month_end(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
 async def home(session: AsyncSession, tenant: Tenant) -> MemberHomeRead:
     member_id = _member_of(tenant)
     member = await get_scoped(session, Member, member_id, tenant, what="member")
@@ -218,7 +215,7 @@ async def vehicle(session: AsyncSession, tenant: Tenant, vehicle_id: int) -> Mem
 async def jobs(session: AsyncSession, tenant: Tenant, first: date) -> list[MemberJobRead]:
     """Orders of the member's vehicles created in a month (newest first, at most 500)."""
     params = {"coop": tenant.cooperative_id, "member": _member_of(tenant), "first": first,
-              "last": _month_end(first), "zone": await zone_of(session, tenant)}  # fmt: skip
+              "last": month_end(first), "zone": await zone_of(session, tenant)}  # fmt: skip
     return [
         MemberJobRead(order_id=r.id, reference=r.reference, status=r.status, plate=r.plate,
                       price_vnd=r.price_vnd, pickup_address=r.pickup_address,
