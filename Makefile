@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 # Two test processes, each with its own database and broker; a module stays in one process (its
-# module-scoped servers start once). `make test XDIST=` runs them in one process.
-XDIST ?= -n 2 --dist loadscope
+# module-scoped servers start once), handed out longest first (tests/conftest.py orders them; xdist
+# would order them by their number of tests). `make test XDIST=` runs them in one process.
+XDIST ?= -n 2 --dist loadscope --no-loadscope-reorder
 # The inner loop: everything but the browser, the route solver, the fuzz sweep and slow tests.
 FAST ?= not browser and not solver and not fuzz and not slow
 

@@ -36,9 +36,16 @@ MARKED_BY_FIXTURE = {
 }
 
 
+# Rough seconds a test takes by its slice (a test in several counts as its longest): enough to
+# tell the fuzz sweep from a module of quick tests when ordering the modules below.
+EXPECTED_S = {"fuzz": 100.0, "slow": 8.0, "browser": 3.0, "broker": 1.0, "solver": 0.5}
+QUICK_S = 0.25
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """``browser``/``broker`` for tests that use those fixtures, ``solver`` for tests/solver;
-    planning tests elsewhere and ``slow`` ones carry module or test marks."""
+    planning tests elsewhere and ``slow`` ones carry module or test marks. Then the modules
+    longest first."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         for fixture, marker in MARKED_BY_FIXTURE.items():
@@ -46,6 +53,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(marker)
         if SOLVER_TESTS in item.path.parents:
             item.add_marker("solver")
+    longest_modules_first(items)
+
+
+def expected_s(item: pytest.Item) -> float:
+    marked = [seconds for name, seconds in EXPECTED_S.items() if item.get_closest_marker(name)]
+    return max(marked, default=QUICK_S)
+
+
+def longest_modules_first(items: list[pytest.Item]) -> None:
+    """Modules in order of their expected time, longest first, each module's tests in their
+    own order. ``make test`` hands whole modules to its two processes in this order
+    (``--dist loadscope --no-loadscope-reorder``), so the fuzz sweep starts first instead of
+    last, alone, while the other process has nothing left to do (xdist's own order is by the
+    number of tests, which puts a module of one long test at the end)."""
+    weight: dict[Path, float] = {}
+    first: dict[Path, int] = {}
+    for index, item in enumerate(items):
+        weight[item.path] = weight.get(item.path, 0.0) + expected_s(item)
+        first.setdefault(item.path, index)
+    items.sort(key=lambda item: (-weight[item.path], first[item.path]))
 
 
 @pytest.fixture(scope="session", autouse=True)
