@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from core.config import Settings
 from devtools.apps import committed_app, committed_bearer
 from devtools.throwaway import database
+from ledger.months import month_end
 from worker import ledger as ledger_jobs
 from worker.runtime import Runtime
 
@@ -45,10 +46,6 @@ ACCOUNT_KINDS = ("fee_income", "commission_income", "customers", "bank")
 
 def _months() -> list[date]:
     return [date(YEAR, month, 1) for month in range(1, 13)]
-
-
-def _month_end(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 class _Writer:
@@ -127,7 +124,7 @@ def fill(url: str, jobs_per_month: int, seed: int) -> tuple[int, int]:
                 writer.entry(first, "charge", f"charge:{rule}:{first:%Y-%m}:v{vehicle}",
                              f"Phí quản lý {first:%m/%Y}", fee_lines)  # fmt: skip
                 net[owner] += FEE_VND
-            days = (_month_end(first) - first).days + 1
+            days = (month_end(first) - first).days + 1
             for _ in range(jobs_per_month):
                 order += 1
                 vehicle, owner = vehicles[rng.randrange(len(vehicles))]
@@ -182,7 +179,7 @@ async def measure(
                 started = time.perf_counter()
                 conn.execute(
                     "SELECT sum(amount_vnd) FROM ledger_lines WHERE cooperative_id = %s"
-                    " AND posted_on <= %s", (coop, _month_end(first)),
+                    " AND posted_on <= %s", (coop, month_end(first)),
                 ).fetchone()  # fmt: skip
                 _timed(timings["close_sql"], started)
             started = time.perf_counter()
