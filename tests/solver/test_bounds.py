@@ -1,10 +1,14 @@
 """The lower bound on vehicles: worked out by hand on a road of places one minute apart, and
-never above the fleet of a plan the solver finds."""
+never above the fleet of a plan the solver finds, and reported in the plan's JSON."""
 
 from __future__ import annotations
 
-from routing.solver import Order, solve
+from datetime import UTC, datetime
+
+from routing.planning import to_plan_json
+from routing.solver import BreakRule, Order, solve
 from routing.solver.bounds import fleet_lower_bound
+from routing.solver.check import check_plan
 from tests.solver.tiny import HOUR, MINUTE, QUICK, parcel, problem, stop, truck
 
 
@@ -37,3 +41,14 @@ def test_the_bound_never_exceeds_the_fleet_of_a_plan_found() -> None:
     result = solve(built, time_limit_s=1, seed=1, options=QUICK)
     assert result.kpis.unserved == 0
     assert fleet_lower_bound(built) == 2 <= result.kpis.vehicles
+
+
+def test_the_plan_json_reports_the_bound_and_the_pauses_inserted_for_the_4_hour_rule() -> None:
+    rule = BreakRule(max_driving=4 * HOUR, min_break=15 * MINUTE)
+    haul = Order("101", pickup=stop(150), delivery=stop(300), demand=(100, 1, 0))  # 5 h of road
+    built = problem(301, [truck("7"), truck("8")], [haul, parcel("102", 1, 2)], break_rule=rule)
+    result = solve(built, time_limit_s=2, seed=1, options=QUICK)
+    assert check_plan(built, result) == []
+    body = to_plan_json(result, datetime(2026, 12, 5, tzinfo=UTC), {7: 70, 8: 80})
+    assert body["kpis"]["vehicles_lower_bound"] == result.fleet_bound >= 1
+    assert any(route["breaks"] for route in body["routes"])  # the long haul pauses
