@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_SLOTS = 2
+IDLE_THREADS_END_S = 1.0  # at exit, for the thread pool's idle threads to see it shut down
 FAILED_JOBS_KEPT_HOURS = 24 * 7
 Job = Callable[[Runtime], Awaitable[Any]]
 
@@ -168,9 +170,9 @@ def serve(settings: Settings) -> int:
         code = 1
     finally:
         loop.close()  # its thread pool is shut down without waiting
-    left = [t for t in threading.enumerate() if t.is_alive() and not t.daemon]
-    if len(left) > 1:  # the main thread, and aborted jobs' threads
-        log.warning("leaving %s aborted job thread(s) behind", len(left) - 1)
+    left = _busy_threads(IDLE_THREADS_END_S)
+    if left:
+        log.warning("leaving %s aborted job thread(s) behind", len(left))
         for child in multiprocessing.active_children():
             child.terminate()
         logging.shutdown()
@@ -178,6 +180,17 @@ def serve(settings: Settings) -> int:
         sys.stderr.flush()
         os._exit(code)  # skips joining those threads at interpreter exit
     return code
+
+
+def _busy_threads(wait_s: float) -> list[threading.Thread]:
+    """Threads other than the main one still running after ``wait_s``: idle pool threads end
+    at once when their pool shuts down; what remains is work that was aborted."""
+    deadline = time.monotonic() + wait_s
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    for thread in others:
+        if not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    return [t for t in others if t.is_alive() and not t.daemon]
 
 
 def _stop_on_signals() -> asyncio.Event:
