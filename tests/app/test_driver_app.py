@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -510,3 +511,28 @@ async def test_a_job_that_cannot_be_delivered_fails_with_its_reason(
             (order["id"],),
         ).fetchall()
     assert reason == [("address_wrong", "Không có số nhà này")]
+
+
+async def test_times_show_in_the_cooperatives_zone(
+    phone: Phone, world: ConsoleWorld, settings: Settings
+) -> None:
+    driver = add_driver_account(settings, world, 8, end_shift=False)
+    with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+        started = conn.execute(
+            "SELECT started_at FROM shifts WHERE driver_id = %s AND ended_at IS NULL",
+            (driver.driver_id,),
+        ).fetchone()
+        conn.execute(
+            "UPDATE cooperatives SET time_zone = 'Asia/Tokyo' WHERE id = %s", (world.coop_id,)
+        )
+    assert started is not None
+    try:
+        await sign_in_on(phone.page, phone.base, driver.login)
+        tokyo = started[0].astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+        await expect(phone.page.locator("#shift-state")).to_contain_text(f"từ {tokyo}")
+    finally:
+        with psycopg.connect(settings.sync_database_url, autocommit=True) as conn:
+            conn.execute(
+                "UPDATE cooperatives SET time_zone = 'Asia/Ho_Chi_Minh' WHERE id = %s",
+                (world.coop_id,),
+            )

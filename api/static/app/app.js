@@ -3,7 +3,7 @@
 // the parts that run once the driver is signed in. Only what draws the route comes with the
 // page (six files: one round of requests on a phone's six connections); the rest is imported
 // once the route is on the screen.
-import { describe, t, toast } from "/console/static/common.js";
+import { describe, format, t, toast } from "/console/static/common.js";
 import * as outbox from "./outbox.js";
 import * as route from "./route.js";
 import { api, rememberUser, signIn, signOut, signedIn } from "./session.js";
@@ -40,6 +40,7 @@ async function show() {
 function rerender() {
   route.render();
   loaded?.job.render();
+  loaded?.shift.redraw();
 }
 
 /** The service worker, once the first screen has its data: its install downloads the whole
@@ -70,9 +71,25 @@ async function startSignedIn() {
     rerender();
   });
   offers.onJobsChanged(() => route.reload().then(rerender).catch(() => {}));
+  readZone();
   sync.start();
   shift.start();
   offers.start();
+}
+
+const ZONE = "app_zone";
+
+/** Times show in the cooperative's zone (kept for the next start, with or without signal). */
+async function readZone() {
+  try {
+    const { time_zone: zone } = await api("/cooperative");
+    if (!zone || zone === format.zone) return;
+    format.zone = zone;
+    localStorage.setItem(ZONE, zone);
+    rerender();
+  } catch {
+    // without signal the kept zone stays
+  }
 }
 
 async function onSignIn(event) {
@@ -141,6 +158,7 @@ async function switchLanguage(event) {
 }
 
 function boot() {
+  format.zone = localStorage.getItem(ZONE) ?? format.zone;
   if (!signedIn()) registerWorker();
   document.getElementById("lang-switch").addEventListener("click", switchLanguage);
   document.getElementById("sign-in").addEventListener("submit", onSignIn);
@@ -151,7 +169,7 @@ function boot() {
   window.addEventListener("signed-out", () => {
     route.forget();
     // what the driver's screens kept (shift.js, offers.js); the outbox keeps their own items
-    for (const key of ["app_home", "app_last_message_id", "app_offer_details"]) localStorage.removeItem(key);
+    for (const key of ["app_home", "app_last_message_id", "app_offer_details", ZONE]) localStorage.removeItem(key);
     if (document.body.dataset.screen === "signin") return; // an office account turned away
     window.location.hash = "";
     window.location.reload();

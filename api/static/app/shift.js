@@ -75,6 +75,9 @@ function show(read, at) {
   for (const listener of listeners) listener(home);
 }
 
+/** Draw the last read again (the cooperative's zone has just been read, say). */
+export const redraw = () => home && render();
+
 /** Read /driver/me again (and tell the listeners). */
 export async function reload() {
   const read = await api("/driver/me");
