@@ -264,6 +264,7 @@ def run(bench: Bench, seconds: int, workers: int, processes: int = 1) -> dict[st
     time.sleep(max(0.0, start - time.time()))
     gateway_pids = [gateway.pid, *children(gateway.pid)]  # its other processes, if any
     cpu0 = sum(cpu_seconds(p) for p in gateway_pids)
+    broker0 = cpu_seconds(bench.broker.pid or 0)
     ingest_pids = [ingest.pid, *children(ingest.pid)]
     ingest0 = sum(cpu_seconds(p) for p in ingest_pids)
     rss: list[float] = []
@@ -284,6 +285,7 @@ def run(bench: Bench, seconds: int, workers: int, processes: int = 1) -> dict[st
     time.sleep(6)  # one more stats report from the workers
     windows.extend(bench._latency_windows())
     cpu_ingest = sum(cpu_seconds(p) for p in ingest_pids) - ingest0
+    cpu_broker = cpu_seconds(bench.broker.pid or 0) - broker0
     gateway.terminate()
     gateway.wait(30)
     ingest.terminate()
@@ -314,6 +316,7 @@ def run(bench: Bench, seconds: int, workers: int, processes: int = 1) -> dict[st
         "sending_s": round(sending_s, 1),  # past ``seconds`` when the pipeline fell behind
         "gateway_rss_max_mb": round(max(rss, default=0.0), 1),
         "ingest_cpu_s": round(cpu_ingest, 1),
+        "broker_cpu_s": round(cpu_broker, 1),
         "loadgen_cpu_s": round(float(summary["cpu"]), 1),
     }
 
