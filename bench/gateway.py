@@ -32,8 +32,10 @@ from typing import cast
 import psycopg
 import uvloop
 
-from bench.ingest import Bench, _libpq, _print, children, cpu_seconds, rss_mb
+from bench.ingest import SECRET, Bench, _libpq, _print, children, cpu_seconds, rss_mb
 from devtools.ports import free_port
+from telematics.contract import telemetry_topic
+from telematics.credentials import device_password, device_username
 from telematics.gateway import gt06, jt808
 
 # --- the load generator (its own process) ---------------------------------------------------
@@ -183,6 +185,115 @@ async def _loadgen(args: argparse.Namespace) -> None:
             device.transport.close()
 
 
+def _burst_loadgen(args: argparse.Namespace) -> None:
+    """The same wave straight over MQTT: every vehicle's fix published at each whole second,
+    device time that second (the raw publisher of ``bench.ingest``, one connection each)."""
+    from devtools.mqtt_wire import DevicePool
+
+    vehicles = json.loads(args.devices)
+    pool = DevicePool("127.0.0.1", args.mqtt_port)
+    for vehicle_id, _ in vehicles:
+        name = str(vehicle_id)
+        pool.open(
+            name, f"burst-{name}", device_username(vehicle_id), device_password(SECRET, vehicle_id)
+        )
+    pool.wait_connected(timeout=120)
+    topics = [(str(v), telemetry_topic(coop, v)) for v, coop in vehicles]
+    start = float(int(time.time()) + 2)
+    print(json.dumps({"start": start}), flush=True)
+    lag: list[float] = []
+    for k in range(args.seconds):
+        while time.time() < start + k:
+            pool.pump(min(0.01, max(0.0, start + k - time.time())))
+        stamp = int((start + k) * 1000)
+        for n, (name, topic) in enumerate(topics):
+            lat = 10.8 + (n % 100) * 0.003 + k * 1e-5
+            payload = f'{{"time":{stamp},"lat":{lat:.6f},"lon":106.7,"speed":42.5}}'.encode()
+            pool.publish(name, topic, payload)
+            lag.append((time.time() - start - k) * 1000)
+        pool.pump(0.0)
+    pool.flush(timeout=300)
+    pool.close()
+    lag.sort()
+    print(
+        json.dumps(
+            {
+                "sent": pool.counters.published,
+                "acked": pool.counters.acked,
+                "send_lag_p99_ms": round(lag[int(len(lag) * 0.99)], 1) if lag else 0,
+                "cpu": time.process_time(),
+            }
+        ),
+        flush=True,
+    )
+
+
+def run_burst_direct(bench: Bench, seconds: int, workers: int) -> dict[str, object]:
+    """The gateway run's wave (every fix at the same whole second) straight over MQTT, through
+    the same broker, ingest workers and database: the gateway's part of the latency is the
+    difference."""
+    with psycopg.connect(_libpq(bench.url), autocommit=True) as conn:
+        conn.execute("TRUNCATE positions, vehicle_state, dead_letters, ingest_workers")
+    ingest_command = ["cli.main", "ingest", "--workers", str(workers), "--group", bench.group]
+    ingest = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            *ingest_command,
+            "--worker-id",
+            bench.group,
+            "--log-level",
+            "warning",
+        ],
+        env=bench.env(),
+    )
+    time.sleep(2.0)
+    port = str(bench.broker.device_port)  # the vehicles' listener
+    publisher = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.gateway",
+            "--burst-loadgen",
+            "--seconds",
+            str(seconds),
+            "--mqtt-port",
+            port,
+            "--devices",
+            json.dumps(bench.fleet),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert publisher.stdout is not None
+    json.loads(publisher.stdout.readline())
+    windows: list[tuple[float, float]] = []
+    while publisher.poll() is None:
+        time.sleep(1.0)
+        windows.extend(bench._latency_windows())
+    summary = json.loads(publisher.stdout.read().strip().splitlines()[-1])
+    sent = int(summary["acked"])
+    drain = time.monotonic() + 60
+    stored, dead = bench.count(), bench.dead_letters()
+    while stored + dead < sent and time.monotonic() < drain:
+        time.sleep(0.5)
+        stored, dead = bench.count(), bench.dead_letters()
+    time.sleep(6)  # one more stats report from the workers
+    windows.extend(bench._latency_windows())
+    ingest.terminate()
+    ingest.wait(60)
+    p99s = [w[1] for w in windows if w[1] > 0]
+    p50s = [w[0] for w in windows if w[0] > 0]
+    return {
+        "sent": sent,
+        "stored": stored,
+        "lost": max(0, sent - stored - dead),
+        "send_lag_p99_ms": summary["send_lag_p99_ms"],
+        "commit_p50_ms": round(statistics.median(p50s), 1) if p50s else 0.0,
+        "commit_p99_ms": round(max(p99s), 1) if p99s else 0.0,
+    }
+
+
 # --- the run --------------------------------------------------------------------------------
 
 
@@ -324,6 +435,8 @@ def run(bench: Bench, seconds: int, workers: int, processes: int = 1) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--loadgen", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--burst-loadgen", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mqtt-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--gt06-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--jt808-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--devices", default="3000", help="devices (half GT06, half JT/T 808)")
@@ -333,7 +446,13 @@ def main() -> None:
         "--gateway-processes", type=int, default=1, help="COOPFLEET_GATEWAY_PROCESSES"
     )
     parser.add_argument("--direct", action="store_true", help="then the same rate over MQTT")
+    parser.add_argument(
+        "--direct-burst", action="store_true", help="then the same wave over MQTT (all at once)"
+    )
     args = parser.parse_args()
+    if args.burst_loadgen:
+        _burst_loadgen(args)
+        return
     if args.loadgen:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             runner.run(_loadgen(args))
@@ -346,6 +465,13 @@ def main() -> None:
         )
         result = run(bench, args.seconds, args.workers, args.gateway_processes)
         print("through the gateway:\n  " + ", ".join(f"{k}={v}" for k, v in result.items()))
+        if args.direct_burst:
+            burst = run_burst_direct(bench, args.seconds, args.workers)
+            print("the same wave straight over MQTT (every fix at the whole second):")
+            print("  " + ", ".join(f"{k}={v}" for k, v in burst.items()))
+            if burst["commit_p99_ms"]:
+                ratio = float(result["commit_p99_ms"]) / float(burst["commit_p99_ms"])  # type: ignore[arg-type]
+                print(f"p99 device → commit, gateway / the same wave direct: {ratio:.2f}")
         if args.direct:
             direct = bench.run(int(args.devices), args.seconds)
             print("straight over MQTT (bench.ingest's publisher), same rate:")
