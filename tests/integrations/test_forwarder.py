@@ -32,6 +32,7 @@ from core.config import Settings
 from core.db import session_factory
 from devtools.apps import committed_app, committed_bearer
 from devtools.broker import LocalBroker
+from devtools.processes import start_job_worker
 from telematics.forward import drain, thin
 from telematics.store import PositionStore, connect
 from tests.conftest import CoopWorld
@@ -411,3 +412,24 @@ async def test_forwarders_are_the_admins_and_their_cooperatives_own(
         len((await client.get("/api/v1/position-forwarders", headers=coop_b.admin.headers)).json())
         == 1
     )
+
+
+@pytest.mark.slow
+async def test_the_job_worker_forwards_on_its_own(
+    settings: Settings, fleet: Fleet, receiver: Receiver
+) -> None:
+    """``coopfleet worker`` as its own process: its 2-second schedule sends what is stored."""
+    fleet.forwarder(receiver.url)
+    worker = start_job_worker(
+        settings.database_url,
+        settings.secret_key,
+        environment="test",
+        webhooks_allow_private="true",  # the receiver listens on 127.0.0.1
+    )
+    try:
+        fleet.store(fleet.vehicle_ids[0], [0, 1, 2])
+        fleet.store(fleet.vehicle_ids[1], [0])
+        wait_until(lambda: len(receiver.positions()) == 4, timeout=60, what="4 positions sent")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
