@@ -5,8 +5,8 @@ Its own loop rather than procrastinate jobs: every message and delivery is alrea
 its state, so the rows are the queue (claimed with ``FOR UPDATE SKIP LOCKED`` under a lease:
 any number of processes, nothing lost when one dies), and a job per message would double
 every write. Webhooks need one sender per subscription at a time, in order; a lease on the
-subscription row says so in one UPDATE. Four loops share one event loop: the outbox, the
-papers' daily thresholds, messages, webhooks."""
+subscription row says so in one UPDATE. Five loops share one event loop: the outbox's
+two lanes (offers; the rest), the papers' daily thresholds, messages, webhooks."""
 
 from __future__ import annotations
 
@@ -32,10 +32,13 @@ log = logging.getLogger(__name__)
 PAPERS_EVERY_S = 300.0  # thresholds are days: a scan every few minutes is plenty
 
 
-async def fan_out_once(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:
-    """One batch of the outbox into messages and deliveries, in one transaction; rows read."""
+async def fan_out_once(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, lane: str
+) -> int:
+    """One batch of a lane of the outbox into messages and deliveries, in one transaction;
+    rows read."""
     async with sessions() as session:
-        rows = await notify_sources.claim(session, settings.notify_batch)
+        rows = await notify_sources.claim(session, settings.notify_batch, lane)
         if not rows:
             await session.rollback()
             return 0
@@ -99,7 +102,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
     log.info("notify: started")
     try:
         await asyncio.gather(
-            _loop(stop, lambda: fan_out_once(sessions, settings), poll),
+            _loop(stop, lambda: fan_out_once(sessions, settings, notify_sources.OFFERS), poll),
+            _loop(stop, lambda: fan_out_once(sessions, settings, notify_sources.OTHERS), poll),
             _loop(stop, lambda: papers_once(sessions, settings), PAPERS_EVERY_S),
             _loop(stop, messages.run_once, poll),
             _loop(stop, webhooks.run_once, poll),

@@ -31,29 +31,35 @@ _JOURNEY_KINDS = {
     "geofence_dwell": "geofence",
 }
 
-# one claimer at a time (a transaction-level advisory lock), so outbox rows become deliveries
-# in the order the changes committed their events: one order's steps stay in order. Offers go
-# first (they lapse in two minutes and have no webhooks whose order they could change).
-_CLAIM = text(
-    """
-    DELETE FROM notification_outbox WHERE id IN (
-        SELECT id FROM notification_outbox ORDER BY source <> 'offer', id
-        LIMIT :limit FOR UPDATE SKIP LOCKED)
-    RETURNING id, source, ref_id
-    """
-)
-_FAN_OUT_LOCK = 0x636F6F70  # "coop"
+# Two lanes, each with one claimer at a time (a transaction-level advisory lock): offers, which
+# lapse in two minutes and have no webhooks, and everything else, whose rows become deliveries
+# in the order the changes committed: one order's steps stay in order. So a flood of order
+# steps fanned out to fifty webhooks never holds an offer's push back.
+OFFERS, OTHERS = "offers", "others"
+_LANES = {
+    OFFERS: (0x636F6F70, "source = 'offer'"),  # "coop"
+    OTHERS: (0x636F6F71, "source <> 'offer'"),
+}
 
 
-async def claim(session: AsyncSession, limit: int) -> list[tuple[int, str, int]] | None:
-    """The oldest outbox rows, deleted in the caller's transaction (its commit is the only
-    one that forgets them); None when another process is fanning out now."""
-    locked = await session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _FAN_OUT_LOCK}
-    )
+async def claim(
+    session: AsyncSession, limit: int, lane: str = OTHERS
+) -> list[tuple[int, str, int]] | None:
+    """The oldest outbox rows of ``lane``, deleted in the caller's transaction (its commit is
+    the only one that forgets them); None when another process is fanning the lane out now."""
+    key, condition = _LANES[lane]
+    locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})
     if not locked:
         return None
-    rows = await session.execute(_CLAIM, {"limit": limit})
+    claim_rows = text(
+        f"""
+        DELETE FROM notification_outbox WHERE id IN (
+            SELECT id FROM notification_outbox WHERE {condition}
+            ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)
+        RETURNING id, source, ref_id
+        """  # noqa: S608 (the condition is one of the two above, never input)
+    )
+    rows = await session.execute(claim_rows, {"limit": limit})
     return sorted(rows)
 
 
