@@ -29,6 +29,9 @@ VIETNAMESE = {
     "worker_lost": "Tiến trình chạy kế hoạch này đã dừng; hãy lập kế hoạch lại.",
     "plan_invalid": "Kế hoạch tìm được vi phạm một quy tắc nên không được lưu; hãy lập lại.",
     "too_large": "Dữ liệu gửi lên vượt quá giới hạn cho phép («{field}»).",
+    # machine clients and outbound targets (docs/integrations.md)
+    "scope_missing": "Khóa API này không được cấp phạm vi cho thao tác này.",
+    "target_refused": "Địa chỉ đích («{field}») là địa chỉ nội bộ; không được gửi tới.",
 }
 
 

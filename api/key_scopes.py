@@ -53,10 +53,16 @@ def needed_scope(template: str, method: str) -> str | None:
     return None
 
 
+class ScopeMissing(Forbidden):
+    """The key's role may do this, its scopes do not cover it (or no key may)."""
+
+    code = "scope_missing"
+
+
 def check_key_scope(scopes: frozenset[str], template: str, method: str) -> None:
     """403 unless the key's scopes cover this route and method."""
     scope = needed_scope(template, method)
     if scope is None:
-        raise Forbidden("API keys may not call this route")
+        raise ScopeMissing("API keys may not call this route")
     if scope not in scopes:
-        raise Forbidden(f"this API key lacks the scope {scope}", scope=scope)
+        raise ScopeMissing(f"this API key lacks the scope {scope}", scope=scope)

@@ -85,7 +85,7 @@ async def test_read_key_reads_in_both_headers_gets_403_on_writes_and_404_elsewhe
             f"/api/v1/vehicles/{ids_a.vehicle}", json={"make": "Hino"}, headers=headers
         )
         assert write.status_code == 403, write.text
-        assert write.json()["error"] == "forbidden"
+        assert write.json()["error"] == "scope_missing"
         assert "registry:write" in write.json()["message"]
         other = await client.get(f"/api/v1/vehicles/{ids_b.vehicle}", headers=headers)
         assert other.status_code == 404

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from api.key_scopes import needed_scope
+from tests.conftest import CoopWorld
 
 
 @pytest.mark.parametrize(
@@ -43,3 +45,14 @@ from api.key_scopes import needed_scope
 )
 def test_needed_scope(template: str, method: str, scope: str | None) -> None:
     assert needed_scope(template, method) == scope
+
+
+async def test_refusals_speak_vietnamese_too(client: httpx.AsyncClient, coop_a: CoopWorld) -> None:
+    """The codes a key or a target earns have their Vietnamese sentence (English in detail)."""
+    refused = await client.post(
+        "/api/v1/position-forwarders",
+        json={"name": "x", "url": "http://127.0.0.1/x"},
+        headers={**coop_a.admin.headers, "Accept-Language": "vi"},
+    )
+    assert refused.json()["error"] == "target_refused"
+    assert "nội bộ" in refused.json()["message"] and "127.0.0.1" in refused.json()["detail"]
