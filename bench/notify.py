@@ -340,7 +340,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
                 figures = process_figures(process.pid)
             finally:
                 process.terminate()
-                await asyncio.to_thread(process.wait, 60)
+                await asyncio.to_thread(process.wait, 120)
             found = await asyncio.to_thread(latencies, url)
             _, left_hooks, slow = await asyncio.to_thread(progress, url)
             sent = len(found["pushes"]) + len(found["hooks"])

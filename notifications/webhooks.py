@@ -138,11 +138,12 @@ class WebhookSender:
         # a subscription is served for half its lease; a request may not outlast the rest
         self.lease_s = max(settings.notify_lease_seconds, 4 * settings.webhook_timeout_seconds)
         self.busy: dict[int, asyncio.Task[None]] = {}
+        self.stopping = False  # at shutdown: finish the request in flight, start no other
 
     async def run_once(self) -> int:
         """Start serving every due subscription not served yet; how many were started."""
         free = self.settings.notify_concurrency - len(self.busy)
-        if free <= 0:
+        if free <= 0 or self.stopping:
             return 0
         async with self.sessions() as session:
             rows = await session.execute(
@@ -160,7 +161,9 @@ class WebhookSender:
         self.busy.pop(subscription_id, None)
 
     async def drain(self) -> None:
-        """Wait for the subscriptions being served (at shutdown)."""
+        """Wait for the subscriptions being served (at shutdown): each ends after the request
+        it has in flight, so a slow receiver holds the process back one timeout at most."""
+        self.stopping = True
         if self.busy:
             await asyncio.gather(*self.busy.values(), return_exceptions=True)
 
@@ -172,7 +175,7 @@ class WebhookSender:
             except UnsafeTarget as exc:
                 await self._first_failed(target, Outcome(False, f"target refused: {exc}"))
                 return
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not self.stopping:
                 if not await self._serve_page(target, deadline):
                     return
         finally:
@@ -188,7 +191,7 @@ class WebhookSender:
         code: int | None = None
         go_on = len(rows) == PAGE
         for delivery_id, event_type, payload, attempts, due in rows:
-            if not due or time.monotonic() >= deadline:
+            if not due or time.monotonic() >= deadline or self.stopping:
                 go_on = False
                 break
             outcome = await post(self.client, target, delivery_id, event_type, payload)
