@@ -53,7 +53,9 @@ async def test_a_journey_event_becomes_an_overspeed_notice_and_a_webhook_event(
         )
     )
     await session.flush()
-    rows = await notify_sources.claim(session, 1000)
+    offers = await notify_sources.claim(session, 1000, notify_sources.OFFERS)
+    assert offers is not None and {source for _, source, _ in offers} <= {"offer"}
+    rows = await notify_sources.claim(session, 1000)  # the other lane
     assert rows is not None
     ours = [row for row in rows if row[1:] == ("journey_event", event_id)]
     events = await notify_sources.events(session, ours)
