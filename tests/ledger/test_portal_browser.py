@@ -1,8 +1,8 @@
 """The members' portal and the rules page in Debian's Chromium (Playwright), against the API as
 its own process on committed data: a member signs in with their phone, sees their two vehicles
-with days left on their papers and their balance, reads their statement and not another
-member's (404); the rules page shows the 4-hour rule and the date of the last change, in
-Vietnamese and in English."""
+with days left on their papers and their balance (in Vietnamese and in English), reads their
+statement and not another member's (404); the rules page shows the 4-hour rule and the date of
+the last change, in both languages."""
 
 from __future__ import annotations
 
@@ -106,6 +106,16 @@ async def test_a_member_sees_their_vehicles_balance_and_only_their_statement(
     assert "Phù hiệu: còn 10 ngày" in text
     assert _amount(await page.locator("#balance").inner_text()) == -1_000_000
     assert "HTX còn phải trả bạn" in await page.locator("#balance-meaning").inner_text()
+
+    await page.click("#lang-switch")  # the same page in English
+    await page.wait_for_selector("html[lang=en]")
+    await page.wait_for_selector("body[data-ready]", state="attached")
+    english = await page.locator("#vehicles").inner_text()
+    assert "Inspection: 45 days left" in english and "Operating badge: 10 days left" in english
+    assert "the cooperative owes you" in await page.locator("#balance-meaning").inner_text()
+    assert _amount(await page.locator("#balance").inner_text()) == -1_000_000
+    await page.click("#lang-switch")
+    await page.wait_for_selector("html[lang=vi]")
 
     await page.goto(f"{portal.base}/portal/statement/{portal.member_a}?month=2026-11")
     await page.wait_for_selector("body[data-ready]", state="attached")
