@@ -23,10 +23,18 @@ let map = null;
 export const all = () => jobs;
 export const find = (id) => jobs.find((job) => job.id === id);
 
+// The last step the server took for each job: a route read that was already on its way when a
+// step went through (or one that no longer lists a finished job) must not take the job back.
+const taken = new Map();
+const AHEAD = [...Object.keys(NEXT), "delivered"];
+const rank = (status) => (status === "failed" ? AHEAD.length : AHEAD.indexOf(status));
+
 /** The job's status once the steps still waiting to be sent are counted. */
 export function statusOf(job) {
   const steps = waiting.filter((item) => item.kind === "step" && item.order_id === job.id);
-  return steps.length ? steps[steps.length - 1].body.status : job.status;
+  if (steps.length) return steps[steps.length - 1].body.status;
+  const confirmed = taken.get(job.id);
+  return confirmed && rank(confirmed) > rank(job.status) ? confirmed : job.status;
 }
 
 /** The stop the driver is heading to or standing at. */
@@ -125,6 +133,7 @@ export async function reload() {
 
 /** A step the server has taken: the kept route says so before it is read again. */
 export function setStatus(orderId, status) {
+  taken.set(orderId, status);
   const found = find(orderId);
   if (found) found.status = status;
   localStorage.setItem(KEPT, JSON.stringify(jobs));
