@@ -14,10 +14,6 @@ _PORTAL: dict[str, tuple[str, str]] = {
         "Cổng này dành cho xã viên; cán bộ HTX dùng trang điều hành.",
         "This portal is for members; the cooperative's staff use the console.",
     ),
-    "portal_change_password": (
-        "Mật khẩu do HTX đặt: hãy đổi mật khẩu trong ứng dụng trước.",
-        "Your password was set by the cooperative: change it first.",
-    ),
     "nav_home": ("Xe của tôi", "My vehicles"),
     "nav_statement": ("Sao kê", "Statement"),
     "nav_rules": ("Quy định", "Rules"),

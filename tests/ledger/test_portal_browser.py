@@ -34,6 +34,8 @@ class PortalWorld:
     member_b: int
     login: str
     plates: list[str]
+    login_b: str
+    plate_b: str
 
 
 async def _commit_world(settings: Settings) -> PortalWorld:
@@ -50,10 +52,18 @@ async def _commit_world(settings: Settings) -> PortalWorld:
             member = await factories.make_user(
                 session, world.coop, role="member", member_id=world.a.id, login=world.a.phone
             )
-            await factories.make_user(session, world.coop, role="member", member_id=world.b.id)
+            await factories.make_user(  # an account the cooperative made: a new password first
+                session,
+                world.coop,
+                role="member",
+                member_id=world.b.id,
+                login=world.b.phone,
+                must_change_password=True,
+            )
             await session.commit()
             return PortalWorld("", world.coop.id, world.a.id, world.b.id, member.login,
-                               [world.t1.plate, world.c1.plate])  # fmt: skip
+                               [world.t1.plate, world.c1.plate], world.b.phone or "",
+                               world.t2.plate)  # fmt: skip
     finally:
         await engine.dispose()
 
@@ -155,3 +165,21 @@ async def test_the_rules_page_in_both_languages(page: Page, portal: PortalWorld)
     await page.wait_for_selector("body[data-ready]", state="attached")
     standing = await page.locator("#standing").inner_text()
     assert portal.plates[0] in standing and "Operating badge: 10 days left" in standing
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_member_replaces_the_password_the_cooperative_set(
+    page: Page, portal: PortalWorld
+) -> None:
+    await page.goto(f"{portal.base}/portal/login")
+    await page.fill("input[name=username]", portal.login_b)
+    await page.fill("input[name=password]", factories.PASSWORD)
+    await page.click("form#sign-in button[type=submit]")
+    await page.wait_for_selector("form#change-password:not([hidden])")
+    await page.fill("input[name=new_password]", "mat-khau-cua-toi-1")
+    await page.fill("input[name=repeat_password]", "mat-khau-cua-toi-1")
+    await page.click("form#change-password button[type=submit]")
+    await page.wait_for_url(f"{portal.base}/portal/")
+    await page.wait_for_selector("body[data-ready]", state="attached")
+    assert await page.locator("#vehicles article.vehicle").count() == 1
+    assert portal.plate_b in await page.locator("#vehicles").inner_text()
