@@ -114,16 +114,20 @@ class Device(asyncio.Protocol):
             if not future.done():
                 future.set_exception(ConnectionError(f"{self.identifier}: connection lost"))
 
-    def send(self, start: float, k: int) -> None:
-        assert self.transport is not None
+    def frame(self, start: float, k: int) -> bytes:
+        """The fix of second ``k``, built ahead of its second (not while the wave is sent)."""
         lat = 10.8 + (self.n % 100) * 0.003 + k * 1e-5
         if self.kind == "gt06":
             when = datetime.fromtimestamp(int(start) + k, UTC)  # the tracker's clock: UTC
-            self.transport.write(_gt06_fix(when, lat, (k + 2) & 0xFFFF))
-        else:
-            when = datetime.fromtimestamp(int(start) + k + 8 * 3600, UTC)  # BCD time in UTC+8
+            return _gt06_fix(when, lat, (k + 2) & 0xFFFF)
+        when = datetime.fromtimestamp(int(start) + k + 8 * 3600, UTC)  # BCD time in UTC+8
+        return _jt808_fix(self.bcd, when, lat, k + 1)
+
+    def send(self, frame: bytes, k: int) -> None:
+        assert self.transport is not None
+        if self.kind == "jt808":
             self.sent_at[k + 1] = time.time()
-            self.transport.write(_jt808_fix(self.bcd, when, lat, k + 1))
+        self.transport.write(frame)
         self.stats.sent += 1
 
     def finish(self) -> None:
@@ -152,11 +156,14 @@ async def _loadgen(args: argparse.Namespace) -> None:
     await asyncio.wait_for(asyncio.gather(*(d.logged_in for d in devices)), 120)
     start = float(int(time.time()) + 2)
     print(json.dumps({"start": start}), flush=True)
+    frames = [device.frame(start, 0) for device in devices]
     for k in range(args.seconds):  # every device sends at each whole second, as trackers do
         await asyncio.sleep(max(0.0, start + k - time.time()))
-        for device in devices:
-            device.send(start, k)
+        for device, frame in zip(devices, frames, strict=True):
+            device.send(frame, k)
             stats.lag_ms.append((time.time() - start - k) * 1000)
+        if k + 1 < args.seconds:  # the next second's frames, while this wave goes through
+            frames = [device.frame(start, k + 1) for device in devices]
     for device in devices:
         device.finish()
     results = await asyncio.gather(
