@@ -33,6 +33,7 @@ from api.routers import (
     journeys,
     ledger,
     maintenance,
+    market,
     notifications,
     orders,
     phone,
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(cost_reports.router)  # costs per vehicle and member: docs/maintenance.md
     v1.include_router(reports.router)
     v1.include_router(ledger.router)  # the members' ledger: docs/ledger.md
+    v1.include_router(market.router)  # tariffs, quotes: docs/market.md
     v1.include_router(portal.router)  # members' portal and rules: docs/ledger.md
     v1.include_router(phone.router)
     v1.include_router(console.router)

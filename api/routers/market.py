@@ -1,0 +1,36 @@
+"""The booking market for a cooperative's office: tariff versions (service zones are the
+registry's zones of kind ``service_area``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import AdminTenant, OfficeTenant, SessionDep
+from fleet.enums import VehicleKind
+from market import tariffs
+from market.tariffs import TariffIn, TariffRead
+
+router = APIRouter(tags=["market"])
+
+
+@router.get("/market/tariffs", response_model=list[TariffRead], summary="Tariffs and their history")
+async def list_tariffs(
+    tenant: OfficeTenant, session: SessionDep, vehicle_kind: VehicleKind | None = None
+) -> list[TariffRead]:
+    """Every version, by vehicle kind, newest first: old versions stay (quotes priced with them
+    keep pointing at them)."""
+    return [
+        TariffRead.model_validate(t) for t in await tariffs.history(session, tenant, vehicle_kind)
+    ]
+
+
+@router.post(
+    "/market/tariffs",
+    response_model=TariffRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a tariff version",
+)
+async def add_tariff(body: TariffIn, tenant: AdminTenant, session: SessionDep) -> TariffRead:
+    """A new version for the vehicle kind (a tariff is never edited): from ``valid_from`` it
+    replaces the earlier versions; ``valid_to`` (inclusive) ends it."""
+    return TariffRead.model_validate(await tariffs.add_version(session, tenant, body))
