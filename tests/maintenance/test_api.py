@@ -232,7 +232,11 @@ async def test_a_checklist_defect_opens_a_work_order(
 
 
 async def test_fills_and_consumption_from_known_fills_is_exact(
-    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld, coop_b: CoopWorld
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    coop_a: CoopWorld,
+    coop_b: CoopWorld,
 ) -> None:
     car = await factories.make_vehicle(session, coop_a.coop)
     await assign(session, coop_a, car.id)
@@ -287,6 +291,22 @@ async def test_fills_and_consumption_from_known_fills_is_exact(
         await client.get(f"{V1}/fuel/consumption?start=2026-11-01&end=2026-11-30", headers=foreign)
     ).json() == []
     assert len((await client.get(f"{V1}/driver/fuel-fills", headers=driver)).json()) == 3
+    other_driver = await factories.make_driver(session, coop_a.coop)
+    colleague = await sign_in_as(
+        session,
+        settings,
+        await factories.make_user(session, coop_a.coop, role="driver", driver=other_driver),
+    )
+    theirs = f"{V1}/fuel-fills/{made.json()['id']}/receipt"
+    assert (await client.get(theirs, headers=colleague.headers)).status_code == 404
+    assert (await client.get(f"{V1}/driver/fuel-fills", headers=colleague.headers)).json() == []
+    assert (
+        await client.post(
+            f"{V1}/driver/fuel-fills/{made.json()['id']}/receipt",
+            files={"receipt": ("r.png", PNG, "image/png")},
+            headers=colleague.headers,
+        )
+    ).status_code == 404
 
 
 async def test_a_fuel_card_csv_reports_bad_rows_by_field(
