@@ -34,6 +34,7 @@ from api.routers import (
     ledger,
     maintenance,
     market,
+    market_public,
     notifications,
     orders,
     phone,
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(reports.router)
     v1.include_router(ledger.router)  # the members' ledger: docs/ledger.md
     v1.include_router(market.router)  # tariffs, quotes: docs/market.md
+    v1.include_router(market_public.router)  # the market's public doors: docs/market.md
     v1.include_router(portal.router)  # members' portal and rules: docs/ledger.md
     v1.include_router(phone.router)
     v1.include_router(console.router)

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "coopfleet@localhost"
     osrm_url: str | None = None  # an OSRM-compatible table service for road travel times
+    market_quotes_per_address: int = Field(default=30, ge=1)  # per client address, per window
+    market_quotes_per_account: int = Field(default=30, ge=1)  # per signed-in shipper, per window
+    market_signups_per_address: int = Field(default=5, ge=1)  # codes asked per address, per window
+    market_limit_window_seconds: int = Field(default=60, ge=1, le=900)  # the market's fixed window
     map_tile_url: str = ""  # e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; "": plain map
     map_tile_attribution: str = ""  # shown in the map's corner when tiles are used
     storage_backend: Literal["local", "s3"] = "local"  # where proof-of-delivery files go
