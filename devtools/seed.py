@@ -263,8 +263,21 @@ async def _seed_coop(
             "full_name": maker.name(),
             "password_hash": password_hash,
             "driver_id": None,
+            "member_id": None,
         }
-        for role in ("admin", "dispatcher", "director")
+        for role in ("admin", "dispatcher", "director", "accountant")
+    ]
+    users += [
+        {
+            "cooperative_id": cid,
+            "login": member["phone"],
+            "role": "member",
+            "full_name": member["full_name"],
+            "password_hash": password_hash,
+            "driver_id": None,
+            "member_id": mid,
+        }
+        for member, mid in zip(members, member_ids, strict=True)
     ]
     users += [
         {
@@ -274,6 +287,7 @@ async def _seed_coop(
             "full_name": driver["full_name"],
             "password_hash": password_hash,
             "driver_id": did,
+            "member_id": None,
         }
         for driver, did in zip(drivers, driver_ids, strict=True)
     ]
@@ -342,7 +356,8 @@ async def seed_demo(settings: Settings, *, size: int = 3000, seed: int = 2026112
             f"{first['vehicles']} vehicles, {first['users']} accounts",
             f"seeded {second.name}: {other['vehicles']} vehicles",
             f"demo logins (password {DEMO_PASSWORD}): admin@bienhoa.demo, dispatcher@bienhoa.demo, "
-            "director@bienhoa.demo, any driver's phone number, admin@longthanh.demo, "
+            "director@bienhoa.demo, accountant@bienhoa.demo, any driver's or member's phone "
+            "number (the app at /app/, the members' portal at /portal/), admin@longthanh.demo, "
             "platform@coopfleet.demo",
         ]
     )

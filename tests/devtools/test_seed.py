@@ -60,6 +60,20 @@ async def test_seed_is_realistic_deterministic_and_idempotent(scratch_urls: list
     lapsed = _query(first, "SELECT count(*) FROM vehicles WHERE insurance_expiry < current_date")
     assert int(str(lapsed[0][0])) > 0
     roles = {str(r[0]) for r in _query(first, "SELECT DISTINCT role FROM users")}
-    assert roles == {"admin", "dispatcher", "director", "driver", "platform_admin"}
+    assert roles == {
+        "admin",
+        "dispatcher",
+        "director",
+        "accountant",
+        "driver",
+        "member",
+        "platform_admin",
+    }
+    unlinked_members = _query(
+        first,
+        "SELECT count(*) FROM members m LEFT JOIN users u ON u.member_id = m.id"
+        " AND u.role = 'member' AND u.login = m.phone WHERE u.id IS NULL",
+    )
+    assert unlinked_members == [(0,)]  # every member can sign in to the portal with their phone
     depots = _query(first, "SELECT count(*) FROM depots WHERE ST_Y(location) BETWEEN 10.5 AND 11.2")
     assert depots == [(4,)]
