@@ -18,7 +18,7 @@ from ledger import reads
 from ledger.bank import payment_code
 from ledger.reads import Statement
 from reports import export
-from reports.pdf import _font as dejavu  # the monthly report's font lookup, one copy
+from reports.pdf import dejavu_fonts
 
 STATEMENT: list[export.Column] = [
     ("posted_on", "Ngày"),
@@ -60,7 +60,7 @@ def statement_rows(statement: Statement) -> list[dict[str, Any]]:
 
 
 def statement_pdf(cooperative: str, member_no: str, full_name: str, statement: Statement) -> bytes:
-    regular, bold = dejavu()
+    regular, bold = dejavu_fonts()
     pdf = FPDF(format="A4")
     pdf.add_font("DejaVu", "", str(regular))
     pdf.add_font("DejaVu", "B", str(bold))

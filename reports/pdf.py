@@ -18,7 +18,8 @@ class FontMissing(DomainError):
     code = "font_missing"
 
 
-def _font() -> tuple[Path, Path]:
+def dejavu_fonts() -> tuple[Path, Path]:
+    """The regular and bold DejaVu Sans files: every PDF we write needs Vietnamese glyphs."""
     for folder in FONT_DIRS:
         regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
         if regular.exists() and bold.exists():
@@ -29,7 +30,7 @@ def _font() -> tuple[Path, Path]:
 def monthly(
     cooperative: str, month: str, usage: dict[str, Any], compliance: dict[str, Any]
 ) -> bytes:
-    regular, bold = _font()
+    regular, bold = dejavu_fonts()
     pdf = FPDF(format="A4")
     pdf.add_font("DejaVu", "", str(regular))
     pdf.add_font("DejaVu", "B", str(bold))
@@ -124,7 +125,7 @@ def _table(pdf: FPDF, header: list[str], rows: list[list[str]]) -> None:
 
 def table_document(title: str, lines: list[str], header: list[str], rows: list[list[str]]) -> bytes:
     """A landscape A4 PDF of one table under a title and a few lines (in Vietnamese)."""
-    regular, bold = _font()
+    regular, bold = dejavu_fonts()
     pdf = FPDF(format="A4", orientation="L")
     pdf.add_font("DejaVu", "", str(regular))
     pdf.add_font("DejaVu", "B", str(bold))
