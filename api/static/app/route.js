@@ -198,6 +198,7 @@ async function showMap() {
   if (tileUrl) window.L.tileLayer(tileUrl, { attribution: tileAttribution ?? "" }).addTo(map);
   else box.classList.add("plain-map");
   drawMap();
+  box.scrollIntoView({ block: "start" }); // the whole map between the bar and the tabs
 }
 
 export async function start() {
