@@ -35,6 +35,7 @@ from api.routers import (
     maintenance,
     market,
     market_public,
+    market_shippers,
     notifications,
     orders,
     phone,
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     v1.include_router(ledger.router)  # the members' ledger: docs/ledger.md
     v1.include_router(market.router)  # tariffs, quotes: docs/market.md
     v1.include_router(market_public.router)  # the market's public doors: docs/market.md
+    v1.include_router(market_shippers.router)  # shippers' sign-up and bookings: docs/market.md
     v1.include_router(portal.router)  # members' portal and rules: docs/ledger.md
     v1.include_router(phone.router)
     v1.include_router(console.router)

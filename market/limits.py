@@ -13,6 +13,7 @@ from fleet.signin_limits import Counter
 QUOTE_ADDRESS = "mq_addr"
 QUOTE_ACCOUNT = "mq_acct"
 SIGNUP_ADDRESS = "ms_addr"
+SIGNUP_CONTACT = "ms_cont"
 
 
 async def take(

@@ -83,3 +83,52 @@ class Quote(Base):
     feasible: Mapped[bool] = mapped_column(Boolean)
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Shipper(Base):
+    """Someone who books trips: a person or a company, known by a verified phone or e-mail.
+    Not a cooperative's user: shippers book across cooperatives."""
+
+    __tablename__ = "market_shippers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact: Mapped[str] = mapped_column(String(254), unique=True)  # normalized phone or e-mail
+    name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SignupCode(Base):
+    """A verification code sent to a contact (kept as a keyed hash), with its attempts."""
+
+    __tablename__ = "market_signup_codes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    contact: Mapped[str] = mapped_column(String(254), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Booking(Base):
+    """A quote booked by a shipper: the order it became, at the quote's price."""
+
+    __tablename__ = "market_bookings"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cooperative_id: Mapped[int] = _coop()
+    shipper_id: Mapped[int] = mapped_column(
+        ForeignKey("market_shippers.id", ondelete="CASCADE"), index=True
+    )
+    quote_id: Mapped[int] = mapped_column(
+        ForeignKey("market_quotes.id", ondelete="CASCADE"), unique=True
+    )
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    price_vnd: Mapped[int] = mapped_column(BigInteger)
+    pickup_at: Mapped[datetime]  # the window's start, for the cancellation rule
+    cancelled_at: Mapped[datetime | None]
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    rating_comment: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

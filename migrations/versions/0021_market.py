@@ -1,4 +1,5 @@
-"""The booking market: tariff versions per cooperative and vehicle kind, stored quotes.
+"""The booking market: tariff versions per cooperative and vehicle kind, stored quotes,
+shippers and their sign-up codes, bookings.
 
 Revision ID: 0021
 Revises: 0020
@@ -20,6 +21,12 @@ depends_on = None
 
 def _point() -> Geometry:
     return Geometry(geometry_type="POINT", srid=4326, spatial_index=False)
+
+
+def _created_at() -> sa.Column[object]:
+    return sa.Column(
+        "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+    )
 
 
 def upgrade() -> None:
@@ -112,7 +119,77 @@ def upgrade() -> None:
     op.create_index(op.f("ix_market_quotes_cooperative_id"), "market_quotes", ["cooperative_id"])
     op.create_index(op.f("ix_market_quotes_request_key"), "market_quotes", ["request_key"])
 
+    op.create_table(
+        "market_shippers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contact", sa.String(length=254), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("company", sa.String(length=200), nullable=True),
+        _created_at(),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_market_shippers")),
+        sa.UniqueConstraint("contact", name=op.f("uq_market_shippers_contact")),
+    )
+    op.create_table(
+        "market_signup_codes",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("contact", sa.String(length=254), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("attempts", sa.SmallInteger(), server_default="0", nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        _created_at(),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_market_signup_codes")),
+    )
+    op.create_index(op.f("ix_market_signup_codes_contact"), "market_signup_codes", ["contact"])
+    op.create_table(
+        "market_bookings",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("shipper_id", sa.Integer(), nullable=False),
+        sa.Column("quote_id", sa.BigInteger(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("price_vnd", sa.BigInteger(), nullable=False),
+        sa.Column("pickup_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("rating", sa.SmallInteger(), nullable=True),
+        sa.Column("rating_comment", sa.String(length=1000), nullable=True),
+        _created_at(),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_market_bookings_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_market_bookings_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["quote_id"],
+            ["market_quotes.id"],
+            name=op.f("fk_market_bookings_quote_id_market_quotes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["shipper_id"],
+            ["market_shippers.id"],
+            name=op.f("fk_market_bookings_shipper_id_market_shippers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_market_bookings")),
+        sa.UniqueConstraint("quote_id", name=op.f("uq_market_bookings_quote_id")),
+    )
+    op.create_index(
+        op.f("ix_market_bookings_cooperative_id"), "market_bookings", ["cooperative_id"]
+    )
+    op.create_index(op.f("ix_market_bookings_shipper_id"), "market_bookings", ["shipper_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("market_bookings")
+    op.drop_table("market_signup_codes")
+    op.drop_table("market_shippers")
     op.drop_table("market_quotes")
     op.drop_table("market_tariffs")

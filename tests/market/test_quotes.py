@@ -4,16 +4,12 @@ per-address limit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest_asyncio
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.app import create_app
-from core.config import Settings
 from fleet.models import Shift
 from market.models import Quote
 from operations import market_quotes
@@ -115,23 +111,6 @@ async def test_the_public_door_validates_and_answers(
     outside["pickup"] = {"type": "Point", "coordinates": [200, 10]}
     bad = await client.post(f"{V1}/market/quotes", json=outside)
     assert bad.status_code == 422 and "pickup" in bad.json()["field"], bad.text
-
-
-@pytest_asyncio.fixture
-async def strict_client(
-    settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        settings.model_copy(
-            update={"market_quotes_per_address": 2, "market_limit_window_seconds": 900}
-        ),
-        engine,
-    )
-    app.state.engine = engine
-    app.state.session_factory = sessions
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield http
 
 
 async def test_quotes_are_limited_per_address(strict_client: httpx.AsyncClient) -> None:

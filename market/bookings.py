@@ -1,0 +1,83 @@
+"""Bookings as their shipper sees them: only their own (another's is 404), cancellation by time
+before pickup, one rating of 1–5 with a comment."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import NotFound, StateConflict
+from market.models import Booking
+
+FREE_CANCELLATION_BEFORE = timedelta(hours=2)
+
+
+class BookAsk(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"quote_id": 1, "price_vnd": 2_150_000}]}
+    )
+
+    quote_id: int = Field(ge=1, le=2**62)
+    price_vnd: int = Field(ge=0, le=10**12)  # the price the shipper saw: a changed one is refused
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"stars": 5, "comment": "Đúng giờ / on time"}]},
+    )
+
+    stars: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class BookingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    cooperative_id: int
+    quote_id: int
+    order_id: int
+    price_vnd: int
+    pickup_at: datetime
+    cancelled_at: datetime | None
+    rating: int | None
+    rating_comment: str | None
+    created_at: datetime
+
+
+async def mine(session: AsyncSession, shipper_id: int) -> list[Booking]:
+    """The shipper's bookings, newest first."""
+    statement = select(Booking).where(Booking.shipper_id == shipper_id).order_by(Booking.id.desc())
+    return list(await session.scalars(statement))
+
+
+async def own(
+    session: AsyncSession, shipper_id: int, booking_id: int, *, lock: bool = False
+) -> Booking:
+    """One of the shipper's bookings; anyone else's (or none) is 404."""
+    booking = await session.get(Booking, booking_id, with_for_update=lock)
+    if booking is None or booking.shipper_id != shipper_id:
+        raise NotFound(f"booking {booking_id} not found", field="booking_id")
+    return booking
+
+
+def check_cancellable(booking: Booking, now: datetime) -> None:
+    """Free cancellation until 2 hours before the pickup window opens; after that, 409 (the
+    cooperative has sent, or is sending, a vehicle: the shipper phones it)."""
+    if booking.cancelled_at is not None:
+        raise StateConflict("already cancelled", field="booking_id")
+    if booking.pickup_at - now < FREE_CANCELLATION_BEFORE:
+        raise StateConflict(
+            "too late to cancel online: less than 2 hours before pickup", field="booking_id"
+        )
+
+
+def rate(booking: Booking, body: RatingIn) -> None:
+    if booking.rating is not None:
+        raise StateConflict("already rated", field="booking_id")
+    booking.rating = body.stars
+    booking.rating_comment = body.comment
