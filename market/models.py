@@ -132,3 +132,17 @@ class Booking(Base):
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class PaymentAccount(Base):
+    """The bank account a cooperative's shippers pay by transfer (VietQR)."""
+
+    __tablename__ = "market_payment_accounts"
+
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    bank_bin: Mapped[str] = mapped_column(String(6))
+    account: Mapped[str] = mapped_column(String(19))
+    account_name: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import StateConflict
 from core.tenancy import Tenant
-from market import bookings, quotes
+from market import bookings, payments, quotes
 from market.bookings import BookAsk
 from market.models import Booking, Quote, Shipper
 from routing import orders
@@ -61,7 +61,7 @@ async def book(session: AsyncSession, shipper: Shipper, ask: BookAsk, now: datet
     order = await orders.create(
         session,
         _as_cooperative(quote.cooperative_id),
-        _order_body(quote, shipper, f"CHO-{quote.id}"),
+        _order_body(quote, shipper, payments.reference_for(quote.id)),
     )
     booking = Booking(
         cooperative_id=quote.cooperative_id,

@@ -1,5 +1,5 @@
-"""The booking market for a cooperative's office: tariff versions (service zones are the
-registry's zones of kind ``service_area``)."""
+"""The booking market for a cooperative's office: tariff versions, the account shippers pay
+(service zones are the registry's zones of kind ``service_area``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from fastapi import APIRouter, status
 
 from api.deps import AdminTenant, OfficeTenant, SessionDep
 from fleet.enums import VehicleKind
-from market import tariffs
+from market import payments, tariffs
+from market.payments import AccountIn, AccountRead
 from market.tariffs import TariffIn, TariffRead
 
 router = APIRouter(tags=["market"])
@@ -34,3 +35,21 @@ async def add_tariff(body: TariffIn, tenant: AdminTenant, session: SessionDep) -
     """A new version for the vehicle kind (a tariff is never edited): from ``valid_from`` it
     replaces the earlier versions; ``valid_to`` (inclusive) ends it."""
     return TariffRead.model_validate(await tariffs.add_version(session, tenant, body))
+
+
+@router.get(
+    "/market/payment-account", response_model=AccountRead, summary="The account shippers pay"
+)
+async def get_payment_account(tenant: OfficeTenant, session: SessionDep) -> AccountRead:
+    """The bank account in the cooperative's VietQR codes; 404 while none is set."""
+    return AccountRead.model_validate(await payments.get_account(session, tenant))
+
+
+@router.put(
+    "/market/payment-account", response_model=AccountRead, summary="Set the account shippers pay"
+)
+async def set_payment_account(
+    body: AccountIn, tenant: AdminTenant, session: SessionDep
+) -> AccountRead:
+    """The bank's BIN (NAPAS), the account and its holder's name, as in the bank's records."""
+    return AccountRead.model_validate(await payments.set_account(session, tenant, body))

@@ -7,6 +7,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import SessionDep, SettingsDep
@@ -14,9 +15,10 @@ from core.errors import InvalidInput, NotAuthenticated, TooManyRequests
 from core.timeutil import utcnow
 from fleet.signin_limits import Counter
 from fleet.validators import BigId
-from market import bookings, limits, shippers
+from market import bookings, limits, payments, shippers, vietqr
 from market.bookings import BookAsk, BookingRead, RatingIn
 from market.models import Shipper
+from market.payments import PaymentCode
 from market.shippers import CodeAsk, CodeSent, ShipperToken, Verify
 from operations import market_booking
 
@@ -136,3 +138,28 @@ async def rate(
     bookings.rate(booking, body)
     await session.flush()
     return BookingRead.model_validate(booking)
+
+
+@router.get(
+    "/market/bookings/{booking_id}/payment",
+    response_model=PaymentCode,
+    summary="Pay by bank transfer (VietQR)",
+)
+async def payment(booking_id: BigId, shipper: ShipperDep, session: SessionDep) -> PaymentCode:
+    """The cooperative's account, the price and the reference, and the VietQR payload any
+    Vietnamese banking app reads; 404 while the cooperative takes no transfers."""
+    booking = await bookings.own(session, shipper.id, booking_id)
+    return await payments.code_for(session, booking)
+
+
+@router.get(
+    "/market/bookings/{booking_id}/payment.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+    summary="The VietQR image",
+)
+async def payment_png(booking_id: BigId, shipper: ShipperDep, session: SessionDep) -> Response:
+    """The payment code as a QR image to scan."""
+    booking = await bookings.own(session, shipper.id, booking_id)
+    code = await payments.code_for(session, booking)
+    return Response(vietqr.png(code.payload), media_type="image/png")

@@ -1,5 +1,5 @@
 """The booking market: tariff versions per cooperative and vehicle kind, stored quotes,
-shippers and their sign-up codes, bookings.
+shippers and their sign-up codes, bookings, cooperatives' payment accounts (VietQR).
 
 Revision ID: 0021
 Revises: 0020
@@ -186,8 +186,30 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_market_bookings_shipper_id"), "market_bookings", ["shipper_id"])
 
+    op.create_table(
+        "market_payment_accounts",
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("bank_bin", sa.String(length=6), nullable=False),
+        sa.Column("account", sa.String(length=19), nullable=False),
+        sa.Column("account_name", sa.String(length=100), nullable=False),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_market_payment_accounts_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("cooperative_id", name=op.f("pk_market_payment_accounts")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("market_payment_accounts")
     op.drop_table("market_bookings")
     op.drop_table("market_signup_codes")
     op.drop_table("market_shippers")

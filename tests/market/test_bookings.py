@@ -3,15 +3,19 @@ own bookings, expired quotes and other prices refused, cancellation by time, rat
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import zxingcpp
+from PIL import Image
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from market import vietqr
 from market.models import Quote
 from routing.models import Order
 from tests.conftest import CoopWorld
@@ -108,6 +112,38 @@ async def test_sign_up_book_cancel_rate(
     assert (
         await client.post(f"{V1}/market/bookings/{booking['id']}/cancel", headers=family)
     ).status_code == 404
+    # paying by transfer: 404 until the cooperative sets its account, then the VietQR code
+    pay = f"{V1}/market/bookings/{booking['id']}/payment"
+    assert (await client.get(pay, headers=farm)).status_code == 404
+    account = {"bank_bin": "970436", "account": "1012345678", "account_name": "HTX VT A"}
+    by_dispatcher = await client.put(
+        f"{V1}/market/payment-account", json=account, headers=coop_a.dispatcher.headers
+    )
+    assert by_dispatcher.status_code == 403
+    bad_bin = await client.put(
+        f"{V1}/market/payment-account",
+        json={**account, "bank_bin": "97043"},
+        headers=coop_a.admin.headers,
+    )
+    assert bad_bin.status_code == 422 and bad_bin.json()["field"] == "bank_bin"
+    set_ = await client.put(
+        f"{V1}/market/payment-account", json=account, headers=coop_a.admin.headers
+    )
+    assert set_.status_code == 200, set_.text
+    code = await client.get(pay, headers=farm)
+    assert code.status_code == 200, code.text
+    decoded = vietqr.parse(code.json()["payload"])
+    assert (decoded["bank_bin"], decoded["account"], decoded["amount_vnd"]) == (
+        "970436",
+        "1012345678",
+        str(chosen["total_vnd"]),
+    )
+    assert decoded["reference"] == order.reference == code.json()["reference"]
+    image = await client.get(f"{pay}.png", headers=farm)
+    assert image.headers["content-type"] == "image/png"
+    [read] = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.content)))
+    assert read.text == code.json()["payload"]
+    assert (await client.get(pay, headers=family)).status_code == 404
     # rating once, 1-5
     too_many = await client.post(
         f"{V1}/market/bookings/{booking['id']}/rating", json={"stars": 6}, headers=farm
