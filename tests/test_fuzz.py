@@ -52,7 +52,7 @@ from tests import factories
 
 pytestmark = pytest.mark.fuzz
 
-ROLES = ("director", "driver", "dispatcher", "admin")
+ROLES = ("director", "driver", "dispatcher", "admin", "accountant", "member")
 EXAMPLES = int(os.environ.get("COOPFLEET_FUZZ_EXAMPLES", "10"))
 STREAM_SECONDS = 0.5  # how long the sweep reads an SSE stream's answer before cutting it
 FORBIDDEN_AFTER = 3  # cases answered 403 before an operation counts as forbidden to the role
@@ -135,7 +135,11 @@ async def _seed(database_url: str, role: str) -> Seeded:
             )
             session.add_all([depot, zone])
             user = await factories.make_user(
-                session, coop, role=role, driver=driver if role == "driver" else None
+                session,
+                coop,
+                role=role,
+                driver=driver if role == "driver" else None,
+                member_id=member.id if role == "member" else None,
             )
             dispatcher = Tenant(coop.id, user.id, "dispatcher")
             order = await orders.create(session, dispatcher, OrderCreate.model_validate(_EXAMPLE))
