@@ -8,6 +8,9 @@ COPY core core
 COPY fleet fleet
 COPY routing routing
 COPY telematics telematics
+COPY ledger ledger
+COPY maintenance maintenance
+COPY market market
 COPY notifications notifications
 COPY reports reports
 COPY worker worker
