@@ -263,11 +263,13 @@ async def job_proof(
     signature: Annotated[UploadFile | None, File(description="the signature image")] = None,
     recipient_name: Annotated[str | None, Form(max_length=120)] = None,
     note: Annotated[str | None, Form(max_length=1000)] = None,
-) -> ProofRead:
+    key: IdempotencyKey = None,
+) -> Any:
     """Photos, a signature, the recipient's name and a note, at the stop. Images are checked by
     their content, not their name; each is at most ``COOPFLEET_UPLOAD_MAX_BYTES`` (10 MB by
     default), and one request carries at most ``COOPFLEET_PROOF_MAX_FILES`` files (10; more is
-    422 naming ``photos``)."""
+    422 naming ``photos``). Send an Idempotency-Key: a phone that resends after a lost answer
+    stores the proof once (the key is bound to the files' SHA-256, not their names)."""
     uploads = [("photo", upload) for upload in photos or []]
     if signature is not None:
         uploads.append(("signature", signature))
@@ -286,19 +288,29 @@ async def job_proof(
     try:
         for kind, upload in uploads:
             files.append((kind, await _read_limited(upload, limit)))
-        stored = await jobs.add_proof(
-            session,
-            tenant,
-            storage_from(settings),
-            order_id,
-            files,
-            recipient_name=recipient_name,
-            note=note,
-            max_bytes=limit,
-        )
+
+        async def run() -> ProofRead:
+            stored = await jobs.add_proof(
+                session,
+                tenant,
+                storage_from(settings),
+                order_id,
+                files,
+                recipient_name=recipient_name,
+                note=note,
+                max_bytes=limit,
+            )
+            return ProofRead(order_id=order_id, files=[_file(f) for f in stored])
+
+        request = {
+            "proof": order_id,
+            "files": [(kind, spooled.sha256, spooled.size) for kind, spooled in files],
+            "recipient_name": recipient_name,
+            "note": note,
+        }
+        return await once(session, tenant, key, request, run)
     finally:
         discard([spooled for _, spooled in files])
-    return ProofRead(order_id=order_id, files=[_file(f) for f in stored])
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> Spooled:

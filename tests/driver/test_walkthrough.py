@@ -231,13 +231,24 @@ async def test_a_drivers_day(world: World) -> None:
             proof, files={"photos": ("photo.jpg", b"%PDF-1.4 not an image")}, headers=me
         )
         assert fake.status_code == 400 and "not a JPEG" in fake.json()["message"]
-        kept = await http.post(
-            proof,
-            files={"photos": ("x.bin", png()), "signature": ("s.png", png())},
-            data={"recipient_name": "Chị Hoa", "note": "Giao tại cổng"},
-            headers=me,
-        )
+        sent_once = {**me, "Idempotency-Key": f"proof-{order['id']}"}
+        kept, resent = [
+            await http.post(
+                proof,
+                files={"photos": ("x.bin", png()), "signature": ("s.png", png())},
+                data={"recipient_name": "Chị Hoa", "note": "Giao tại cổng"},
+                headers=sent_once,
+            )
+            for _ in range(2)  # the phone lost the first answer and sends again
+        ]
         assert kept.status_code == 200, kept.text
+        assert resent.status_code == 200 and resent.json() == kept.json()
+        other_file = await http.post(
+            proof, files={"photos": ("y.png", png() + b"x")}, headers=sent_once
+        )
+        assert other_file.status_code == 409 and other_file.json()["field"] == "Idempotency-Key"
+        stored = await http.get(f"/api/v1/orders/{order['id']}/proof", headers=world.office)
+        assert len(stored.json()["files"]) == 2, stored.text  # a photo and a signature, once
         photo_url = kept.json()["files"][0]["url"]
         assert kept.json()["files"][0]["content_type"] == "image/png"
         done = await http.post(url, json={"status": "delivered"}, headers=me)
