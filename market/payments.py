@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import NotFound
+from core.errors import NotFound, StateConflict
 from core.tenancy import Tenant
 from core.timeutil import utcnow
 from market import vietqr
@@ -73,6 +73,8 @@ async def code_for(session: AsyncSession, booking: Booking) -> PaymentCode:
     account = await session.get(PaymentAccount, booking.cooperative_id)
     if account is None:
         raise NotFound("this cooperative takes no transfers yet", field="booking_id")
+    if booking.price_vnd <= 0:
+        raise StateConflict("nothing to pay for this booking", field="booking_id")
     reference = reference_for(booking.quote_id)
     return PaymentCode(
         booking_id=booking.id,

@@ -32,39 +32,41 @@ def new_request_key() -> str:
     return secrets.token_hex(16)
 
 
-async def store(
+async def store_many(
     session: AsyncSession,
     *,
     request_key: str,
     request: Request,
-    tariff: Tariff,
     distance_m: int,
     duration_s: int,
-    price: Price,
-    feasible: bool,
+    priced: list[tuple[Tariff, Price, bool]],
     now: datetime,
-) -> Quote:
-    """Keep one cooperative's price, valid for ``VALIDITY`` from ``now``."""
-    quote = Quote(
-        cooperative_id=tariff.cooperative_id,
-        tariff_id=tariff.id,
-        request_key=request_key,
-        vehicle_kind=request.vehicle_kind,
-        load_kg=request.load_kg,
-        pickup=f"SRID=4326;POINT({request.pickup[0]} {request.pickup[1]})",
-        dropoff=f"SRID=4326;POINT({request.dropoff[0]} {request.dropoff[1]})",
-        window_start=request.window_start,
-        window_end=request.window_end,
-        distance_m=distance_m,
-        duration_s=duration_s,
-        total_vnd=price.total_vnd,
-        lines=[{"code": line.code, "amount_vnd": line.amount_vnd} for line in price.lines],
-        feasible=feasible,
-        expires_at=now + VALIDITY,
-    )
-    session.add(quote)
+) -> list[Quote]:
+    """Keep each cooperative's price (its tariff, price and feasibility), valid for
+    ``VALIDITY`` from ``now``, in one flush; in the order given."""
+    rows = [
+        Quote(
+            cooperative_id=tariff.cooperative_id,
+            tariff_id=tariff.id,
+            request_key=request_key,
+            vehicle_kind=request.vehicle_kind,
+            load_kg=request.load_kg,
+            pickup=f"SRID=4326;POINT({request.pickup[0]} {request.pickup[1]})",
+            dropoff=f"SRID=4326;POINT({request.dropoff[0]} {request.dropoff[1]})",
+            window_start=request.window_start,
+            window_end=request.window_end,
+            distance_m=distance_m,
+            duration_s=duration_s,
+            total_vnd=price.total_vnd,
+            lines=[{"code": line.code, "amount_vnd": line.amount_vnd} for line in price.lines],
+            feasible=feasible,
+            expires_at=now + VALIDITY,
+        )
+        for tariff, price, feasible in priced
+    ]
+    session.add_all(rows)
     await session.flush()
-    return quote
+    return rows
 
 
 async def bookable(session: AsyncSession, quote_id: int, price_vnd: int, now: datetime) -> Quote:

@@ -20,8 +20,9 @@ from fleet.enums import VehicleKind
 from fleet.geo import GeoJSONPoint
 from fleet.models import Cooperative, Shift, Vehicle
 from market import quotes, tariffs, zones
-from market.pricing import Trip, price
-from routing.matrix import TravelTimes
+from market.models import Tariff
+from market.pricing import Price, Trip, price
+from routing.matrix import GreatCircle, TravelTimes
 
 MAX_AHEAD = timedelta(days=90)
 MAX_WINDOW = timedelta(days=2)
@@ -87,7 +88,14 @@ def _check_window(ask: QuoteAsk, now: datetime) -> tuple[datetime, datetime]:
         raise InvalidValue("give the time with its offset (e.g. +07:00)", field="window_start")
     if end.tzinfo is None:
         raise InvalidValue("give the time with its offset (e.g. +07:00)", field="window_end")
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    try:
+        start = start.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue("out of range", field="window_start") from None
+    try:
+        end = end.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue("out of range", field="window_end") from None
     if end <= start or end - start > MAX_WINDOW:
         raise InvalidValue("the window must end after it starts, within 2 days", field="window_end")
     if end <= now:
@@ -123,9 +131,12 @@ async def quote(
     start, end = _check_window(ask, now)
     pickup, dropoff = ask.pickup.coordinates, ask.dropoff.coordinates
     request = quotes.Request(pickup, dropoff, start, end, ask.load_kg, ask.vehicle_kind)
-    durations, distances = await asyncio.to_thread(
-        travel.table, [pickup, dropoff], ask.vehicle_kind
-    )
+    if isinstance(travel, GreatCircle):  # microseconds of arithmetic: no thread hop
+        durations, distances = travel.table([pickup, dropoff], ask.vehicle_kind)
+    else:  # a network call (OSRM): off the event loop
+        durations, distances = await asyncio.to_thread(
+            travel.table, [pickup, dropoff], ask.vehicle_kind
+        )
     distance_m, duration_s = int(distances[0][1]), int(durations[0][1])
     key = quotes.new_request_key()
     serving = await zones.serving(session, pickup, dropoff)
@@ -136,11 +147,15 @@ async def quote(
         for c in await session.scalars(select(Cooperative).where(Cooperative.id.in_(serving)))
     }
     ready = await _on_shift(session, serving, ask.vehicle_kind, ask.load_kg)
-    offers: list[QuoteOffer] = []
+    locals_ = {cid: start.astimezone(ZoneInfo(c.time_zone)) for cid, c in coops.items()}
+    in_force: dict[int, Tariff] = {}
+    for day in {moment.date() for moment in locals_.values()}:  # one query per local date
+        same_day = [cid for cid, moment in locals_.items() if moment.date() == day]
+        in_force |= await tariffs.in_force(session, same_day, ask.vehicle_kind, day)
+    priced_rows: list[tuple[Cooperative, Tariff, Price, bool]] = []
     for coop_id, coop in coops.items():
-        local = start.astimezone(ZoneInfo(coop.time_zone))
-        found = await tariffs.in_force(session, [coop_id], ask.vehicle_kind, local.date())
-        tariff = found.get(coop_id)
+        local = locals_[coop_id]
+        tariff = in_force.get(coop_id)
         if tariff is None or (tariff.capacity_kg is not None and tariff.capacity_kg < ask.load_kg):
             continue
         trip = Trip(
@@ -153,31 +168,31 @@ async def quote(
         )
         priced = price(tariffs.rates_of(tariff), trip)
         feasible = coop_id in ready and end >= now + timedelta(seconds=duration_s)
-        stored = await quotes.store(
-            session,
-            request_key=key,
-            request=request,
-            tariff=tariff,
+        priced_rows.append((coop, tariff, priced, feasible))
+    stored = await quotes.store_many(
+        session,
+        request_key=key,
+        request=request,
+        distance_m=distance_m,
+        duration_s=duration_s,
+        priced=[(tariff, priced, feasible) for _, tariff, priced, feasible in priced_rows],
+        now=now,
+    )
+    offers = [
+        QuoteOffer(
+            quote_id=row.id,
+            cooperative_id=coop.id,
+            cooperative_name=coop.name,
+            vehicle_kind=ask.vehicle_kind,
+            tariff_version=tariff.version,
             distance_m=distance_m,
             duration_s=duration_s,
-            price=priced,
+            total_vnd=priced.total_vnd,
+            lines=[QuoteLine(code=x.code, amount_vnd=x.amount_vnd) for x in priced.lines],
             feasible=feasible,
-            now=now,
+            expires_at=row.expires_at,
         )
-        offers.append(
-            QuoteOffer(
-                quote_id=stored.id,
-                cooperative_id=coop_id,
-                cooperative_name=coop.name,
-                vehicle_kind=ask.vehicle_kind,
-                tariff_version=tariff.version,
-                distance_m=distance_m,
-                duration_s=duration_s,
-                total_vnd=priced.total_vnd,
-                lines=[QuoteLine(code=x.code, amount_vnd=x.amount_vnd) for x in priced.lines],
-                feasible=feasible,
-                expires_at=stored.expires_at,
-            )
-        )
+        for (coop, tariff, priced, feasible), row in zip(priced_rows, stored, strict=True)
+    ]
     offers.sort(key=lambda o: (o.total_vnd, o.cooperative_id))
     return QuoteAnswer(request_key=key, distance_m=distance_m, duration_s=duration_s, offers=offers)

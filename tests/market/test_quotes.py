@@ -107,6 +107,10 @@ async def test_the_public_door_validates_and_answers(
     naive["window_start"] = "2026-12-08T06:00:00"
     refused = await client.post(f"{V1}/market/quotes", json=naive)
     assert refused.status_code == 422 and refused.json()["field"] == "window_start"
+    ancient = ask(tomorrow)
+    ancient["window_start"] = "0001-01-01T00:00:00+14:00"
+    overflow = await client.post(f"{V1}/market/quotes", json=ancient)
+    assert overflow.status_code == 422 and overflow.json()["field"] == "window_start"
     outside = ask(tomorrow)
     outside["pickup"] = {"type": "Point", "coordinates": [200, 10]}
     bad = await client.post(f"{V1}/market/quotes", json=outside)
