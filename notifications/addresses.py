@@ -1,18 +1,19 @@
-"""Where the notify process may send: a webhook or push endpoint that resolves to a private,
-loopback, link-local or otherwise non-public address is refused (SSRF), unless the
-installation allows it (``COOPFLEET_WEBHOOKS_ALLOW_PRIVATE``: tests, closed networks).
+"""Where the notify process may send: webhook and push endpoints under the installation's SSRF
+rules (``core.egress``: a host resolving to a private, loopback, link-local or reserved address is
+refused unless ``COOPFLEET_WEBHOOKS_ALLOW_PRIVATE`` allows it), plus the rule of this channel:
+no credentials in the URL, since the body is signed instead.
 
-Every address the name resolves to is checked, at subscription time and again before each
-send (a name can be pointed elsewhere later)."""
+Checked at subscription time and again before each send (a name can be pointed elsewhere later).
+Failures are ``UnsafeTarget`` with the reason, which the delivery log and the API show."""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
-from urllib.parse import urlsplit
 
-RESOLVE_TIMEOUT_S = 5.0  # a name that does not answer is refused, not waited on
+from core import egress
+from core.errors import DomainError
+
+SCHEMES = frozenset({"http", "https"})
 
 
 class UnsafeTarget(ValueError):
@@ -22,17 +23,12 @@ class UnsafeTarget(ValueError):
 def parse(url: str) -> tuple[str, int]:
     """Host and port of an http(s) URL without credentials, or UnsafeTarget."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeTarget(f"not a valid URL: {exc}") from None
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeTarget("only http and https URLs are allowed")
-    if not parts.hostname:
-        raise UnsafeTarget("the URL has no host")
+        parts = egress.parse_target(url, SCHEMES)
+    except DomainError as exc:
+        raise UnsafeTarget(exc.message) from None
     if parts.username is not None or parts.password is not None:
         raise UnsafeTarget("credentials in the URL are not allowed (use the signature)")
-    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+    return parts.hostname or "", parts.port or egress.DEFAULT_PORTS[parts.scheme]
 
 
 async def check(url: str, *, allow_private: bool) -> None:
@@ -41,15 +37,12 @@ async def check(url: str, *, allow_private: bool) -> None:
     if allow_private:
         return
     try:
-        infos = await asyncio.wait_for(
-            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM),
-            RESOLVE_TIMEOUT_S,
+        addresses = await asyncio.wait_for(
+            asyncio.to_thread(egress.resolve, host, port), egress.RESOLVE_TIMEOUT_S
         )
-    except (OSError, TimeoutError) as exc:
+    except (OSError, UnicodeError, ValueError, TimeoutError) as exc:
         raise UnsafeTarget(f"the host {host} does not resolve: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
-            raise UnsafeTarget(
-                f"the host {host} resolves to {address}, a private or reserved address"
-            )
+    try:
+        egress.check_addresses(host, addresses)
+    except DomainError as exc:
+        raise UnsafeTarget(exc.message) from None

@@ -119,6 +119,7 @@ async def test_vanished_sources_are_skipped(session: AsyncSession) -> None:
         "http://[::1]:8080/x",
         "http://localhost/x",
         "http://0.0.0.0/x",
+        "http://[::ffff:127.0.0.1]/x",  # loopback written as an IPv4-mapped IPv6 address
     ],
 )
 async def test_private_and_loopback_targets_are_refused(url: str) -> None:
