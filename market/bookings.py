@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound, StateConflict
-from market.models import Booking
+from core.tenancy import Tenant
+from market.models import Booking, Quote
 
 FREE_CANCELLATION_BEFORE = timedelta(hours=2)
 
@@ -44,6 +45,7 @@ class BookingRead(BaseModel):
     price_vnd: int
     pickup_at: datetime
     cancelled_at: datetime | None
+    declined_at: datetime | None
     rating: int | None
     rating_comment: str | None
     created_at: datetime
@@ -65,11 +67,62 @@ async def own(
     return booking
 
 
+class Alternative(BaseModel):
+    """Another cooperative's price from the same quote request, still bookable."""
+
+    quote_id: int
+    cooperative_id: int
+    total_vnd: int
+    expires_at: datetime
+
+
+async def for_cooperative(
+    session: AsyncSession, tenant: Tenant, booking_id: int, *, lock: bool = False
+) -> Booking:
+    """A booking of the caller's cooperative; another's is 404."""
+    booking = await session.get(Booking, booking_id, with_for_update=lock)
+    if booking is None or booking.cooperative_id != tenant.cooperative_id:
+        raise NotFound(f"booking {booking_id} not found", field="booking_id")
+    return booking
+
+
+def check_open(booking: Booking) -> None:
+    if booking.cancelled_at is not None or booking.declined_at is not None:
+        raise StateConflict("the booking is cancelled or declined", field="booking_id")
+
+
+async def alternatives(session: AsyncSession, booking: Booking, now: datetime) -> list[Alternative]:
+    """The other cooperatives' unexpired, unbooked quotes of the same request, cheapest first
+    (what a shipper whose booking was declined is offered next)."""
+    booked = await session.get(Quote, booking.quote_id)
+    if booked is None:
+        return []
+    taken = select(Booking.quote_id)
+    rows = await session.scalars(
+        select(Quote)
+        .where(
+            Quote.request_key == booked.request_key,
+            Quote.cooperative_id != booking.cooperative_id,
+            Quote.expires_at > now,
+            Quote.id.not_in(taken),
+        )
+        .order_by(Quote.total_vnd, Quote.id)
+    )
+    return [
+        Alternative(
+            quote_id=q.id,
+            cooperative_id=q.cooperative_id,
+            total_vnd=q.total_vnd,
+            expires_at=q.expires_at,
+        )
+        for q in rows
+    ]
+
+
 def check_cancellable(booking: Booking, now: datetime) -> None:
     """Free cancellation until 2 hours before the pickup window opens; after that, 409 (the
     cooperative has sent, or is sending, a vehicle: the shipper phones it)."""
-    if booking.cancelled_at is not None:
-        raise StateConflict("already cancelled", field="booking_id")
+    check_open(booking)
     if booking.pickup_at - now < FREE_CANCELLATION_BEFORE:
         raise StateConflict(
             "too late to cancel online: less than 2 hours before pickup", field="booking_id"

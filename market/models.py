@@ -129,6 +129,7 @@ class Booking(Base):
     price_vnd: Mapped[int] = mapped_column(BigInteger)
     pickup_at: Mapped[datetime]  # the window's start, for the cancellation rule
     cancelled_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]  # by the cooperative: the shipper takes another quote
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -90,3 +90,20 @@ async def cancel(session: AsyncSession, shipper_id: int, booking_id: int, now: d
     booking.cancelled_at = now
     await session.flush()
     return booking
+
+
+async def decline(session: AsyncSession, tenant: Tenant, booking_id: int, now: datetime) -> Booking:
+    """The cooperative turns the booking down: its order is cancelled, and the shipper is
+    offered the other cooperatives' quotes of the same request (``bookings.alternatives``)."""
+    booking = await bookings.for_cooperative(session, tenant, booking_id, lock=True)
+    bookings.check_open(booking)
+    await orders.transition(
+        session,
+        tenant,
+        booking.order_id,
+        OrderStatus.CANCELLED,
+        note="hợp tác xã từ chối / declined by the cooperative",
+    )
+    booking.declined_at = now
+    await session.flush()
+    return booking

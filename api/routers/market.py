@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import AdminTenant, OfficeTenant, SessionDep
+from api.deps import AdminTenant, EditorTenant, OfficeTenant, SessionDep
+from core.timeutil import utcnow
 from fleet.enums import VehicleKind
+from fleet.validators import BigId
 from market import payments, tariffs
+from market.bookings import BookingRead
 from market.payments import AccountIn, AccountRead
 from market.tariffs import TariffIn, TariffRead
+from operations import market_booking
 
 router = APIRouter(tags=["market"])
 
@@ -53,3 +57,18 @@ async def set_payment_account(
 ) -> AccountRead:
     """The bank's BIN (NAPAS), the account and its holder's name, as in the bank's records."""
     return AccountRead.model_validate(await payments.set_account(session, tenant, body))
+
+
+@router.post(
+    "/market/bookings/{booking_id}/decline",
+    response_model=BookingRead,
+    summary="Decline a shipper's booking",
+)
+async def decline_booking(
+    booking_id: BigId, tenant: EditorTenant, session: SessionDep
+) -> BookingRead:
+    """The cooperative cannot take it: its order is cancelled and the shipper is offered the
+    other cooperatives' quotes of the same request. Another cooperative's booking is 404."""
+    return BookingRead.model_validate(
+        await market_booking.decline(session, tenant, booking_id, utcnow())
+    )

@@ -16,7 +16,7 @@ from core.timeutil import utcnow
 from fleet.signin_limits import Counter
 from fleet.validators import BigId
 from market import bookings, limits, payments, shippers, vietqr
-from market.bookings import BookAsk, BookingRead, RatingIn
+from market.bookings import Alternative, BookAsk, BookingRead, RatingIn
 from market.models import Shipper
 from market.payments import PaymentCode
 from market.shippers import CodeAsk, CodeSent, ShipperToken, Verify
@@ -163,3 +163,17 @@ async def payment_png(booking_id: BigId, shipper: ShipperDep, session: SessionDe
     booking = await bookings.own(session, shipper.id, booking_id)
     code = await payments.code_for(session, booking)
     return Response(vietqr.png(code.payload), media_type="image/png")
+
+
+@router.get(
+    "/market/bookings/{booking_id}/alternatives",
+    response_model=list[Alternative],
+    summary="Other cooperatives' prices",
+)
+async def alternatives(
+    booking_id: BigId, shipper: ShipperDep, session: SessionDep
+) -> list[Alternative]:
+    """The other cooperatives' quotes of the same request still bookable, cheapest first: what
+    a shipper whose booking was declined books next (expired ones are gone: ask again)."""
+    booking = await bookings.own(session, shipper.id, booking_id)
+    return await bookings.alternatives(session, booking, utcnow())

@@ -151,6 +151,7 @@ def upgrade() -> None:
         sa.Column("price_vnd", sa.BigInteger(), nullable=False),
         sa.Column("pickup_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("declined_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("rating", sa.SmallInteger(), nullable=True),
         sa.Column("rating_comment", sa.String(length=1000), nullable=True),
         _created_at(),

@@ -210,3 +210,48 @@ async def test_sign_up_codes_are_limited_per_address(strict_client: httpx.AsyncC
     third = await strict_client.post(f"{V1}/market/shippers/codes", json={"contact": "0933333333"})
     assert third.status_code == 429 and third.json()["field"] == "contact"
     assert int(third.headers["Retry-After"]) >= 1
+
+
+async def test_a_declined_booking_offers_the_next_cooperative(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    coop_a: CoopWorld,
+    coop_b: CoopWorld,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for world in (coop_a, coop_b):
+        await serve(session, world.coop.id)
+    await tariff(session, coop_a.admin.tenant, per_km_vnd=10_000)  # the cheaper
+    await tariff(session, coop_b.admin.tenant)
+    await session.commit()
+    shipper = await sign_up(client, caplog, "0977000111", "Nhà máy Nhơn Trạch")
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    first, second = (await client.post(f"{V1}/market/quotes", json=ask(tomorrow))).json()["offers"]
+    assert first["cooperative_id"] == coop_a.coop.id
+    booked = await client.post(
+        f"{V1}/market/bookings",
+        json={"quote_id": first["quote_id"], "price_vnd": first["total_vnd"]},
+        headers=shipper,
+    )
+    booking = booked.json()
+    decline = f"{V1}/market/bookings/{booking['id']}/decline"
+    assert (await client.post(decline, headers=coop_b.admin.headers)).status_code == 404
+    assert (await client.post(decline, headers=shipper)).status_code == 401
+    declined = await client.post(decline, headers=coop_a.dispatcher.headers)
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["declined_at"] is not None
+    order = await session.get(Order, booking["order_id"])
+    assert order is not None
+    await session.refresh(order)
+    assert order.status == "cancelled"
+    assert (await client.post(decline, headers=coop_a.dispatcher.headers)).status_code == 409
+    offered = await client.get(
+        f"{V1}/market/bookings/{booking['id']}/alternatives", headers=shipper
+    )
+    assert [a["quote_id"] for a in offered.json()] == [second["quote_id"]]
+    again = await client.post(
+        f"{V1}/market/bookings",
+        json={"quote_id": second["quote_id"], "price_vnd": second["total_vnd"]},
+        headers=shipper,
+    )
+    assert again.status_code == 201 and again.json()["cooperative_id"] == coop_b.coop.id
