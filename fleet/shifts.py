@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -56,9 +57,12 @@ async def start(
     *,
     planned_end_at: datetime | None = None,
     end_location: Any | None = None,
+    holds_of: Callable[[int], Awaitable[Sequence[str]]] | None = None,
 ) -> Shift:
     """Start the driver's shift with the vehicle assigned to them, or the one given by plate,
-    with the driver's planned end and end place when they give them."""
+    with the driver's planned end and end place when they give them. ``holds_of`` gives the
+    vehicle's holds (overdue safety maintenance, as plain reasons): a held vehicle does not
+    start a shift, as one with expired papers does not."""
     assert tenant.driver_id is not None
     _check_planned_end(planned_end_at, utcnow())
     driver = await get_scoped(session, Driver, tenant.driver_id, tenant, what="driver")
@@ -98,6 +102,13 @@ async def start(
         )
     if vehicle.status != "active":
         raise StateConflict(f"vehicle {vehicle.plate} is {vehicle.status}", field="plate")
+    held = list(await holds_of(vehicle.id)) if holds_of is not None else []
+    if held:
+        raise StateConflict(
+            f"{eligibility.MAINTENANCE_BLOCK}: {'; '.join(held)}; the shift cannot start",
+            field="vehicle",
+            holds=held,
+        )
     shift = Shift(
         cooperative_id=tenant.cooperative_id,
         driver_id=driver.id,

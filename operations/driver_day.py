@@ -16,6 +16,7 @@ from fleet.assignments import current_vehicle_of
 from fleet.cooperatives import local_today
 from fleet.geo import GeoJSONPoint
 from fleet.models import Driver, Shift
+from maintenance import due
 from routing import jobs
 from routing import orders as order_service
 from routing.matrix import GreatCircle
@@ -164,3 +165,30 @@ async def route(session: AsyncSession, tenant: Tenant, travel: GreatCircle) -> l
             read[leg] = JobStopRead(**stop.model_dump(), eta=arrivals.get((order.id, leg)))
         answer.append(JobRead(**read))
     return answer
+
+
+async def start_shift(
+    session: AsyncSession,
+    tenant: Tenant,
+    plate: str | None,
+    *,
+    planned_end_at: datetime | None,
+    end_location: Any | None,
+) -> Shift:
+    """The driver's shift started on the cooperative's day, refused for a vehicle held by
+    overdue safety maintenance as for one with expired papers."""
+    today = await local_today(session, tenant)
+
+    async def holds_of(vehicle_id: int) -> list[str]:
+        held = await due.holds(session, tenant.cooperative_id, today, [vehicle_id])
+        return held.get(vehicle_id, [])
+
+    return await shifts.start(
+        session,
+        tenant,
+        plate,
+        today,
+        planned_end_at=planned_end_at,
+        end_location=end_location,
+        holds_of=holds_of,
+    )

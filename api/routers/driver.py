@@ -52,7 +52,6 @@ from api.streams import (
 from core.storage import PROOF_IMAGE_TYPES, Spooled, discard, spool, storage_from
 from core.tenancy import Tenant, scoped
 from fleet import shifts, users
-from fleet.cooperatives import local_today
 from fleet.enums import Role
 from fleet.geo import GeoJSONPoint
 from fleet.validators import BigId, Cursor, Id
@@ -178,15 +177,14 @@ async def start_shift(
     body: ShiftIn, tenant: DriverTenant, session: SessionDep, key: IdempotencyKey = None
 ) -> Any:
     """With the vehicle assigned to me, or the one whose plate I give. Refused (409) with the
-    reason when a paper has expired, the vehicle is someone else's, or a shift is open."""
+    reason when a paper has expired, the vehicle is someone else's or held by overdue safety
+    maintenance, or a shift is open."""
 
     async def run() -> Any:
-        today = await local_today(session, tenant)
-        shift = await shifts.start(
+        shift = await driver_day.start_shift(
             session,
             tenant,
             body.plate,
-            today,
             planned_end_at=body.planned_end_at,
             end_location=body.end_location.to_db() if body.end_location else None,
         )

@@ -15,7 +15,7 @@ from core.timeutil import today_in
 from fleet.models import Vehicle
 from tests import factories
 from tests.conftest import CoopWorld, sign_in_as
-from tests.maintenance.helpers import drive
+from tests.maintenance.helpers import drive, task
 
 V1 = "/api/v1"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -343,3 +343,24 @@ async def test_a_fuel_card_csv_reports_bad_rows_by_field(
     [fill] = listed.json()
     assert (fill["source"], fill["odometer_m"], fill["litres"]) == ("card", 100_000_000, 50.0)
     assert date.fromisoformat(fill["filled_at"][:10]) == date(2026, 11, 2)
+
+
+async def test_a_vehicle_held_by_overdue_brakes_does_not_start_a_shift(
+    client: httpx.AsyncClient, session: AsyncSession, coop_a: CoopWorld
+) -> None:
+    car = await factories.make_vehicle(session, coop_a.coop)
+    await assign(session, coop_a, car.id)
+    await task(
+        session, coop_a.admin.tenant, name="brakes", every_km=20_000, safety=True, vehicle_id=car.id
+    )
+    today = today_in(coop_a.coop.time_zone)
+    await drive(session, coop_a.coop.id, car.id, today, 1, 20_500.0)
+    await session.commit()
+    start = f"{V1}/driver/shift/start"
+    held = await client.post(start, json={}, headers=coop_a.driver.headers)
+    assert held.status_code == 409 and held.json()["field"] == "vehicle", held.text
+    assert "blocked for maintenance: brakes" in held.json()["message"]
+    await session.execute(text("DELETE FROM daily_activity WHERE vehicle_id = :v"), {"v": car.id})
+    await session.commit()  # the km undone: nothing is overdue, the shift starts
+    started = await client.post(start, json={}, headers=coop_a.driver.headers)
+    assert started.status_code == 200 and started.json()["vehicle_id"] == car.id, started.text
