@@ -245,7 +245,10 @@ class IngestWorker:
     def _open_store(self) -> PositionStore:
         if self._store is None:
             store = PositionStore(connect(self.config.dsn))
+            heard_before = len(self.vehicle_changes.heard)  # older than the read below
             directory = VehicleDirectory(store, self.config.unknown_vehicle_ttl_seconds)
+            for _ in range(heard_before):
+                self.vehicle_changes.heard.popleft()
             if self._checker is None:
                 self._checker = Checker(self.config.rules, directory.lookup)
                 for vehicle_id, fix in store.last_fixes().items():
