@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,8 @@ from market.pricing import Rates
 Vnd = Field(ge=0, le=1_000_000_000)
 Pct = Field(default=0, ge=0, le=300)
 Day = Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))
+HOUR_MINUTE = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # a local time of day (no offset: the JSON
+# Schema "time" format asks for one, and the night span is in the cooperative's zone)
 
 
 class TariffIn(BaseModel):
@@ -55,8 +57,8 @@ class TariffIn(BaseModel):
     waiting_per_hour_vnd: int = Field(default=0, ge=0, le=1_000_000_000)
     extra_stop_vnd: int = Field(default=0, ge=0, le=1_000_000_000)
     loading_help_vnd: int = Field(default=0, ge=0, le=1_000_000_000)
-    night_start: time = time(22, 0)
-    night_end: time = time(6, 0)
+    night_start: str = Field(default="22:00", pattern=HOUR_MINUTE)  # local time, HH:MM
+    night_end: str = Field(default="06:00", pattern=HOUR_MINUTE)
     valid_from: date = Day
     valid_to: date | None = Field(default=None, ge=date(2000, 1, 1), le=date(2999, 12, 31))
 
@@ -77,10 +79,15 @@ class TariffRead(BaseModel):
     waiting_per_hour_vnd: int
     extra_stop_vnd: int
     loading_help_vnd: int
-    night_start: time
-    night_end: time
+    night_start: str
+    night_end: str
     valid_from: date
     valid_to: date | None
+
+    @field_validator("night_start", "night_end", mode="before")
+    @classmethod
+    def _hour_minute(cls, value: object) -> object:
+        return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
 async def add_version(session: AsyncSession, tenant: Tenant, body: TariffIn) -> Tariff:
@@ -96,7 +103,9 @@ async def add_version(session: AsyncSession, tenant: Tenant, body: TariffIn) -> 
         cooperative_id=tenant.cooperative_id,
         version=(latest or 0) + 1,
         created_by=tenant.user_id,
-        **body.model_dump(),
+        **body.model_dump(exclude={"night_start", "night_end"}),
+        night_start=time.fromisoformat(body.night_start),
+        night_end=time.fromisoformat(body.night_end),
     )
     session.add(tariff)
     await session.flush()

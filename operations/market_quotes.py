@@ -169,7 +169,7 @@ async def quote(
         priced = price(tariffs.rates_of(tariff), trip)
         feasible = coop_id in ready and end >= now + timedelta(seconds=duration_s)
         priced_rows.append((coop, tariff, priced, feasible))
-    stored = await quotes.store_many(
+    ids, expires_at = await quotes.store_many(
         session,
         request_key=key,
         request=request,
@@ -180,7 +180,7 @@ async def quote(
     )
     offers = [
         QuoteOffer(
-            quote_id=row.id,
+            quote_id=quote_id,
             cooperative_id=coop.id,
             cooperative_name=coop.name,
             vehicle_kind=ask.vehicle_kind,
@@ -190,9 +190,9 @@ async def quote(
             total_vnd=priced.total_vnd,
             lines=[QuoteLine(code=x.code, amount_vnd=x.amount_vnd) for x in priced.lines],
             feasible=feasible,
-            expires_at=row.expires_at,
+            expires_at=expires_at,
         )
-        for (coop, tariff, priced, feasible), row in zip(priced_rows, stored, strict=True)
+        for (coop, tariff, priced, feasible), quote_id in zip(priced_rows, ids, strict=True)
     ]
     offers.sort(key=lambda o: (o.total_vnd, o.cooperative_id))
     return QuoteAnswer(request_key=key, distance_m=distance_m, duration_s=duration_s, offers=offers)

@@ -32,6 +32,11 @@ async def test_versions_history_and_scope(
     first = await client.post(f"{V1}/market/tariffs", json=TRUCK, headers=admin)
     assert first.status_code == 201, first.text
     assert first.json()["version"] == 1
+    assert (first.json()["night_start"], first.json()["night_end"]) == ("22:00", "06:00")
+    late = await client.post(
+        f"{V1}/market/tariffs", json={**TRUCK, "night_start": "25:00"}, headers=admin
+    )
+    assert late.status_code == 422 and late.json()["field"] == "night_start"
     raised = {**TRUCK, "per_km_vnd": 20_000, "valid_from": "2026-07-01"}
     second = await client.post(f"{V1}/market/tariffs", json=raised, headers=admin)
     assert second.json()["version"] == 2
