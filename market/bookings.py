@@ -4,8 +4,9 @@ before pickup, one rating of 1–5 with a comment."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,19 @@ from core.tenancy import Tenant
 from market.models import Booking, Quote
 
 FREE_CANCELLATION_BEFORE = timedelta(hours=2)
+_COLUMNS = (
+    "id",
+    "cooperative_id",
+    "quote_id",
+    "order_id",
+    "price_vnd",
+    "pickup_at",
+    "cancelled_at",
+    "declined_at",
+    "rating",
+    "rating_comment",
+    "created_at",
+)
 
 
 class BookAsk(BaseModel):
@@ -38,11 +52,22 @@ class RatingIn(BaseModel):
 class BookingRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _tracking(cls, value: Any) -> Any:
+        if isinstance(value, Booking):
+            return {
+                **{c: getattr(value, c) for c in _COLUMNS},
+                "tracking_path": f"/api/v1/track/{value.tracking_token}",
+            }
+        return value
+
     id: int
     cooperative_id: int
     quote_id: int
     order_id: int
     price_vnd: int
+    tracking_path: str  # the order's customer tracking link (public, by its token)
     pickup_at: datetime
     cancelled_at: datetime | None
     declined_at: datetime | None

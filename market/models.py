@@ -127,6 +127,7 @@ class Booking(Base):
     )
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     price_vnd: Mapped[int] = mapped_column(BigInteger)
+    tracking_token: Mapped[str] = mapped_column(String(64))  # the order's customer link
     pickup_at: Mapped[datetime]  # the window's start, for the cancellation rule
     cancelled_at: Mapped[datetime | None]
     declined_at: Mapped[datetime | None]  # by the cooperative: the shipper takes another quote

@@ -69,6 +69,7 @@ async def book(session: AsyncSession, shipper: Shipper, ask: BookAsk, now: datet
         quote_id=quote.id,
         order_id=order.id,
         price_vnd=quote.total_vnd,
+        tracking_token=order.tracking_token,
         pickup_at=quote.window_start,
     )
     session.add(booking)

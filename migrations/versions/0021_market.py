@@ -149,6 +149,7 @@ def upgrade() -> None:
         sa.Column("quote_id", sa.BigInteger(), nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=False),
         sa.Column("price_vnd", sa.BigInteger(), nullable=False),
+        sa.Column("tracking_token", sa.String(length=64), nullable=False),
         sa.Column("pickup_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("declined_at", sa.DateTime(timezone=True), nullable=True),

@@ -92,6 +92,8 @@ async def test_sign_up_book_cancel_rate(
         chosen["total_vnd"],
         4000,
     )
+    tracked = await client.get(booking["tracking_path"])  # the customer link, no sign-in
+    assert tracked.status_code == 200, tracked.text
     seen = await client.get(f"{V1}/orders/{order.id}", headers=coop_a.dispatcher.headers)
     assert seen.status_code == 200  # the cooperative's dispatchers see it at once
     assert (
