@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     notify_retry_base_seconds: float = Field(default=5, gt=0)  # first retry; doubles each time
     notify_retry_max_seconds: float = Field(default=3600, gt=0)
     notify_max_attempts: int = Field(default=8, ge=1, le=100)  # then a message is given up
+    notify_lease_seconds: float = Field(default=120, ge=1)  # a dead process's claims come back
     papers_notice_days: list[int] = Field(default_factory=lambda: [30, 7, 1])
     vapid_private_key: str | None = None  # base64url P-256 scalar; None: derived from the secret
     vapid_subject: str = "mailto:coopfleet@localhost"  # who push services may contact
