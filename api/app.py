@@ -34,6 +34,7 @@ from api.routers import (
     ledger,
     maintenance,
     market,
+    market_pages,
     market_public,
     market_shippers,
     notifications,
@@ -174,10 +175,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(v1)
     app.include_router(console.pages)
     app.include_router(portal.pages)
+    app.include_router(market_pages.pages)  # the market's public pages: docs/market.md
     app.mount("/console/static", console.static_files, name="console-static")
     app.mount("/console/vendor/leaflet", console.leaflet_files, name="leaflet")
     app.include_router(driver_app.pages)  # the driver's app: docs/driver-app.md
     app.mount("/app/static", driver_app.static_files, name="app-static")
+    app.mount("/cho/static", market_pages.static_files, name="market-static")  # docs/market.md
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
