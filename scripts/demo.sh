@@ -24,7 +24,9 @@ Demo logins (password demo1234):
   admin@bienhoa.demo        admin of HTX Vận tải Biên Hòa (3,000 members, drivers, vehicles)
   dispatcher@bienhoa.demo   dispatcher
   director@bienhoa.demo     director
-  <any driver's phone>      driver (e.g. the first driver listed by GET /api/v1/drivers)
+  accountant@bienhoa.demo   accountant (the members' ledger, month close)
+  <any driver's phone>      driver, also in the driver's app at /app/ (e.g. the first driver listed by GET /api/v1/drivers)
+  <any member's phone>      member, in the members' portal at /portal/ (GET /api/v1/members lists them)
   admin@longthanh.demo      admin of a second, smaller cooperative (tenancy)
   platform@coopfleet.demo   platform admin (manages cooperatives)
 
